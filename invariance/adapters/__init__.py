@@ -1,0 +1,37 @@
+"""Adapters that turn objects which are not plain callables into learners.
+
+``adapt`` returns ``None`` for a plain function (the caller wraps it directly). Each adapter module
+imports its framework lazily, so checking a NumPy learner never imports torch or scikit-learn.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from ..registry import Learner
+
+__all__ = ["adapt"]
+
+
+def _is_torch_optimizer_class(obj: Any) -> bool:
+    return inspect.isclass(obj) and any(
+        c.__name__ == "Optimizer" and c.__module__.startswith("torch.optim") for c in obj.__mro__
+    )
+
+
+def _is_sklearn_estimator(obj: Any) -> bool:
+    cls = obj if inspect.isclass(obj) else type(obj)
+    return hasattr(cls, "fit") and hasattr(cls, "predict") and hasattr(cls, "get_params")
+
+
+def adapt(obj: Any, *, name: str, target: str, options: dict) -> Learner | None:
+    if _is_torch_optimizer_class(obj):
+        from .torch_optim import learner_from_optimizer
+
+        return learner_from_optimizer(obj, name=name, target=target, options=options)
+    if _is_sklearn_estimator(obj):
+        from .sklearn import learner_from_estimator
+
+        return learner_from_estimator(obj, name=name, target=target, options=options)
+    return None

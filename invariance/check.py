@@ -1,0 +1,270 @@
+"""Check one learner: probe it, search each property, judge, and return a :class:`Result`.
+
+Default budget (per learner, seed 0): 150 Hypothesis examples on generic data (d 1–16, n 1–24,
+m 1–4, six rotation families) backed by a 100-case seeded sweep up to d = 16, n = 35; 150 ±1 Gram
+twins (k = 4, 8, 16, d up to k + 8, up to 24 rows); 60 examples each for the signed-permutation and
+permutation subgroups when the learner is not invariant. See the README for how this was chosen.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .judge import judge, symmetry_of
+from .measure import CallError, Meter, deviation
+from .registry import Learner
+from .result import PropertyReport, Result
+from .search import PropertyRun, counterexample_from, search_property, sweep_cases
+from .strategies import orthogonal_cases, twin_cases
+from .tolerance import FLOOR
+from .verdict import Diagnosis, Verdict
+
+__all__ = ["Budget", "CheckConfig", "check"]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Hypothesis examples per property (before shrinking)."""
+
+    orthogonal: int = 150
+    pm1: int = 150
+    symmetry: int = 60
+    sweep: bool = True
+
+    def scaled(self, max_examples: int | None) -> "Budget":
+        if max_examples is None:
+            return self
+        return Budget(max_examples, max_examples, max(1, (max_examples * 2) // 5), self.sweep)
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    seed: int = 0
+    max_examples: int | None = None
+    timeout: float | None = 10.0
+    database: str | None = None
+    budget: Budget = field(default_factory=Budget)
+    samples: int = 200  # per side, for randomised learners (DESIGN §6)
+    alpha: float = 0.01
+    verbose: bool = False
+
+    @property
+    def effective_budget(self) -> Budget:
+        return self.budget.scaled(self.max_examples)
+
+
+def _probe_inputs(seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng([seed, 0x9E0B])
+    out = []
+    for n, d, m in ((8, 3, 2), (3, 5, 2)):
+        X = rng.standard_normal((n + m, d))
+        out.append((X[:n], rng.standard_normal(n), X[n:]))
+    return out
+
+
+def _failure(learner: Learner, diagnosis: Diagnosis, message: str, meter: Meter, t0: float, detail=None, warnings=()) -> Result:
+    return Result(
+        target=learner.target,
+        name=learner.name,
+        verdict=None,
+        diagnosis=diagnosis,
+        expected=learner.expected,
+        reason=learner.reason,
+        deviation={"orthogonal": None, "pm1": None},
+        symmetry=None,
+        counterexample=None,
+        evaluations=meter.evaluations,
+        seconds=time.perf_counter() - t0,
+        message=message,
+        warnings=tuple(warnings),
+        detail=detail,
+    )
+
+
+def _probe(learner: Learner, meter: Meter, seed: int) -> CallError | None:
+    """The learner must answer valid generic input, and answer it the same way twice."""
+    for X, y, Xt in _probe_inputs(seed):
+        shape = f"n={X.shape[0]}, d={X.shape[1]}, m={Xt.shape[0]}"
+        try:
+            first = meter.predict(X, y, Xt, seed=12345)
+            second = meter.predict(X, y, Xt, seed=12345)
+        except CallError as exc:
+            prefix = {
+                Diagnosis.ERROR: "raised on valid generic input",
+                Diagnosis.TIMEOUT: "hung on valid generic input",
+                Diagnosis.NON_FINITE: "returned NaN/inf on valid generic input",
+                Diagnosis.BAD_SHAPE: "returned the wrong shape on valid generic input",
+            }.get(exc.kind, "failed on valid generic input")
+            return CallError(exc.kind, f"{prefix} ({shape}): {exc}", exc.exc_type, exc.detail)
+        dev = deviation(first, second, y)
+        if dev > FLOOR:
+            hint = (
+                "it is random without taking rng: accept a keyword rng (numpy Generator) and draw only from it"
+                if not learner.randomized
+                else "the same rng seed gave different predictions: draw only from the rng passed in"
+            )
+            return CallError(
+                Diagnosis.NONDETERMINISTIC,
+                f"two identical calls ({shape}) differ by {dev:.2e} (relative); {hint}",
+            )
+    return None
+
+
+def _report(run: PropertyRun, outcome, blob, *, shrunk: bool, seconds: float, learner: Learner, config: CheckConfig, meter: Meter) -> PropertyReport:
+    cx = None
+    if outcome is not None:
+        replay = {
+            "seed": config.seed,
+            "command": f"invcheck {learner.target} --seed {config.seed}"
+            + (f" --max-examples {config.max_examples}" if config.max_examples is not None else ""),
+            "reproduce_failure": blob,
+        }
+        cx = counterexample_from(
+            outcome, shrunk=shrunk, replay=replay, meter=meter, scale_angles=run.name == "orthogonal"
+        )
+    return PropertyReport(
+        name=run.name,
+        passed=outcome is None,
+        examples=run.examples,
+        skips=run.skips,
+        max_deviation=run.max_deviation if run.examples else None,
+        max_noise=run.max_noise,
+        counterexample=cx,
+        seconds=seconds,
+        note=run.note,
+    )
+
+
+def _run_property(name, strategy, budget, learner, meter, config, *, sweep=False) -> tuple[PropertyRun, PropertyReport]:
+    t0 = time.perf_counter()
+    run = PropertyRun(name, meter, config.seed)
+    outcome, blob = search_property(
+        run,
+        strategy,
+        max_examples=budget,
+        seed=config.seed,
+        database=config.database,
+        key=f"{learner.target}::{name}",
+    )
+    shrunk = True
+    if outcome is None and sweep and run.fatal is None:
+        for case in sweep_cases(config.seed, property_name=name):
+            if run.evaluate(case):
+                outcome, shrunk = run.last, False
+                run.note = "found by the seeded sweep of larger problems; Hypothesis did not reach it, so it is not shrunk"
+                break
+            if run.fatal is not None:
+                break
+    return run, _report(run, outcome, blob, shrunk=shrunk, seconds=time.perf_counter() - t0, learner=learner, config=config, meter=meter)
+
+
+def _warnings(meter: Meter, reports: list[PropertyReport]) -> list[str]:
+    out = []
+    if meter.mutated:
+        out.append(
+            f"the learner modifies its inputs in place ({', '.join(meter.mutated)}); the checker hands every call "
+            "fresh copies, so the verdict is unaffected, but callers of this learner may be surprised"
+        )
+    for r in reports:
+        if r.skips:
+            out.append(
+                f"{r.name}: the learner refused {r.skips} of {r.examples} examples on both sides (raised or returned "
+                "NaN the same way); those are not counterexamples and were skipped"
+            )
+    return out
+
+
+def check(learner: Learner, config: CheckConfig | None = None) -> Result:
+    """Measure and judge ``learner`` (DESIGN §2–6). Never raises for a misbehaving learner:
+    that becomes a :class:`Result` with a diagnosis."""
+    config = config or CheckConfig()
+    t0 = time.perf_counter()
+    meter = Meter(learner, timeout=config.timeout)
+    problem = _probe(learner, meter, config.seed)
+    if problem is not None:
+        return _failure(learner, problem.kind, problem.message, meter, t0, detail=problem.detail, warnings=_warnings(meter, []))
+    if learner.randomized:
+        from .distribution import check_distribution
+
+        return check_distribution(learner, meter, config, t0)
+
+    budget = config.effective_budget
+    orth_run, orth = _run_property("orthogonal", orthogonal_cases(), budget.orthogonal, learner, meter, config, sweep=budget.sweep)
+    runs = [orth_run]
+    reports = [orth]
+    if orth_run.fatal is None:
+        pm1_run, pm1 = _run_property("pm1", twin_cases(), budget.pm1, learner, meter, config)
+        runs.append(pm1_run)
+        reports.append(pm1)
+    for run in runs:
+        if run.fatal is not None:
+            where = ""
+            if run.fatal_case is not None:
+                c = run.fatal_case
+                where = f" during the {run.name} search (d={c.d}, n={c.n}, m={c.m})"
+            return _failure(learner, run.fatal.kind, f"{run.fatal}{where}", meter, t0, detail=run.fatal.detail, warnings=_warnings(meter, reports))
+    pm1 = reports[1]
+    judgement = judge(orth, pm1)
+    signed = perm = None
+    if not (orth.passed and pm1.passed):
+        _, signed = _run_property(
+            "signed-permutation",
+            orthogonal_cases(families=("signed-permutation",), property_name="signed-permutation"),
+            budget.symmetry, learner, meter, config,
+        )
+        reports.append(signed)
+        if not signed.passed:
+            _, perm = _run_property(
+                "permutation",
+                orthogonal_cases(families=("permutation",), property_name="permutation"),
+                budget.symmetry, learner, meter, config,
+            )
+            reports.append(perm)
+    symmetry = symmetry_of(signed, perm, orthogonal_ok=orth.passed and pm1.passed)
+    counterexamples = {r.name: r.counterexample for r in reports if r.counterexample is not None}
+    primary = counterexamples.get(judgement.primary) if judgement.primary else None
+    message = _message(judgement.verdict, judgement.why, orth, pm1, primary)
+    return Result(
+        target=learner.target,
+        name=learner.name,
+        verdict=judgement.verdict,
+        diagnosis=None,
+        expected=learner.expected,
+        reason=learner.reason,
+        deviation={"orthogonal": orth.max_deviation, "pm1": pm1.max_deviation},
+        symmetry=symmetry,
+        counterexample=primary,
+        evaluations=meter.evaluations,
+        seconds=time.perf_counter() - t0,
+        message=message,
+        properties={r.name: r for r in reports},
+        counterexamples=counterexamples,
+        warnings=tuple(_warnings(meter, reports)),
+    )
+
+
+def _message(verdict: Verdict, why: str, orth: PropertyReport, pm1: PropertyReport, cx) -> str:
+    parts = [f"{verdict.value}: {why}"]
+    parts.append(f"generic data: max deviation {_fmt(orth.max_deviation)} over {orth.examples} examples")
+    parts.append(f"±1 twins: max deviation {_fmt(pm1.max_deviation)} over {pm1.examples} examples")
+    if cx is not None:
+        parts.append(
+            f"counterexample ({cx.property}): d={cx.d}, n={cx.n}, m={cx.m}, {cx.U_description}, deviation {_fmt(cx.deviation)}"
+            f" > threshold {_fmt(cx.threshold)}"
+        )
+    return "; ".join(parts)
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    if not np.isfinite(x):
+        return "∞ (one side failed)"
+    return f"{x:.1e}"
+
+
+def with_expected(learner: Learner, verdict: Verdict | None) -> Learner:
+    return replace(learner, expected=verdict) if verdict is not None else learner

@@ -1,0 +1,200 @@
+"""The ``invcheck`` command line (DESIGN §8).
+
+    invcheck TARGET... [--json] [--expect VERDICT] [--seed S] [--max-examples N] [-j N]
+    invcheck list [TARGET...]
+    invcheck curves TARGET... --problem hadamard|pm1|gaussian --d D --trials T [--json]
+    invcheck report [TARGET...] --out reports/
+
+Exit codes: 0 every verdict matches its declaration (or none was declared); 1 a mismatch;
+2 a usage or import error (one line on stderr); 3 a learner failed (diagnosis instead of verdict).
+Heavy imports (numpy, hypothesis, rich) happen after argument parsing so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["main"]
+
+VERDICTS = ("invariant", "pm1-invariant", "not-invariant", "invariant-in-distribution")
+SUBCOMMANDS = ("check", "list", "curves", "report")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, no usage dump
+        self.exit(2, f"invcheck: error: {message} (see invcheck --help)\n")
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="invcheck",
+        description=(
+            "Is a learner rotation invariant? Checks ŷ(Ux | XUᵀ, y) = ŷ(x | X, y) by property-based search "
+            "(Hypothesis), on generic data and on ±1 Gram twins, and prints a verdict with its numbers and a "
+            "shrunk counterexample. Subcommands: invcheck list | curves | report (each has --help)."
+        ),
+        epilog=(
+            "TARGET: package.module | package.module:NAME | path/to/file.py:NAME. "
+            "Exit codes: 0 all verdicts match their declarations; 1 a mismatch; 2 usage/import error; 3 a learner failed."
+        ),
+    )
+    p.add_argument("targets", nargs="+", metavar="TARGET", help="learners to check")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout (DESIGN §8)")
+    p.add_argument("--expect", choices=VERDICTS, help="declare the verdict for the targets on the command line")
+    p.add_argument("--seed", type=int, default=0, help="search seed (default 0; same seed, same result)")
+    p.add_argument("--max-examples", type=int, default=None, metavar="N", help="Hypothesis examples per property (default 150)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per-call time limit in seconds (default 10)")
+    p.add_argument("--database", default=None, metavar="DIR", help="Hypothesis example database (replays earlier failures first)")
+    p.add_argument("--samples", type=int, default=200, help="seeds per side for randomised learners (default 200)")
+    p.add_argument("--alpha", type=float, default=0.01, help="level of the two-sample test for randomised learners (default 0.01)")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="check learners in N parallel processes")
+    p.add_argument("-v", "--verbose", action="store_true", help="every counterexample and full tracebacks")
+    torch = p.add_argument_group("torch.optim optimizers and models (targets such as torch.optim:Adam)")
+    torch.add_argument("--passes", type=int, default=None, help="passes over the training set (default 3)")
+    torch.add_argument("--lr", type=float, default=None, help="learning rate (default: 0.05)")
+    torch.add_argument("--batch-size", type=int, default=None, help="examples per step (default 1: the paper's online protocol)")
+    torch.add_argument("--model", choices=("linear", "mlp"), default=None, help="linear neuron (default) or an MLP with a fully connected input layer")
+    torch.add_argument("--hidden", type=int, default=None, help="MLP hidden width (default 16)")
+    torch.add_argument("--activation", default=None, help="MLP activation: tanh (default), relu, identity")
+    torch.add_argument("--init", default=None, help="MLP first-layer init: gaussian (default), uniform (torch's default), orthogonal")
+    torch.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE", help="extra optimizer keyword argument (repeatable)")
+    torch.add_argument("--device", default=None, help="torch device (default cpu)")
+    return p
+
+
+def _options(args: argparse.Namespace) -> dict:
+    import json
+
+    opts = {k: getattr(args, k) for k in ("passes", "lr", "batch_size", "model", "hidden", "activation", "init", "device")}
+    opts = {k: v for k, v in opts.items() if v is not None}
+    kwargs = {}
+    for item in args.opt:
+        if "=" not in item:
+            from .errors import UsageError
+
+            raise UsageError(f"--opt {item!r} is not KEY=VALUE; e.g. --opt betas=[0.9,0.999]")
+        key, _, raw = item.partition("=")
+        try:
+            kwargs[key] = json.loads(raw)
+        except ValueError:
+            kwargs[key] = raw
+    if kwargs:
+        opts["optimizer_kwargs"] = kwargs
+    return opts
+
+
+def _check(argv: list[str]) -> int:
+    args = _check_parser().parse_args(argv)
+    if args.max_examples is not None and args.max_examples < 1:
+        raise _usage(f"--max-examples must be at least 1, got {args.max_examples}")
+    if args.jobs < 1:
+        raise _usage(f"-j must be at least 1, got {args.jobs}")
+    if args.timeout <= 0:
+        raise _usage(f"--timeout must be positive, got {args.timeout}")
+    from .check import CheckConfig
+    from .parallel import check_all
+    from .targets import load_many
+    from .verdict import Verdict
+
+    options = _options(args)
+    learners = load_many(args.targets, options=options)
+    if args.expect:
+        learners = [l.with_expected(Verdict.parse(args.expect)) for l in learners]
+    config = CheckConfig(
+        seed=args.seed,
+        max_examples=args.max_examples,
+        timeout=args.timeout,
+        database=args.database,
+        samples=args.samples,
+        alpha=args.alpha,
+        verbose=args.verbose,
+    )
+    results = check_all(learners, config, jobs=args.jobs, options=options, show_progress=not args.json)
+    if args.json:
+        from .render import to_json
+
+        sys.stdout.write(to_json(results) + "\n")
+    else:
+        from rich.console import Console
+
+        from .render import render_rich
+
+        render_rich(results, Console(), verbose=args.verbose)
+    if any(r.failed for r in results):
+        return 3
+    if any(r.mismatch for r in results):
+        return 1
+    return 0
+
+
+def _list(argv: list[str]) -> int:
+    p = _Parser(prog="invcheck list", description="List registered learners with their declared verdicts and reasons.")
+    p.add_argument("targets", nargs="*", metavar="TARGET", default=["algorithms"], help="default: algorithms")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    from .targets import load_many
+
+    learners = load_many(args.targets)
+    if args.json:
+        import json
+
+        rows = [
+            {"target": l.target, "name": l.name, "expected": l.expected.value if l.expected else None, "reason": l.reason, "randomized": l.randomized}
+            for l in learners
+        ]
+        sys.stdout.write(json.dumps({"learners": rows}, indent=2) + "\n")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="registered learners", header_style="bold")
+    for c in ("target", "declared verdict", "why"):
+        table.add_column(c)
+    for l in learners:
+        table.add_row(l.target, l.expected.value if l.expected else "—", l.reason or "—")
+    Console().print(table)
+    return 0
+
+
+def _usage(msg: str):
+    from .errors import UsageError
+
+    return UsageError(msg)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            cmd, rest = argv[0], argv[1:]
+            if cmd == "list":
+                return _list(rest)
+            if cmd == "curves":
+                from .cli_curves import main as curves_main
+
+                return curves_main(rest)
+            if cmd == "report":
+                from .cli_report import main as report_main
+
+                return report_main(rest)
+            return _check(rest)
+        return _check(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("invcheck: interrupted\n")
+        return 130
+    except Exception as exc:
+        from .errors import InvarianceError
+
+        if isinstance(exc, InvarianceError):
+            sys.stderr.write(f"invcheck: error: {exc}\n")
+            return exc.exit_code
+        raise
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,252 @@
+"""``invcheck curves``: the paper's learning-curve experiment for any learners (DESIGN §7, §8).
+
+Usage::
+
+    invcheck curves TARGET... [--problem hadamard|pm1|gaussian] [--d D] [--trials T] [--seed S]
+                    [--ks SPEC | --k-step S] [--set [NAME.]KEY=VALUE]... [--learner-defaults]
+                    [-j N] [--json] [--plot PATH.png] [--quiet]
+
+``--ks`` takes comma-separated ks and inclusive ranges ``A:B`` or ``A:B:STEP`` (``1:16,32,64:128:8``);
+``--k-step S`` is ``1, 1+S, …`` and d; both always add d/2 (the default is every k in 1..d).
+
+``--set NAME.KEY=VALUE`` binds a keyword hyperparameter of the learner called NAME (its name, its
+target, or the TARGET that loaded it), e.g. ``--set egu.eta=0.5 --set gd.passes=200``;
+``--set KEY=VALUE`` binds it for every learner that takes KEY. VALUE is a Python literal (``50``,
+``0.1``, ``True``) or else a string. Built-in learners start from :data:`invariance.curves.PAPER_SETTINGS`
+(``--set`` overrides it key by key; ``--learner-defaults`` starts from the learners' own defaults);
+the settings used are reported under ``"settings"`` in the JSON.
+
+Output: ``--json`` prints one object on stdout (DESIGN §8, plus extra keys); otherwise a rich table
+on stdout, and a progress bar on stderr when it is a terminal. Exit codes: 0 done; 1 a learner
+declared invariant/pm1-invariant beats 1 − k/d on Hadamard (its declaration is contradicted);
+2 a usage error (one line on stderr); 3 a learner failed (raised, NaN, wrong shape).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import math
+import sys
+from typing import Any
+
+from .curves import (
+    PROBLEMS,
+    Curves,
+    check_experiment,
+    configure,
+    contradictions,
+    k_grid,
+    learning_curves,
+    paper_settings_for,
+    hyperparameters,
+)
+from .errors import InvarianceError, UsageError
+from .registry import Learner
+
+__all__ = ["main", "build_parser", "parse_ks", "parse_settings"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises :class:`UsageError` (one line) instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see invcheck curves --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="invcheck curves",
+        description="Learning curves on the sign-flipped Hadamard, random ±1 and Gaussian problems "
+        "(Warmuth, Kotłowski & Amid, ALT 2021): average square loss over all d rows after training "
+        "on the first k, with the bound 1 − k/d (Hadamard) or (1 − k/d)² (pm1, gaussian).",
+    )
+    p.add_argument("targets", nargs="+", metavar="TARGET", help="package.module, package.module:NAME or file.py:NAME")
+    p.add_argument("--problem", default="hadamard", choices=PROBLEMS, help="default: hadamard")
+    p.add_argument("--d", type=int, default=128, help="dimension = number of rows (power of 2 for hadamard); default 128")
+    p.add_argument("--trials", type=int, default=5, help="independent draws of the problem; default 5")
+    p.add_argument("--seed", type=int, default=0, help="same seed, same curves; default 0")
+    ks = p.add_mutually_exclusive_group()
+    ks.add_argument("--ks", metavar="SPEC", help="ks to train on: '1:16,32,64:128:8' (d/2 always added)")
+    ks.add_argument("--k-step", type=int, metavar="S", help="train on k = 1, 1+S, 1+2S, …, plus d/2 and d")
+    p.add_argument(
+        "--set", dest="settings", action="append", default=[], metavar="[NAME.]KEY=VALUE",
+        help="a learner hyperparameter, e.g. egu.eta=0.5 (repeatable)",
+    )
+    p.add_argument(
+        "--learner-defaults", action="store_true",
+        help="do not apply the paper settings table to built-in learners",
+    )
+    p.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (same numbers as -j 1); default 1")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--plot", metavar="PATH.png", help="write the curves, bands and bound to a PNG (needs matplotlib)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def parse_ks(spec: str, d: int) -> list[int]:
+    """``'1:4,8,16:32:8'`` → ``[1, 2, 3, 4, 8, 16, 24, 32]`` (ranges inclusive); :class:`UsageError` if malformed."""
+    ks: list[int] = []
+    for item in spec.split(","):
+        parts = item.strip().split(":")
+        try:
+            nums = [int(x) for x in parts]
+        except ValueError:
+            nums = []
+        if not nums or len(nums) > 3 or (len(nums) == 3 and nums[2] < 1):
+            raise UsageError(f"--ks item {item.strip()!r} is not K, A:B or A:B:STEP (STEP ≥ 1); e.g. --ks 1:16,64:128:8")
+        ks.extend(nums if len(nums) == 1 else range(nums[0], nums[1] + 1, nums[2] if len(nums) == 3 else 1))
+    if not ks:
+        raise UsageError(f"--ks {spec!r} names no k; e.g. --ks 1:16,64:128:8")
+    return k_grid(d, ks=ks)
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_settings(items: list[str]) -> list[tuple[str | None, str, Any]]:
+    """``['egu.eta=0.5', 'passes=9']`` → ``[('egu', 'eta', 0.5), (None, 'passes', 9)]``."""
+    out = []
+    for item in items:
+        lhs, eq, value = item.partition("=")
+        name, dot, key = lhs.strip().rpartition(".")
+        if not eq or not key.isidentifier() or (dot and not name):
+            raise UsageError(f"--set {item!r} is not NAME.KEY=VALUE or KEY=VALUE; e.g. --set egu.eta=0.5")
+        out.append((name or None, key, _literal(value.strip())))
+    return out
+
+
+def _load(targets: list[str]) -> list[tuple[str, Learner]]:
+    from .targets import load
+
+    seen: set[str] = set()
+    out = []
+    for target in targets:
+        for learner in load(target):
+            if learner.target not in seen:
+                seen.add(learner.target)
+                out.append((target, learner))
+    return out
+
+
+def _settings_for(
+    loaded: list[tuple[str, Learner]], user: list[tuple[str | None, str, Any]], paper: bool
+) -> list[dict[str, Any]]:
+    chosen = [paper_settings_for(l) if paper else {} for _, l in loaded]
+    for name, key, value in user:
+        if name is None:
+            hits = [i for i, (_, l) in enumerate(loaded) if key in hyperparameters(l.fn) or key in (l.options or {})]
+            if not hits:
+                raise UsageError(f"--set {key}=…: no learner takes a hyperparameter {key!r}; use --set NAME.KEY=VALUE")
+        else:
+            hits = [
+                i for i, (given, l) in enumerate(loaded)
+                if name in (given, l.name, l.target, l.target.rpartition(":")[2])
+            ]
+            if not hits:
+                names = ", ".join(l.name for _, l in loaded)
+                raise UsageError(f"--set {name}.{key}=…: no learner called {name!r}; the learners are: {names}")
+        for i in hits:
+            chosen[i][key] = value
+    return chosen
+
+
+def _pick_ks(ks: tuple[int, ...], d: int) -> list[int]:
+    log = max(1, round(math.log2(d)))
+    wanted = [1, log, 2 * log, 4 * log, d // 4, d // 2, 3 * d // 4, d]
+    return sorted({min(ks, key=lambda k: (abs(k - w), k)) for w in wanted})
+
+
+def _render_table(curves: Curves, warnings: list[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    cols = _pick_ks(curves.ks, curves.d)
+    mean = curves.mean()
+    title = (
+        f"{curves.problem} problem, d = {curves.d}: mean average square loss over {curves.trials} "
+        f"trial{'s' if curves.trials != 1 else ''} (seed {curves.seed})"
+    )
+    table = Table(title=title)
+    table.add_column("learner", no_wrap=True, min_width=max(len(n) for n in curves.names))
+    for k in cols:
+        table.add_column(f"k={k}" + (" (d/2)" if k == curves.d // 2 else ""), justify="right")
+    table.add_column("first k < 0.1", justify="right")
+    table.add_column("seconds", justify="right")
+    bound = dict(zip(curves.ks, curves.bound))
+    table.add_row("bound", *(f"{bound[k]:.3f}" for k in cols), "", "", style="dim")
+    for i, name in enumerate(curves.names):
+        row = dict(zip(curves.ks, mean[i]))
+        first = curves.first_below(0.1)[i]
+        table.add_row(name, *(f"{row[k]:.3f}" for k in cols), "—" if first is None else str(first), f"{curves.seconds[i]:.1f}")
+    console = Console()
+    console.print(table)
+    for line in warnings:
+        console.print(f"[bold red]contradiction:[/] {line}")
+
+
+def _run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.plot:
+        from .plotting import check_plot_path, require_matplotlib
+
+        require_matplotlib()
+        check_plot_path(args.plot)
+    check_experiment(problem=args.problem, d=args.d, trials=args.trials, jobs=args.jobs)
+    loaded = _load(args.targets)
+    settings = _settings_for(loaded, parse_settings(args.settings), paper=not args.learner_defaults)
+    learners = [configure(l, s) for (_, l), s in zip(loaded, settings)]
+    ks = parse_ks(args.ks, args.d) if args.ks else None
+    if args.k_step is not None:
+        ks = k_grid(args.d, step=args.k_step)
+    kwargs = dict(
+        problem=args.problem, d=args.d, trials=args.trials, seed=args.seed, ks=ks, jobs=args.jobs,
+        settings={l.target: s for l, s in zip(learners, settings)},
+    )
+    if args.quiet or not sys.stderr.isatty():
+        curves = learning_curves(learners, **kwargs)
+    else:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("curves"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True,
+        ) as bar:
+            task = bar.add_task("curves", total=args.trials * len(learners))
+            curves = learning_curves(
+                learners, progress=lambda done, total: bar.update(task, completed=done), **kwargs
+            )
+    warnings = contradictions(curves, learners)
+    if args.json:
+        obj = curves.to_json()
+        obj["contradictions"] = warnings
+        print(json.dumps(obj))
+    else:
+        _render_table(curves, warnings)
+    if args.plot:
+        from .plotting import plot_curves
+
+        plot_curves(curves, args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 1 if warnings else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``invcheck curves`` with ``argv`` (the arguments after ``curves``); returns the exit code."""
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except InvarianceError as exc:
+        print(f"invcheck: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return exc.exit_code
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Measuring: call a learner safely and compare two prediction vectors. Pure numbers, no judging.
+
+Every call gets fresh float64 copies of its inputs (a learner that mutates them cannot change the
+verdict; the mutation is recorded), runs under a per-call time limit, and its output is validated
+(length-m vector of finite numbers).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import traceback
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .registry import Learner
+from .verdict import Diagnosis
+
+__all__ = ["CallError", "Meter", "deviation", "TINY"]
+
+#: scale floor of the relative deviation, so that all-zero predictions do not divide by zero
+TINY = 1e-12
+
+
+def deviation(a: np.ndarray, b: np.ndarray, y: np.ndarray) -> float:
+    """max |a − b| / max(‖a‖∞, ‖b‖∞, ‖y‖∞, TINY) in float64 (DESIGN §5); inf if either is not finite."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("inf")
+    if a.size == 0:
+        return 0.0
+    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), float(np.max(np.abs(y), initial=0.0)), TINY)
+    return float(np.max(np.abs(a - b))) / scale
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm inside a learner; a BaseException so ``except Exception`` cannot eat it."""
+
+
+class CallError(Exception):
+    """A learner call that produced no usable prediction. ``kind`` is a :class:`Diagnosis`."""
+
+    def __init__(self, kind: Diagnosis, message: str, exc_type: str | None = None, detail: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.exc_type = exc_type
+        self.detail = detail  # full traceback text, for --verbose
+
+
+@contextmanager
+def _time_limit(seconds: float | None):
+    usable = (
+        seconds is not None
+        and seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def _alarm(signum, frame):
+        raise _Timeout()
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _where(exc: BaseException) -> str:
+    tb = traceback.extract_tb(exc.__traceback__)
+    # the innermost frame outside invcheck is where the learner failed
+    frames = [f for f in tb if os.sep + "invariance" + os.sep not in f.filename] or tb
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f" at {os.path.relpath(f.filename) if not f.filename.startswith('<') else f.filename}:{f.lineno}"
+
+
+@dataclass
+class Meter:
+    """Calls one learner and keeps count: evaluations, mutated inputs, wall time inside the learner."""
+
+    learner: Learner
+    timeout: float | None = 10.0
+    evaluations: int = 0
+    mutated: list[str] = field(default_factory=list)
+
+    def predict(
+        self, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, *, seed: int | None = None
+    ) -> np.ndarray:
+        """The learner's predictions on float64 copies; raises :class:`CallError` on misbehaviour."""
+        args = [np.array(a, dtype=np.float64, copy=True) for a in (X, y, Xt)]
+        guards = [a.copy() for a in args]
+        rng = np.random.default_rng(seed) if self.learner.randomized else None
+        self.evaluations += 1
+        try:
+            # the learner's own numpy/runtime warnings are its business, not the report's
+            with _time_limit(self.timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                out = self.learner(*args, rng=rng)
+        except _Timeout:
+            raise CallError(
+                Diagnosis.TIMEOUT,
+                f"one call ran past the {self.timeout:g} s limit (n={len(y)}, d={X.shape[1]}, m={len(Xt)}); "
+                "make it faster or raise --timeout",
+            ) from None
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # the learner's own failure, summarised on one line
+            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise CallError(
+                Diagnosis.ERROR,
+                f"{type(exc).__name__}{': ' + msg if msg else ''}{_where(exc)}",
+                exc_type=type(exc).__name__,
+                detail="".join(traceback.format_exception(exc)),
+            ) from None
+        for name, a, g in zip(("X_train", "y_train", "X_test"), args, guards):
+            if not (a.shape == g.shape and np.array_equal(a, g, equal_nan=True)) and name not in self.mutated:
+                self.mutated.append(name)
+        return self._validate(out, len(Xt))
+
+    @staticmethod
+    def _validate(out: object, m: int) -> np.ndarray:
+        try:
+            arr = np.asarray(out, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise CallError(
+                Diagnosis.BAD_SHAPE,
+                f"returned {type(out).__name__}, not numbers; return a float array of shape ({m},)",
+            ) from None
+        if arr.shape == (m, 1):
+            arr = arr[:, 0]
+        if arr.shape != (m,):
+            raise CallError(
+                Diagnosis.BAD_SHAPE,
+                f"returned shape {arr.shape} for {m} test points; return one prediction per row of X_test, shape ({m},)",
+            )
+        if not np.all(np.isfinite(arr)):
+            bad = int(np.sum(~np.isfinite(arr)))
+            raise CallError(
+                Diagnosis.NON_FINITE,
+                f"returned {bad} non-finite prediction(s) (NaN or inf) out of {m}",
+            )
+        return arr

@@ -1,0 +1,172 @@
+"""Structured results: what was measured, what was concluded, and their JSON form (DESIGN §8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .verdict import Diagnosis, Symmetry, Verdict
+
+__all__ = ["Counterexample", "PropertyReport", "Result"]
+
+
+def _listify(a: Any) -> Any:
+    if isinstance(a, np.ndarray):
+        return a.tolist()
+    if isinstance(a, (np.floating, np.integer)):
+        return a.item()
+    if isinstance(a, dict):
+        return {k: _listify(v) for k, v in a.items()}
+    if isinstance(a, (list, tuple)):
+        return [_listify(v) for v in a]
+    if isinstance(a, float) and not np.isfinite(a):
+        return None  # JSON has no inf or NaN; the message and the error field say what happened
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Counterexample:
+    """One shrunk violation: both data sets, the map relating them, and both predictions."""
+
+    property: str
+    U: np.ndarray
+    U_description: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    X_train_transformed: np.ndarray
+    X_test_transformed: np.ndarray
+    y_hat: np.ndarray | None
+    y_hat_transformed: np.ndarray | None
+    deviation: float
+    threshold: float
+    noise: float
+    family: str
+    data_kind: str
+    shrunk: bool
+    replay: dict
+    error: str | None = None
+    scaling: dict | None = None
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def d(self) -> int:
+        return int(self.X_train.shape[1])
+
+    @property
+    def n(self) -> int:
+        return int(self.X_train.shape[0])
+
+    @property
+    def m(self) -> int:
+        return int(self.X_test.shape[0])
+
+    def to_json(self) -> dict:
+        out = {
+            "property": self.property,
+            "d": self.d,
+            "n": self.n,
+            "m": self.m,
+            "U": self.U,
+            "U_description": self.U_description,
+            "X_train": self.X_train,
+            "y_train": self.y_train,
+            "X_test": self.X_test,
+            "X_train_transformed": self.X_train_transformed,
+            "X_test_transformed": self.X_test_transformed,
+            "y_hat": self.y_hat,
+            "y_hat_transformed": self.y_hat_transformed,
+            "deviation": self.deviation,
+            "threshold": self.threshold,
+            "rounding_noise": self.noise,
+            "family": self.family,
+            "data_kind": self.data_kind,
+            "shrunk": self.shrunk,
+            "error": self.error,
+            "scaling": self.scaling,
+            "notes": self.notes,
+            "replay": self.replay,
+        }
+        return _listify(out)
+
+
+@dataclass(frozen=True)
+class PropertyReport:
+    """The outcome of searching one property: passed, failed (with counterexample), or not run."""
+
+    name: str
+    passed: bool
+    examples: int
+    skips: int
+    max_deviation: float | None
+    max_noise: float
+    counterexample: Counterexample | None
+    seconds: float
+    note: str | None = None
+
+    def to_json(self) -> dict:
+        return _listify(
+            {
+                "passed": self.passed,
+                "examples": self.examples,
+                "skips": self.skips,
+                "max_deviation": self.max_deviation,
+                "max_rounding_noise": self.max_noise,
+                "seconds": round(self.seconds, 4),
+                "note": self.note,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything ``invcheck`` says about one learner."""
+
+    target: str
+    name: str
+    verdict: Verdict | None
+    diagnosis: Diagnosis | None
+    expected: Verdict | None
+    reason: str | None
+    deviation: dict
+    symmetry: Symmetry | None
+    counterexample: Counterexample | None
+    evaluations: int
+    seconds: float
+    message: str
+    properties: dict = field(default_factory=dict)
+    counterexamples: dict = field(default_factory=dict)
+    warnings: tuple = ()
+    distribution: dict | None = None
+    detail: str | None = None  # full traceback of a learner failure, for --verbose
+
+    @property
+    def failed(self) -> bool:
+        return self.diagnosis is not None
+
+    @property
+    def mismatch(self) -> bool:
+        return self.expected is not None and self.verdict != self.expected
+
+    def to_json(self) -> dict:
+        return {
+            "target": self.target,
+            "name": self.name,
+            "verdict": None if self.verdict is None else self.verdict.value,
+            "diagnosis": None if self.diagnosis is None else self.diagnosis.value,
+            "expected": None if self.expected is None else self.expected.value,
+            "deviation": _listify(dict(self.deviation)),
+            "symmetry": None if self.symmetry is None else self.symmetry.value,
+            "counterexample": None if self.counterexample is None else self.counterexample.to_json(),
+            "evaluations": int(self.evaluations),
+            "seconds": round(float(self.seconds), 4),
+            "match": None if self.expected is None else not self.mismatch,
+            "reason": self.reason,
+            "message": self.message,
+            "warnings": list(self.warnings),
+            "properties": {k: v.to_json() for k, v in self.properties.items()},
+            "counterexamples": {k: v.to_json() for k, v in self.counterexamples.items()},
+            "distribution": _listify(self.distribution),
+        }

@@ -1,0 +1,226 @@
+"""Searching one property with Hypothesis, and the seeded sweep that backs it up.
+
+:func:`search_property` runs Hypothesis on a strategy of :class:`~invariance.strategies.Case`
+and returns the *shrunk* violating case (Hypothesis replays the minimal example last, so the last
+violation recorded is the minimal one). Hypothesis' own reporting is silenced; the seed makes the
+run deterministic, and an optional example database replays earlier failures first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, seed as hseed, settings
+from hypothesis.errors import Flaky, Unsatisfiable
+from hypothesis.reporting import with_reporter
+
+from . import rotations
+from .measure import CallError, Meter, deviation
+from .result import Counterexample
+from .strategies import Case
+from .tolerance import FLOOR, angle_scaling, rounding_noise, threshold
+from .verdict import Diagnosis
+
+__all__ = ["PropertyRun", "Outcome", "search_property", "sweep_cases"]
+
+
+class _Found(Exception):
+    pass
+
+
+@dataclass
+class Outcome:
+    case: Case
+    y_hat: np.ndarray | None
+    y_hat_t: np.ndarray | None
+    deviation: float
+    noise: float
+    threshold: float
+    error: str | None = None
+
+
+@dataclass
+class PropertyRun:
+    """Mutable tally of one property's search (only the checker touches it)."""
+
+    name: str
+    meter: Meter
+    seed: int
+    examples: int = 0
+    skips: int = 0
+    max_deviation: float = 0.0
+    max_noise: float = 0.0
+    fatal: CallError | None = None
+    fatal_case: Case | None = None
+    last: Outcome | None = None
+    note: str | None = None
+    calibrations: int = field(default=0)
+
+    def evaluate(self, case: Case) -> bool:
+        """True when ``case`` is a violation (recorded in ``self.last``)."""
+        if self.fatal is not None:
+            return False
+        self.examples += 1
+        sides: list[np.ndarray | CallError] = []
+        for X, Xt in ((case.X_train, case.X_test), (case.X_train_t, case.X_test_t)):
+            try:
+                sides.append(self.meter.predict(X, case.y_train, Xt))
+            except CallError as exc:
+                if exc.kind in (Diagnosis.TIMEOUT, Diagnosis.BAD_SHAPE):
+                    self.fatal, self.fatal_case = exc, case
+                    return False
+                sides.append(exc)
+        a, b = sides
+        if isinstance(a, CallError) and isinstance(b, CallError):
+            if a.kind == b.kind and a.exc_type == b.exc_type:
+                self.skips += 1  # refuses the input on both sides: not a counterexample
+                return False
+        if isinstance(a, CallError) or isinstance(b, CallError):
+            err = a if isinstance(a, CallError) else b
+            side = "original" if err is a else "transformed"
+            self.last = Outcome(
+                case,
+                None if isinstance(a, CallError) else a,
+                None if isinstance(b, CallError) else b,
+                float("inf"),
+                0.0,
+                FLOOR,
+                error=f"only the {side} side failed: {err}",
+            )
+            self.max_deviation = float("inf")
+            return True
+        dev = deviation(a, b, case.y_train)
+        self.max_deviation = max(self.max_deviation, dev)
+        if dev <= FLOOR:
+            return False
+        self.calibrations += 1
+        noise = rounding_noise(self.meter, case, a, b, self.seed + self.calibrations)
+        self.max_noise = max(self.max_noise, noise if np.isfinite(noise) else 0.0)
+        if dev <= threshold(noise):
+            return False
+        self.last = Outcome(case, a, b, dev, noise, threshold(noise))
+        return True
+
+
+def _database(path: str | None):
+    if not path:
+        return None
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    return DirectoryBasedExampleDatabase(path)
+
+
+def search_property(
+    run: PropertyRun,
+    strategy,
+    *,
+    max_examples: int,
+    seed: int,
+    database: str | None = None,
+    key: str = "",
+) -> tuple[Outcome | None, str | None]:
+    """Search for a violation; returns (shrunk outcome or None, @reproduce_failure line or None)."""
+    if max_examples <= 0:
+        return None, None
+
+    @settings(
+        max_examples=max_examples,
+        database=_database(database),
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        print_blob=True,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+    )
+    @given(strategy)
+    def test(case: Case) -> None:
+        if run.evaluate(case):
+            raise _Found()
+
+    test = hseed(seed)(test)
+    test._hypothesis_internal_database_key = hashlib.sha256(key.encode()).digest()  # type: ignore[attr-defined]
+    try:
+        with with_reporter(lambda _msg: None):
+            test()
+    except _Found as found:
+        blob = next((n.strip() for n in getattr(found, "__notes__", []) if "@reproduce_failure" in n), None)
+        if blob and "@reproduce_failure" in blob:
+            blob = blob[blob.index("@reproduce_failure") :].splitlines()[0]
+        return run.last, blob
+    except Flaky:
+        run.fatal = CallError(
+            Diagnosis.NONDETERMINISTIC,
+            "a violation did not reproduce when replayed: predictions change between identical calls",
+        )
+        return None, None
+    except Unsatisfiable:
+        run.note = "no valid example could be drawn"
+        return None, None
+    return None, None
+
+
+def sweep_cases(seed: int, *, property_name: str = "orthogonal") -> list[Case]:
+    """A seeded grid of larger problems (d up to 16, n = 1, d/2, d, 2d+3) with Haar and Givens U.
+
+    Hypothesis favours small sizes; this sweep makes sure violations that need a larger d or n
+    are not missed. Its cases are not shrunk.
+    """
+    rng = np.random.default_rng([seed, 0x5EEB])
+    cases: list[Case] = []
+    for d in (1, 2, 3, 4, 6, 8, 12, 16):
+        for n in sorted({1, max(1, d // 2), d, 2 * d + 3}):
+            m = 3
+            X = rng.standard_normal((n + m, d))
+            if rng.random() < 0.5:
+                X = np.round(2 * X)  # small integers: ties and exact zeros
+            y = rng.standard_normal(n)
+            Us = [("haar", rotations.haar(rng, d))]
+            if d >= 2:
+                i, j = sorted(rng.choice(d, 2, replace=False))
+                Us.append(("givens", rotations.givens(d, int(i), int(j), float(rng.uniform(0.1, 3.0)))))
+            for fam, U in Us:
+                cases.append(
+                    Case(property_name, X[:n], y, X[n:], U, X[:n] @ U.T, X[n:] @ U.T, fam, "sweep")
+                )
+    return cases
+
+
+def counterexample_from(
+    outcome: Outcome, *, shrunk: bool, replay: dict, meter: Meter | None, scale_angles: bool
+) -> Counterexample:
+    case = outcome.case
+    scaling = angle_scaling(meter, case) if (scale_angles and meter is not None and outcome.error is None) else None
+    return Counterexample(
+        property=case.property,
+        U=case.U,
+        U_description=(
+            "Gram twin: Z′ = Z Uᵀ with U recovered by Procrustes" if case.family == "gram-twin" else rotations.describe(case.U)
+        ),
+        X_train=case.X_train,
+        y_train=case.y_train,
+        X_test=case.X_test,
+        X_train_transformed=case.X_train_t,
+        X_test_transformed=case.X_test_t,
+        y_hat=outcome.y_hat,
+        y_hat_transformed=outcome.y_hat_t,
+        deviation=outcome.deviation,
+        threshold=outcome.threshold,
+        noise=outcome.noise,
+        family=case.family,
+        data_kind=case.data_kind,
+        shrunk=shrunk,
+        replay=replay,
+        error=outcome.error,
+        scaling=scaling,
+        notes=dict(case.notes),
+    )
+
+
+def timed(fn, *args, **kwargs):
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0

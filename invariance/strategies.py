@@ -1,0 +1,189 @@
+"""Hypothesis strategies for the checker's search (DESIGN §3–4).
+
+Every strategy is keyword-only and shrinks towards the smallest dimensions (d, n, m), the simplest
+orthogonal map (one reflection, then one Givens rotation by a simple angle) and the simplest numbers
+(small integers, zeros first). Numbers are drawn as one byte string mapped through a lookup table,
+which keeps generation at ~2 ms an example while still shrinking byte-wise towards 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from . import rotations, twins
+
+__all__ = ["Case", "orthogonal_cases", "twin_cases", "orthogonal_matrices", "DATA_KINDS", "FAMILIES"]
+
+#: byte → small integer; byte 0 ↦ 0 so byte-wise shrinking gives the simplest numbers
+_SMALL_INTS = np.array([0, 1, -1, 2, -2, 3, -3], dtype=np.float64)
+#: data kinds, simplest first (sampled_from shrinks towards the first)
+DATA_KINDS = ("integers", "gaussian", "pm1", "orthogonal-rows", "repeated-rows")
+#: rotation families, simplest first
+FAMILIES = ("reflection", "givens", "signed-permutation", "permutation", "givens-product", "haar")
+_SIMPLE_ANGLES = (math.pi / 2, math.pi / 4, math.pi / 3, math.pi / 6, 1.0, 0.5, 0.1, 2.5)
+
+
+@dataclass(frozen=True, eq=False)
+class Case:
+    """One comparison: the learner on (X_train, y_train, X_test) vs on the transformed data."""
+
+    property: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    U: np.ndarray
+    X_train_t: np.ndarray
+    X_test_t: np.ndarray
+    family: str
+    data_kind: str
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def d(self) -> int:
+        return self.X_train.shape[1]
+
+    @property
+    def n(self) -> int:
+        return self.X_train.shape[0]
+
+    @property
+    def m(self) -> int:
+        return self.X_test.shape[0]
+
+    def __repr__(self) -> str:  # what Hypothesis prints for a falsifying example
+        return (
+            f"Case({self.property}, d={self.d}, n={self.n}, m={self.m}, {self.family}, {self.data_kind})"
+        )
+
+
+def _ints(draw, shape: tuple[int, ...]) -> np.ndarray:
+    size = int(np.prod(shape))
+    raw = draw(st.binary(min_size=size, max_size=size))
+    return _SMALL_INTS[np.frombuffer(raw, dtype=np.uint8) % len(_SMALL_INTS)].reshape(shape)
+
+
+def _bits(draw, size: int) -> np.ndarray:
+    raw = draw(st.binary(min_size=size, max_size=size))
+    return (np.frombuffer(raw, dtype=np.uint8) & 1).astype(np.int64)
+
+
+@st.composite
+def orthogonal_matrices(draw, *, d: int, families: tuple[str, ...] = FAMILIES) -> tuple[np.ndarray, str]:
+    """(U, family) with U in O(d), ``U ≠ I``; shrinks to a reflection, then one Givens rotation.
+
+    In d = 1 the only non-trivial element is the reflection [−1]. ``permutation`` and
+    ``signed-permutation`` draw from those subgroups (used for the symmetry field).
+    """
+    usable = [f for f in families if d >= 2 or f in ("reflection", "signed-permutation")]
+    if not usable:
+        usable = ["signed-permutation"]
+    family = draw(st.sampled_from(usable))
+    if family == "reflection":
+        v = _ints(draw, (d,))
+        if not v.any():
+            v = np.eye(d)[0]
+        U = rotations.householder(v)
+    elif family == "givens":
+        i = draw(st.integers(0, d - 2))
+        j = draw(st.integers(i + 1, d - 1))
+        theta = draw(
+            st.sampled_from(_SIMPLE_ANGLES)
+            | st.floats(1e-3, 2 * math.pi - 1e-3, allow_nan=False, allow_infinity=False)
+        )
+        U = rotations.givens(d, i, j, theta)
+    elif family in ("signed-permutation", "permutation"):
+        perm = np.array(draw(st.permutations(range(d))), dtype=int)
+        signs = 1 - 2 * _bits(draw, d) if family == "signed-permutation" else np.ones(d)
+        if np.array_equal(perm, np.arange(d)) and np.all(signs > 0):
+            if d == 1 or family == "signed-permutation":
+                signs = np.r_[-1.0, np.ones(d - 1)]
+            else:
+                perm = np.r_[1, 0, np.arange(2, d)]
+        U = rotations.signed_permutation(perm, signs)
+    elif family == "givens-product":
+        count = draw(st.integers(2, 2 * d))
+        U = np.eye(d)
+        for _ in range(count):
+            i = draw(st.integers(0, d - 2))
+            j = draw(st.integers(i + 1, d - 1))
+            theta = draw(st.floats(1e-3, 2 * math.pi - 1e-3))
+            U = rotations.givens(d, i, j, theta) @ U
+    else:  # haar
+        seed = draw(st.integers(0, 2**32 - 1))
+        U = rotations.haar(np.random.default_rng(seed), d)
+    return U, family
+
+
+def _data(draw, kind: str, n: int, m: int, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if kind == "integers":
+        X = _ints(draw, (n + m, d))
+        y = _ints(draw, (n,))
+        return X[:n], y, X[n:]
+    if kind == "pm1":
+        X = 1.0 - 2.0 * _bits(draw, (n + m) * d).reshape(n + m, d)
+        y = _ints(draw, (n,))
+        return X[:n], y, X[n:]
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    if kind == "gaussian":
+        X = rng.standard_normal((n + m, d)) * draw(st.sampled_from((1.0, 3.0, 0.1)))
+    elif kind == "orthogonal-rows":
+        Q = rotations.haar(rng, max(d, n + m))[: n + m, :d]
+        X = Q * np.sqrt(d)
+    else:  # repeated-rows: a few distinct rows, repeated (ties and rank deficiency)
+        distinct = rng.standard_normal((max(1, (n + m) // 3), d))
+        X = distinct[rng.integers(0, len(distinct), n + m)]
+    y = rng.standard_normal(n)
+    return X[:n], y, X[n:]
+
+
+@st.composite
+def orthogonal_cases(
+    draw,
+    *,
+    max_d: int = 16,
+    max_n: int = 24,
+    max_m: int = 4,
+    families: tuple[str, ...] = FAMILIES,
+    kinds: tuple[str, ...] = DATA_KINDS,
+    property_name: str = "orthogonal",
+) -> Case:
+    """Generic data and one orthogonal U (DESIGN §4): d in [1, max_d], n in [1, max_n] (both below
+    and above d), m in [1, max_m]. Shrinks to d = n = m = 1, integer data, a reflection or a Givens
+    rotation by a simple angle."""
+    d = draw(st.integers(1, max_d))
+    n = draw(st.integers(1, max_n))
+    m = draw(st.integers(1, max_m))
+    kind = draw(st.sampled_from(kinds))
+    X, y, Xt = _data(draw, kind, n, m, d)
+    U, family = draw(orthogonal_matrices(d=d, families=families))
+    return Case(property_name, X, y, Xt, U, X @ U.T, Xt @ U.T, family, kind)
+
+
+@st.composite
+def twin_cases(draw, *, max_extra_d: int = 8, max_rows: int = 24, max_m: int = 4) -> Case:
+    """±1 Gram twins (DESIGN §3): rows are training rows then test rows; Z Zᵀ = Z′ Z′ᵀ and Z′ is
+    never a signed column permutation of Z. Shrinks to the minimal 4×4 twin (k = 4, n + m = 4)."""
+    k = draw(st.sampled_from((4, 8, 16)))
+    d = k + draw(st.integers(0, max_extra_d))
+    rows = draw(st.integers(4, max(4, max_rows)))
+    m = draw(st.integers(1, min(max_m, rows - 1)))
+    n = rows - m
+    # the switched columns: the first k unless the draw moves them (shrinks to 0..k-1)
+    columns = np.array(draw(st.permutations(range(d))), dtype=int)[:k] if d > k and draw(st.booleans()) else np.arange(k)
+    # class of row r is (r + δ_r) mod k: δ = 0 (the shrink target) gives every class, not one
+    offsets = np.frombuffer(draw(st.binary(min_size=rows, max_size=rows)), dtype=np.uint8).astype(int)
+    classes = (np.arange(rows) + offsets) % k
+    signs = 1.0 - 2.0 * _bits(draw, rows)
+    flip = int(classes[draw(st.integers(0, rows - 1))])
+    free = 1.0 - 2.0 * _bits(draw, rows * d).reshape(rows, d)
+    Z, Z2 = twins.switch(free, columns, classes, signs, flip)
+    assume(not twins.is_signed_column_permutation(Z, Z2))
+    y = _ints(draw, (n,))
+    U = rotations.procrustes(Z, Z2)
+    notes = {"k": k, "switched_columns": sorted(columns.tolist()), "flipped_rows": np.flatnonzero(classes == flip).tolist()}
+    return Case("pm1", Z[:n], y, Z[n:], U, Z2[:n], Z2[n:], "gram-twin", "pm1", notes)

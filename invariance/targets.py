@@ -1,0 +1,215 @@
+"""Resolve a TARGET string to learners.
+
+Forms (DESIGN §8): ``package.module``, ``package.module:NAME``, ``path/to/file.py:NAME`` and
+``path/to/file.py``. A module (or package, walked recursively) yields every learner it registers
+with ``@learner``; a module that registers none yields the public functions it defines with the
+contract's three positional parameters. Objects that are not plain callables are handed to the
+adapters (scikit-learn estimators, ``torch.optim.Optimizer`` subclasses).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.util
+import inspect
+import os
+import pkgutil
+import sys
+import traceback
+from types import ModuleType
+from typing import Any
+
+from .errors import InvarianceError, UsageError
+from .registry import Learner, as_learner, declaration_of
+
+__all__ = ["load", "load_many"]
+
+
+def load_many(targets: list[str], *, options: dict | None = None) -> list[Learner]:
+    out: list[Learner] = []
+    for t in targets:
+        out.extend(load(t, options=options))
+    return out
+
+
+def load(target: str, *, options: dict | None = None) -> list[Learner]:
+    """Every learner named by ``target``; raises :class:`UsageError` with a one-line message."""
+    options = dict(options or {})
+    if not isinstance(target, str) or not target.strip():
+        raise UsageError("empty TARGET; give package.module, package.module:NAME or path/to/file.py:NAME")
+    target = target.strip()
+    modpart, sep, attr = _split(target)
+    module = _import(modpart)
+    if not sep:
+        return _learners_of_module(module, target, options)
+    obj = _getattr(module, attr, target)
+    if inspect.ismodule(obj):
+        return _learners_of_module(obj, target, options)
+    return [_to_learner(obj, name=attr.split(".")[-1], target=target, options=options)]
+
+
+def _split(target: str) -> tuple[str, str, str]:
+    # a Windows drive letter is not a separator; "path/to/file.py:NAME" and "pkg.mod:NAME" split at the last ':'
+    if ":" in target:
+        head, _, tail = target.rpartition(":")
+        if head and tail and not tail.startswith(("/", "\\")):
+            return head, ":", tail
+    return target, "", ""
+
+
+def _import(modpart: str) -> ModuleType:
+    if modpart.endswith(".py") or os.sep in modpart or "/" in modpart:
+        return _import_path(modpart)
+    if not all(p.isidentifier() for p in modpart.split(".")):
+        raise UsageError(
+            f"{modpart!r} is neither a module name (package.module) nor a path to a .py file"
+        )
+    try:
+        return importlib.import_module(modpart)
+    except ModuleNotFoundError as exc:
+        if exc.name and (modpart == exc.name or modpart.startswith(exc.name + ".")):
+            raise UsageError(_missing_module_message(modpart, exc.name)) from None
+        raise UsageError(f"importing {modpart} failed: {_one_line(exc)}") from None
+    except InvarianceError:
+        raise
+    except BaseException as exc:  # a user's module may raise anything at import time
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise UsageError(f"importing {modpart} failed: {_one_line(exc)}") from None
+
+
+def _import_path(path: str) -> ModuleType:
+    if not os.path.exists(path):
+        raise UsageError(f"no such file {path!r}; give an existing path/to/file.py (relative to {os.getcwd()})")
+    if os.path.isdir(path):
+        raise UsageError(f"{path!r} is a directory; name a .py file, or the package as a dotted module name")
+    name = "invcheck_user_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
+    abspath = os.path.abspath(path)
+    cached = sys.modules.get(name)
+    if cached is not None and getattr(cached, "__file__", None) == abspath:
+        return cached
+    spec = importlib.util.spec_from_file_location(name, abspath)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot import {path!r}: not a Python source file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    # let the file import its siblings, as `python file.py` would
+    sys.path.insert(0, os.path.dirname(abspath))
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as exc:
+        sys.modules.pop(name, None)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise UsageError(f"importing {path} failed: {_one_line(exc)}") from None
+    finally:
+        try:
+            sys.path.remove(os.path.dirname(abspath))
+        except ValueError:
+            pass
+    return module
+
+
+def _missing_module_message(modpart: str, missing: str) -> str:
+    parent, _, leaf = missing.rpartition(".")
+    candidates: list[str] = []
+    if parent:
+        try:
+            pkg = importlib.import_module(parent)
+            candidates = [m.name for m in pkgutil.iter_modules(getattr(pkg, "__path__", []))]
+        except Exception:
+            candidates = []
+    else:
+        candidates = [m.name for m in pkgutil.iter_modules()]
+    close = difflib.get_close_matches(leaf, candidates, n=3, cutoff=0.6)
+    hint = (
+        f"; did you mean {', '.join((parent + '.' if parent else '') + c for c in close)}?"
+        if close
+        else "; check the spelling, or install the package that provides it"
+    )
+    return f"no module named {missing!r} (from TARGET {modpart!r}){hint}"
+
+
+def _getattr(module: ModuleType, attr: str, target: str) -> Any:
+    obj: Any = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            names = [n for n in dir(obj) if not n.startswith("_")]
+            close = difflib.get_close_matches(part, names, n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            where = getattr(obj, "__name__", type(obj).__name__)
+            raise UsageError(f"{where} has no attribute {part!r} (TARGET {target!r}){hint}")
+        obj = getattr(obj, part)
+    return obj
+
+
+def _to_learner(obj: Any, *, name: str, target: str, options: dict) -> Learner:
+    from .adapters import adapt
+
+    adapted = adapt(obj, name=name, target=target, options=options)
+    if adapted is not None:
+        return adapted
+    return as_learner(obj, name=name, target=target)
+
+
+def _submodules(module: ModuleType) -> list[ModuleType]:
+    mods = [module]
+    path = getattr(module, "__path__", None)
+    if path is None:
+        return mods
+    for info in sorted(pkgutil.walk_packages(path, module.__name__ + "."), key=lambda i: i.name):
+        if any(part.startswith("_") for part in info.name.split(".")[1:]):
+            continue
+        mods.append(_import(info.name))
+    return mods
+
+
+def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[Learner]:
+    registered: list[Learner] = []
+    seen: set[int] = set()
+    for mod in _submodules(module):
+        for attr, obj in vars(mod).items():
+            if attr.startswith("_") or id(obj) in seen or declaration_of(obj) is None:
+                continue
+            seen.add(id(obj))
+            registered.append(as_learner(obj, name=attr, target=f"{mod.__name__}:{attr}"))
+    if registered:
+        return registered
+    defined = [
+        as_learner(obj, name=attr, target=f"{_display(module, target)}:{attr}")
+        for attr, obj in vars(module).items()
+        if not attr.startswith("_")
+        and inspect.isfunction(obj)
+        and obj.__module__ == module.__name__
+        and _looks_like_learner(obj)
+    ]
+    if not defined:
+        raise UsageError(
+            f"{target} registers no learner and defines no function f(X_train, y_train, X_test); "
+            "decorate learners with @invariance.learner(...) or name one as MODULE:NAME"
+        )
+    return defined
+
+
+def _display(module: ModuleType, target: str) -> str:
+    return target if target.endswith(".py") else module.__name__
+
+
+def _looks_like_learner(fn: Any) -> bool:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [
+        p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return len(positional) == 3
+
+
+def _one_line(exc: BaseException) -> str:
+    """``ExcType: message (file:line)`` of the innermost frame: one line, no traceback."""
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f" ({os.path.relpath(tb[-1].filename)}:{tb[-1].lineno})" if tb else ""
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}{': ' + msg if msg else ''}{where}"

@@ -1,0 +1,89 @@
+"""Telling rounding from violation (DESIGN §5).
+
+A deviation at or below ``FLOOR`` is rounding for any float64 learner. Above it, the learner's own
+sensitivity is measured on the same example: its predictions on *round-tripped* inputs
+``(X Vᵀ) V`` for a Haar V differ from the originals only by rounding (~d·ε), exactly the size of
+perturbation a rotation introduces. A deviation is a violation only when it exceeds
+``NOISE_FACTOR`` times that sensitivity. On a violation, :func:`angle_scaling` measures how the
+deviation grows with the angle of a single Givens rotation: a structural violation scales like θ,
+a flipped threshold or reduced-precision noise does not.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .measure import CallError, Meter, deviation
+from .rotations import givens, haar
+
+__all__ = ["FLOOR", "NOISE_FACTOR", "rounding_noise", "threshold", "angle_scaling"]
+
+#: relative deviation that is rounding for any float64 learner (sound learners show 1e-16–1e-12)
+FLOOR = 1e-10
+#: how far above its own measured rounding sensitivity a deviation must lie to count
+NOISE_FACTOR = 100.0
+ANGLES = (1e-1, 1e-2, 1e-3, 1e-4)
+
+
+def rounding_noise(meter: Meter, case, y_hat: np.ndarray, y_hat_t: np.ndarray, seed: int) -> float:
+    """Largest deviation caused by rounding-level round trips of the inputs, on both sides."""
+    rng = np.random.default_rng(seed)
+    noise = 0.0
+    for X, Xt, ref in ((case.X_train, case.X_test, y_hat), (case.X_train_t, case.X_test_t, y_hat_t)):
+        V = haar(rng, case.d)
+        try:
+            p = meter.predict((X @ V.T) @ V, case.y_train, (Xt @ V.T) @ V)
+        except CallError:
+            return float("inf")  # cannot even take a rounding perturbation: nothing is measurable here
+        noise = max(noise, deviation(p, ref, case.y_train))
+    return noise
+
+
+def threshold(noise: float) -> float:
+    return max(FLOOR, NOISE_FACTOR * noise)
+
+
+def angle_scaling(meter: Meter, case) -> dict:
+    """Deviation under Givens rotations by θ ∈ ANGLES in the most sensitive plane, and its log-log slope."""
+    d = case.d
+    if d < 2:
+        return {"applicable": False, "diagnosis": "d = 1: O(1) = {±1} has no small rotations"}
+    X, y, Xt = case.X_train, case.y_train, case.X_test
+    try:
+        base = meter.predict(X, y, Xt)
+        pairs = list(itertools.combinations(range(d), 2))
+        if len(pairs) > 6:
+            pairs = pairs[:3] + pairs[-3:]
+
+        def dev_at(i: int, j: int, theta: float) -> float:
+            G = givens(d, i, j, theta)
+            return deviation(meter.predict(X @ G.T, y, Xt @ G.T), base, y)
+
+        plane = max(pairs, key=lambda p: dev_at(*p, ANGLES[0]))
+        devs = [dev_at(*plane, t) for t in ANGLES]
+    except CallError as exc:
+        return {"applicable": False, "diagnosis": f"learner failed while measuring: {exc}"}
+    usable = [(t, v) for t, v in zip(ANGLES, devs) if v > FLOOR and np.isfinite(v)]
+    slope = None
+    if len(usable) >= 2:
+        lt, lv = np.log10([u[0] for u in usable]), np.log10([u[1] for u in usable])
+        slope = float(np.polyfit(lt, lv, 1)[0])
+    if not usable:
+        diagnosis = "no deviation above 1e-10 under small Givens rotations: the violation needs a large rotation"
+    elif slope is not None and 0.5 <= slope <= 1.5:
+        diagnosis = f"structural: deviation grows like θ^{slope:.2f} for small angles"
+    elif slope is not None and slope > 1.5:
+        diagnosis = f"structural, higher order: deviation grows like θ^{slope:.2f}"
+    else:
+        shown = "n/a" if slope is None else f"{slope:.2f}"
+        diagnosis = f"does not scale with θ (slope {shown}): a discontinuity (threshold, stopping rule) or precision noise"
+    return {
+        "applicable": True,
+        "plane": list(plane),
+        "angles": list(ANGLES),
+        "deviations": devs,
+        "slope": slope,
+        "diagnosis": diagnosis,
+    }

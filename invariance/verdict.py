@@ -1,0 +1,54 @@
+"""Verdicts, diagnoses and symmetry groups: the stable identifiers of DESIGN §2."""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["Verdict", "Diagnosis", "Symmetry"]
+
+
+class Verdict(str, enum.Enum):
+    """What invcheck concludes about a learner (stable strings used in JSON and declarations)."""
+
+    INVARIANT = "invariant"
+    PM1_INVARIANT = "pm1-invariant"
+    NOT_INVARIANT = "not-invariant"
+    INVARIANT_IN_DISTRIBUTION = "invariant-in-distribution"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, text: str) -> "Verdict":
+        from .errors import UsageError
+
+        for v in cls:
+            if v.value == text or v.name.lower() == str(text).lower().replace("-", "_"):
+                return v
+        choices = ", ".join(v.value for v in cls)
+        raise UsageError(f"unknown verdict {text!r}; choose one of: {choices}")
+
+
+class Diagnosis(str, enum.Enum):
+    """Why a learner got no verdict at all."""
+
+    ERROR = "error"  # raised on valid generic input
+    NONDETERMINISTIC = "nondeterministic"  # different output for identical input, no ``rng``
+    TIMEOUT = "timeout"  # one call ran past the per-call limit
+    NON_FINITE = "non-finite"  # NaN or infinite predictions
+    BAD_SHAPE = "bad-shape"  # output is not a length-m vector of numbers
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Symmetry(str, enum.Enum):
+    """Largest group tried under which the learner's predictions are unchanged."""
+
+    ORTHOGONAL = "orthogonal"
+    SIGNED_PERMUTATIONS = "signed-permutations"
+    PERMUTATIONS = "permutations"
+    NONE = "none"
+
+    def __str__(self) -> str:
+        return self.value
