@@ -9,7 +9,24 @@ from .errors import InvarianceError, LearnerFailure, MissingDependency, UsageErr
 from .registry import Declaration, Learner, learner
 from .verdict import Diagnosis, Symmetry, Verdict
 
+def check(learner, config=None):
+    """Measure and judge one learner (see :func:`invariance.check.check`)."""
+    from .check import check as _check
+
+    return _check(learner, config)
+
+
+def assert_verdict(learner, verdict, *, config=None):
+    """Raise ``AssertionError`` with the shrunk counterexample unless ``learner``'s verdict is ``verdict``."""
+    __tracebackhide__ = True
+    from .testing import assert_verdict as _assert
+
+    return _assert(learner, verdict, config=config)
+
+
 __all__ = [
+    "assert_verdict",
+    "check",
     "Declaration",
     "Diagnosis",
     "InvarianceError",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .errors import MissingDependency
 from .judge import judge, symmetry_of
 from .measure import CallError, Meter, deviation
 from .registry import Learner
@@ -81,6 +82,34 @@ def _failure(learner: Learner, diagnosis: Diagnosis, message: str, meter: Meter,
         message=message,
         warnings=tuple(warnings),
         detail=detail,
+    )
+
+
+def _depends_on_seed(meter: Meter, seed: int) -> bool:
+    """Whether a learner that takes ``rng`` actually gives different predictions for other seeds."""
+    for X, y, Xt in _probe_inputs(seed):
+        a = meter.predict(X, y, Xt, seed=1)
+        for s in (2, 3):
+            if deviation(a, meter.predict(X, y, Xt, seed=s), y) > FLOOR:
+                return True
+    return False
+
+
+def _skipped(learner: Learner, why: str, meter: Meter, t0: float) -> Result:
+    return Result(
+        target=learner.target,
+        name=learner.name,
+        verdict=None,
+        diagnosis=None,
+        expected=learner.expected,
+        reason=learner.reason,
+        deviation={"orthogonal": None, "pm1": None},
+        symmetry=None,
+        counterexample=None,
+        evaluations=meter.evaluations,
+        seconds=time.perf_counter() - t0,
+        message=f"skipped: {why}",
+        skipped=True,
     )
 
 
@@ -183,10 +212,15 @@ def check(learner: Learner, config: CheckConfig | None = None) -> Result:
     config = config or CheckConfig()
     t0 = time.perf_counter()
     meter = Meter(learner, timeout=config.timeout)
-    problem = _probe(learner, meter, config.seed)
+    try:
+        problem = _probe(learner, meter, config.seed)
+    except MissingDependency as exc:
+        return _skipped(learner, str(exc), meter, t0)
+    if problem is None and learner.randomized and not _depends_on_seed(meter, config.seed):
+        meter.fixed_seed = 0  # takes rng but ignores it: check it as a deterministic learner
     if problem is not None:
         return _failure(learner, problem.kind, problem.message, meter, t0, detail=problem.detail, warnings=_warnings(meter, []))
-    if learner.randomized:
+    if learner.randomized and meter.fixed_seed is None:
         from .distribution import check_distribution
 
         return check_distribution(learner, meter, config, t0)

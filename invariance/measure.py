@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import MissingDependency
 from .registry import Learner
 from .verdict import Diagnosis
 
@@ -47,6 +48,7 @@ class CallError(Exception):
 
     def __init__(self, kind: Diagnosis, message: str, exc_type: str | None = None, detail: str | None = None):
         super().__init__(message)
+        self.message = message  # check.py reports a probe failure through ``.message``
         self.kind = kind
         self.exc_type = exc_type
         self.detail = detail  # full traceback text, for --verbose
@@ -94,6 +96,7 @@ class Meter:
     timeout: float | None = 10.0
     evaluations: int = 0
     mutated: list[str] = field(default_factory=list)
+    fixed_seed: int | None = None  # set when a learner takes rng but ignores it
 
     def predict(
         self, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, *, seed: int | None = None
@@ -101,6 +104,8 @@ class Meter:
         """The learner's predictions on float64 copies; raises :class:`CallError` on misbehaviour."""
         args = [np.array(a, dtype=np.float64, copy=True) for a in (X, y, Xt)]
         guards = [a.copy() for a in args]
+        if self.fixed_seed is not None:
+            seed = self.fixed_seed
         rng = np.random.default_rng(seed) if self.learner.randomized else None
         self.evaluations += 1
         try:
@@ -114,7 +119,7 @@ class Meter:
                 f"one call ran past the {self.timeout:g} s limit (n={len(y)}, d={X.shape[1]}, m={len(Xt)}); "
                 "make it faster or raise --timeout",
             ) from None
-        except (KeyboardInterrupt, SystemExit):
+        except (KeyboardInterrupt, SystemExit, MissingDependency):
             raise
         except BaseException as exc:  # the learner's own failure, summarised on one line
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -1,6 +1,10 @@
-"""pytest plugin (registered under ``pytest11``): Hypothesis profiles for invcheck's own searches.
+"""pytest plugin (registered under ``pytest11``).
 
-``--invcheck-profile ci`` (or ``CI=true``) selects the derandomized profile.
+* A test that requests the ``invcheck_case`` fixture is parametrized over every learner × property
+  of the targets listed in the ini option ``invcheck_targets`` (or ``--invcheck-targets``), with ids
+  like ``adagrad_diag-pm1``; call ``invcheck_case.check()`` in it.
+* ``--invcheck-seed`` and ``--invcheck-max-examples`` set the search (defaults: 0 and the checker's).
+* With ``CI`` set, the derandomized Hypothesis profile ``invcheck-ci`` is loaded.
 """
 
 from __future__ import annotations
@@ -10,7 +14,10 @@ import os
 
 def pytest_addoption(parser):
     group = parser.getgroup("invcheck")
+    group.addoption("--invcheck-targets", default=None, help="comma-separated TARGETs for the invcheck_case fixture")
     group.addoption("--invcheck-seed", type=int, default=0, help="seed for invcheck's searches (default 0)")
+    group.addoption("--invcheck-max-examples", type=int, default=None, help="Hypothesis examples per property")
+    parser.addini("invcheck_targets", "TARGETs whose learners the invcheck_case fixture runs over", type="linelist", default=[])
 
 
 def pytest_configure(config):
@@ -19,3 +26,22 @@ def pytest_configure(config):
     settings.register_profile("invcheck-ci", derandomize=True, deadline=None, print_blob=True)
     if os.environ.get("CI"):
         settings.load_profile("invcheck-ci")
+
+
+def pytest_generate_tests(metafunc):
+    if "invcheck_case" not in metafunc.fixturenames:
+        return
+    opt = metafunc.config.getoption("invcheck_targets")
+    targets = [t.strip() for t in opt.split(",")] if opt else list(metafunc.config.getini("invcheck_targets"))
+    if not targets:
+        raise ValueError(
+            "the invcheck_case fixture needs targets: set invcheck_targets in pytest.ini or pass --invcheck-targets"
+        )
+    from invariance.testing import cases_for
+
+    cases = cases_for(
+        *targets,
+        seed=metafunc.config.getoption("invcheck_seed"),
+        max_examples=metafunc.config.getoption("invcheck_max_examples"),
+    )
+    metafunc.parametrize("invcheck_case", cases, ids=[c.id for c in cases])

@@ -141,6 +141,8 @@ class Result:
     warnings: tuple = ()
     distribution: dict | None = None
     detail: str | None = None  # full traceback of a learner failure, for --verbose
+    skipped: bool = False  # an optional dependency is missing: no verdict, no failure
+
 
     @property
     def failed(self) -> bool:
@@ -148,7 +150,7 @@ class Result:
 
     @property
     def mismatch(self) -> bool:
-        return self.expected is not None and self.verdict != self.expected
+        return self.expected is not None and not self.skipped and self.verdict != self.expected
 
     def to_json(self) -> dict:
         return {
@@ -169,4 +171,5 @@ class Result:
             "properties": {k: v.to_json() for k, v in self.properties.items()},
             "counterexamples": {k: v.to_json() for k, v in self.counterexamples.items()},
             "distribution": _listify(self.distribution),
+            "skipped": self.skipped,
         }

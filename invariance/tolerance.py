@@ -18,26 +18,36 @@ import numpy as np
 from .measure import CallError, Meter, deviation
 from .rotations import givens, haar
 
-__all__ = ["FLOOR", "NOISE_FACTOR", "rounding_noise", "threshold", "angle_scaling"]
+__all__ = ["FLOOR", "NOISE_FACTOR", "F32_WEIGHT", "rounding_noise", "threshold", "angle_scaling"]
 
 #: relative deviation that is rounding for any float64 learner (sound learners show 1e-16–1e-12)
 FLOOR = 1e-10
 #: how far above its own measured rounding sensitivity a deviation must lie to count
 NOISE_FACTOR = 100.0
+#: weight of the float32-level probe: a deviation must exceed 10× the response to a 2⁻²⁴ perturbation
+F32_WEIGHT = 0.1
 ANGLES = (1e-1, 1e-2, 1e-3, 1e-4)
 
 
 def rounding_noise(meter: Meter, case, y_hat: np.ndarray, y_hat_t: np.ndarray, seed: int) -> float:
-    """Largest deviation caused by rounding-level round trips of the inputs, on both sides."""
+    """The learner's sensitivity to rounding on this example, in units of deviation.
+
+    Two probes on each side: a round trip ``(X Vᵀ) V`` through a Haar V (float64 rounding, ~d·ε,
+    exactly what a rotation adds), counted with weight 1; and a relative perturbation at the float32
+    rounding unit (2⁻²⁴), counted with weight ``F32_WEIGHT`` — a learner that computes in float32
+    shows its own rounding there, while a float64 learner's response to it is ~1e-8 of a real violation.
+    """
     rng = np.random.default_rng(seed)
     noise = 0.0
     for X, Xt, ref in ((case.X_train, case.X_test, y_hat), (case.X_train_t, case.X_test_t, y_hat_t)):
         V = haar(rng, case.d)
+        jitter = lambda A: A * (1.0 + 2.0**-24 * rng.choice((-1.0, 1.0), A.shape))  # noqa: E731
         try:
-            p = meter.predict((X @ V.T) @ V, case.y_train, (Xt @ V.T) @ V)
+            p64 = meter.predict((X @ V.T) @ V, case.y_train, (Xt @ V.T) @ V)
+            p32 = meter.predict(jitter(X), case.y_train, jitter(Xt))
         except CallError:
             return float("inf")  # cannot even take a rounding perturbation: nothing is measurable here
-        noise = max(noise, deviation(p, ref, case.y_train))
+        noise = max(noise, deviation(p64, ref, case.y_train), F32_WEIGHT * deviation(p32, ref, case.y_train))
     return noise
 
 

@@ -1,0 +1,157 @@
+"""Gating your own learners in pytest.
+
+One-liner::
+
+    from invariance.testing import assert_verdict
+    def test_my_learner():
+        assert_verdict(my_learner, "invariant")
+
+One test id per registered learner × property, honouring each ``@learner`` declaration::
+
+    from invariance.testing import invariance_cases
+    @invariance_cases("mypkg.learners")          # any TARGETs, as on the command line
+    def test_invariance(case):
+        case.check()                              # fails with the shrunk counterexample
+
+or, with the plugin (registered under ``pytest11``), request the ``invcheck_case`` fixture and list the
+targets in ``pytest.ini``: ``invcheck_targets = mypkg.learners``.
+
+A declaration implies an outcome for each property: ``invariant`` → no violation on generic data nor
+on ±1 twins; ``pm1-invariant`` → a generic violation but none on twins; ``not-invariant`` → a twin
+violation (generic data may go either way). Each property's test checks its implied outcome.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable
+
+from .check import CheckConfig, check
+from .registry import Learner, as_learner, declaration_of
+from .result import Result
+from .verdict import Verdict
+
+__all__ = ["assert_verdict", "invariance_cases", "InvarianceCase", "cases_for", "InvarianceAssertion"]
+
+PROPERTIES = ("orthogonal", "pm1")
+#: what each declared verdict implies for each property: True = must pass, False = must fail, None = either
+IMPLIED = {
+    Verdict.INVARIANT: {"orthogonal": True, "pm1": True},
+    Verdict.PM1_INVARIANT: {"orthogonal": False, "pm1": True},
+    Verdict.NOT_INVARIANT: {"orthogonal": None, "pm1": False},
+}
+
+
+class InvarianceAssertion(AssertionError):
+    """A learner's verdict or property outcome contradicts its declaration."""
+
+
+def _render(result: Result) -> str:
+    from .render import _counterexample_text
+
+    text = [result.message]
+    if result.counterexample is not None:
+        text += ["", _counterexample_text(result.counterexample)]
+    return "\n".join(text)
+
+
+def assert_verdict(learner: Callable | Learner, verdict: str | Verdict, *, config: CheckConfig | None = None) -> Result:
+    """Check ``learner`` and raise :class:`InvarianceAssertion` unless its verdict is ``verdict``.
+
+    Returns the :class:`~invariance.result.Result` (with all its numbers) on success.
+    """
+    __tracebackhide__ = True
+    expected = Verdict.parse(verdict) if not isinstance(verdict, Verdict) else verdict
+    if not isinstance(learner, Learner):
+        learner = as_learner(learner, name=getattr(learner, "__name__", "learner"), target=getattr(learner, "__qualname__", "learner"))
+    result = check(learner.with_expected(expected), config)
+    if result.failed:
+        raise InvarianceAssertion(f"{learner.target}: {result.diagnosis.value}: {result.message}")
+    if result.verdict is not expected:
+        raise InvarianceAssertion(f"{learner.target}: expected {expected.value}, got {result.verdict.value}\n{_render(result)}")
+    return result
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_check(target: str, name: str, seed: int, max_examples: int | None) -> Result:
+    from .targets import load
+
+    for learner in load(target):
+        if learner.name == name:
+            return check(learner, CheckConfig(seed=seed, max_examples=max_examples))
+    raise LookupError(f"{name} not found in {target}")
+
+
+@dataclass(frozen=True)
+class InvarianceCase:
+    """One learner × one property, checked against the learner's declaration."""
+
+    target: str
+    name: str
+    declared: Verdict | None
+    reason: str | None
+    property: str
+    seed: int = 0
+    max_examples: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}-{self.property}"
+
+    def result(self) -> Result:
+        return _cached_check(self.target, self.name, self.seed, self.max_examples)
+
+    def check(self) -> Result:
+        __tracebackhide__ = True
+        import pytest
+
+        if self.declared is None:
+            pytest.skip(f"{self.target} declares no verdict (decorate it with @invariance.learner)")
+        result = self.result()
+        if result.failed:
+            raise InvarianceAssertion(f"{self.target}: {result.diagnosis.value}: {result.message}")
+        if self.property == "verdict" or self.declared is Verdict.INVARIANT_IN_DISTRIBUTION:
+            if result.verdict is not self.declared:
+                raise InvarianceAssertion(
+                    f"{self.target} is declared {self.declared.value} ({self.reason}) but is {result.verdict.value}\n{_render(result)}"
+                )
+            return result
+        must_pass = IMPLIED[self.declared][self.property]
+        report = result.properties.get(self.property)
+        if must_pass is None or report is None:
+            return result
+        if must_pass and not report.passed:
+            cx = result.counterexamples.get(self.property)
+            from .render import _counterexample_text
+
+            raise InvarianceAssertion(
+                f"{self.target} is declared {self.declared.value} ({self.reason}), but the {self.property} property "
+                f"fails:\n{_counterexample_text(cx) if cx else result.message}"
+            )
+        if not must_pass and report.passed:
+            raise InvarianceAssertion(
+                f"{self.target} is declared {self.declared.value} ({self.reason}), but no {self.property} violation "
+                f"was found in {report.examples} examples (max deviation {report.max_deviation:.1e}); "
+                f"its verdict is {result.verdict.value}"
+            )
+        return result
+
+
+def cases_for(*targets: str, seed: int = 0, max_examples: int | None = None) -> list[InvarianceCase]:
+    from .targets import load_many
+
+    out = []
+    for learner in load_many(list(targets)):
+        props = ("verdict",) if learner.randomized else PROPERTIES
+        for prop in props:
+            out.append(InvarianceCase(learner.target, learner.name, learner.expected, learner.reason, prop, seed, max_examples))
+    return out
+
+
+def invariance_cases(*targets: str, seed: int = 0, max_examples: int | None = None):
+    """``pytest.mark.parametrize("case", …)`` over every learner of ``targets`` × property."""
+    import pytest
+
+    cases = cases_for(*targets, seed=seed, max_examples=max_examples)
+    return pytest.mark.parametrize("case", cases, ids=[c.id for c in cases])
