@@ -87,14 +87,14 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
 
     table = Table(title="invcheck: rotation invariance", show_lines=False, header_style="bold")
     for col, kw in (
-        ("learner", {}),
-        ("verdict", {}),
-        ("declared", {}),
-        ("orthogonal dev", {"justify": "right"}),
-        ("±1 twin dev", {"justify": "right"}),
-        ("symmetry", {}),
+        ("learner", {"overflow": "fold"}),
+        ("verdict", {"no_wrap": True}),
+        ("declared", {"overflow": "fold"}),
+        ("orth. dev", {"justify": "right", "no_wrap": True}),
+        ("±1 dev", {"justify": "right", "no_wrap": True}),
+        ("symmetry", {"overflow": "fold"}),
         ("evals", {"justify": "right"}),
-        ("time", {"justify": "right"}),
+        ("time", {"justify": "right", "no_wrap": True}),
     ):
         table.add_column(col, **kw)
     for r in results:
@@ -107,7 +107,7 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
             ok = not r.mismatch
             declared = Text(f"{r.expected.value} {'✓' if ok else '✗ MISMATCH'}", style="green" if ok else "bold red")
         table.add_row(
-            r.target,
+            r.name,
             verdict,
             declared,
             fmt_dev(r.deviation.get("orthogonal")),

@@ -66,7 +66,7 @@ def describe(U: np.ndarray) -> str:
     """A short human description of ``U`` (recognises the simple shapes the search shrinks to)."""
     d = U.shape[0]
     if d == 1:
-        return "U = [[−1]] (the reflection of R¹)" if U[0, 0] < 0 else "U = [[1]]"
+        return "[[−1]], the reflection of R¹" if U[0, 0] < 0 else "[[1]], the identity"
     A = np.abs(U)
     if np.allclose(A, np.round(A), atol=1e-12) and np.allclose(A.sum(0), 1) and np.allclose(A.sum(1), 1):
         perm = np.argmax(A, axis=0)
@@ -74,7 +74,7 @@ def describe(U: np.ndarray) -> str:
         kind = "sign flips" if np.array_equal(perm, np.arange(d)) else "signed permutation"
         if np.all(signs > 0):
             kind = "permutation"
-        return f"{kind}: x[k] ↦ x[{list(perm)}] with signs {[int(s) for s in signs]}"
+        return f"{kind}: x[k] ↦ x[{perm.tolist()}] with signs {[int(s) for s in signs]}"
     off = np.argwhere(np.abs(U - np.eye(d)) > 1e-12)
     rows = sorted({int(r) for r, _ in off} | {int(c) for _, c in off})
     if len(rows) == 2 and np.linalg.det(U) > 0:

@@ -7,6 +7,10 @@ perturbation a rotation introduces. A deviation is a violation only when it exce
 ``NOISE_FACTOR`` times that sensitivity. On a violation, :func:`angle_scaling` measures how the
 deviation grows with the angle of a single Givens rotation: a structural violation scales like θ,
 a flipped threshold or reduced-precision noise does not.
+
+±1 Gram twins are exact on both sides, so there the perturbation probes do not apply above
+``EXACT_INPUT_LIMIT``: a learner that breaks exact ties by a coordinate (DESIGN §3's degenerate data)
+is maximally sensitive to perturbations, and calibrating would excuse exactly what twins exist to catch.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import numpy as np
 from .measure import CallError, Meter, deviation
 from .rotations import givens, haar
 
-__all__ = ["FLOOR", "NOISE_FACTOR", "F32_WEIGHT", "rounding_noise", "threshold", "angle_scaling"]
+__all__ = ["EXACT_INPUT_LIMIT", "FLOOR", "NOISE_FACTOR", "F32_WEIGHT", "rounding_noise", "threshold", "angle_scaling"]
 
 #: relative deviation that is rounding for any float64 learner (sound learners show 1e-16–1e-12)
 FLOOR = 1e-10
@@ -26,6 +30,9 @@ FLOOR = 1e-10
 NOISE_FACTOR = 100.0
 #: weight of the float32-level probe: a deviation must exceed 10× the response to a 2⁻²⁴ perturbation
 F32_WEIGHT = 0.1
+#: on exact inputs (±1 Gram twins) a deviation above this is a violation without calibration: no
+#: input was rounded, and sound float64 learners differ there by ≤ 1e-12 (measured on every built-in)
+EXACT_INPUT_LIMIT = 1e-6
 ANGLES = (1e-1, 1e-2, 1e-3, 1e-4)
 
 

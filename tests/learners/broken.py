@@ -1,0 +1,3 @@
+"""A module that raises when imported."""
+
+raise RuntimeError("broken at import time")

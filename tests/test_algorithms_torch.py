@@ -1,0 +1,52 @@
+"""The randomised torch learners of :mod:`algorithms`: contract, seeding, and their declared verdicts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from algorithms.mlp import mlp  # noqa: E402
+from algorithms.mlp_spindly import mlp_spindly  # noqa: E402
+from invariance.check import CheckConfig, check  # noqa: E402
+from invariance.registry import as_learner  # noqa: E402
+
+LEARNERS = {"mlp": (mlp, "invariant-in-distribution"), "mlp_spindly": (mlp_spindly, "not-invariant")}
+
+
+def _data(seed=0, n=6, d=4, m=3):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, d)), rng.standard_normal(n), rng.standard_normal((m, d))
+
+
+@pytest.mark.parametrize("name", sorted(LEARNERS))
+def test_shape_seeding_and_no_mutation(name):
+    f, _ = LEARNERS[name]
+    X, y, Xt = _data()
+    X0, y0, Xt0 = X.copy(), y.copy(), Xt.copy()
+    a = f(X, y, Xt, rng=np.random.default_rng(1))
+    b = f(X, y, Xt, rng=np.random.default_rng(1))
+    c = f(X, y, Xt, rng=np.random.default_rng(2))
+    assert a.shape == (3,) and a.dtype == np.float64 and np.all(np.isfinite(a))
+    np.testing.assert_array_equal(a, b)  # same seed, same predictions
+    assert np.max(np.abs(a - c)) > 1e-6  # the seed matters: it is really randomised
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(Xt, Xt0)
+
+
+@pytest.mark.parametrize("name", sorted(LEARNERS))
+def test_declared_verdict_in_distribution(name):
+    f, expected = LEARNERS[name]
+    r = check(as_learner(f, name=name, target=f"algorithms.{name}:{name}"), CheckConfig(samples=100))
+    assert r.verdict is not None and r.verdict.value == expected, r.message
+    assert r.distribution is not None and 0.0 <= r.distribution["orthogonal"]["p_value"] <= 1.0
+
+
+def test_mlp_gaussian_first_layer_is_invariant_in_law_but_not_per_seed():
+    X, y, Xt = _data(3, d=3)
+    U = np.linalg.qr(np.random.default_rng(4).standard_normal((3, 3)))[0]
+    a = mlp(X, y, Xt, rng=np.random.default_rng(5))
+    b = mlp(X @ U.T, y, Xt @ U.T, rng=np.random.default_rng(5))
+    assert np.max(np.abs(a - b)) > 1e-6  # one seed is not invariant (negative control for the law test)
