@@ -15,6 +15,8 @@ from .errors import MissingDependency, UsageError
 
 __all__ = ["require_matplotlib", "check_plot_path", "plot_curves"]
 
+Y_MAX = 1.5  # the loss axis stops here; the bound and the interesting curves live in [0, 1]
+
 _BOUND_LABEL = {"hadamard": "1 − k/d", "pm1": "(1 − k/d)²", "gaussian": "(1 − k/d)²"}
 _PROBLEM_TITLE = {
     "hadamard": "sign-flipped Hadamard",
@@ -45,6 +47,7 @@ def plot_curves(curves: Curves, path: str, *, quantiles: tuple[float, float] = (
     """
     require_matplotlib()
     check_plot_path(path)
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -54,11 +57,15 @@ def plot_curves(curves: Curves, path: str, *, quantiles: tuple[float, float] = (
     ks = list(curves.ks)
     mean = curves.mean()
     lo, hi = curves.band(*quantiles)
+    # the bound first, wide and grey, so that learners lying on it stay visible on top of it
+    ax.plot(ks, curves.bound, color="0.55", linewidth=4, alpha=0.6, label=f"bound {_BOUND_LABEL[curves.problem]}")
+    colors = matplotlib.colormaps["tab20"].colors
+    styles = ("-", "--", "-.", ":")
     for i, name in enumerate(curves.names):
-        (line,) = ax.plot(ks, mean[i], label=name, linewidth=1.6)
+        color, style = colors[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20], styles[(i // 10) % 4]
+        ax.plot(ks, mean[i], style, color=color, label=name, linewidth=1.6)
         if curves.trials > 1:
-            ax.fill_between(ks, lo[i], hi[i], color=line.get_color(), alpha=0.18, linewidth=0)
-    ax.plot(ks, curves.bound, "k--", linewidth=1.4, label=f"bound {_BOUND_LABEL[curves.problem]}")
+            ax.fill_between(ks, lo[i], hi[i], color=color, alpha=0.18, linewidth=0)
     ax.set_xlabel("k = number of training examples")
     ax.set_ylabel("average square loss over all d rows")
     band = f", band {round(quantiles[0] * 100)}–{round(quantiles[1] * 100)}% over trials" if curves.trials > 1 else ""
@@ -68,7 +75,13 @@ def plot_curves(curves: Curves, path: str, *, quantiles: tuple[float, float] = (
         fontsize=10,
     )
     ax.set_xlim(0, curves.d)
-    ax.set_ylim(bottom=0)
+    # a learner far above the bound (diagonal AdaGrad on batches reaches loss ≫ 1) would flatten the
+    # rest: clip the axis at Y_MAX and say so in the axis label
+    top = float(mean.max()) * 1.05 if mean.size else 1.0
+    clipped = top > Y_MAX
+    ax.set_ylim(0, min(max(top, 1.05), Y_MAX))
+    if clipped:
+        ax.set_ylabel(f"average square loss over all d rows (clipped at {Y_MAX:g})")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, ncol=2 if len(curves.names) > 6 else 1, loc="upper right")
     fig.tight_layout()

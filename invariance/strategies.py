@@ -163,8 +163,10 @@ def orthogonal_cases(
     property_name: str = "orthogonal",
 ) -> Case:
     """Generic data and one orthogonal U (DESIGN §4): d in [1, max_d], n in [1, max_n] (both below
-    and above d), m in [1, max_m]. Shrinks to d = n = m = 1, integer data, a reflection or a Givens
-    rotation by a simple angle."""
+    and above d), m in [1, max_m]. Shrinks d, n, m towards 1 and U towards a reflection or a Givens
+    rotation by a simple angle. Within a data kind the numbers shrink (integer bytes towards 0, the
+    Gaussian seed towards 0), but a counterexample need not shrink *across* kinds to integer data:
+    a seeded kind uses no more choices than the integer kind, so Hypothesis may keep it."""
     # permutations and rotations of R¹ are all the identity: such families start at d = 2
     d = draw(st.integers(1 if any(f in _FAMILIES_IN_R1 for f in families) else 2, max_d))
     n = draw(st.integers(1, max_n))
