@@ -60,13 +60,18 @@ class CheckConfig:
 def _probe_inputs(seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     rng = np.random.default_rng([seed, 0x9E0B])
     out = []
-    for n, d, m in ((8, 3, 2), (3, 5, 2)):
+    # n > d and n < d; n ≥ 6 so that estimators needing a few samples (k-NN: 5) are not refused
+    for n, d, m in ((12, 3, 2), (6, 8, 2)):
         X = rng.standard_normal((n + m, d))
         out.append((X[:n], rng.standard_normal(n), X[n:]))
     return out
 
 
-def _failure(learner: Learner, diagnosis: Diagnosis, message: str, meter: Meter, t0: float, detail=None, warnings=()) -> Result:
+def _no_verdict(
+    learner: Learner, meter: Meter, t0: float, message: str, *, diagnosis: Diagnosis | None = None,
+    detail: str | None = None, warnings=(), skipped: bool = False,
+) -> Result:
+    """A result without a verdict: a diagnosis (the learner failed) or a skip (a dependency is missing)."""
     return Result(
         target=learner.target,
         name=learner.name,
@@ -82,7 +87,12 @@ def _failure(learner: Learner, diagnosis: Diagnosis, message: str, meter: Meter,
         message=message,
         warnings=tuple(warnings),
         detail=detail,
+        skipped=skipped,
     )
+
+
+def _failure(learner: Learner, diagnosis: Diagnosis, message: str, meter: Meter, t0: float, detail=None, warnings=()) -> Result:
+    return _no_verdict(learner, meter, t0, message, diagnosis=diagnosis, detail=detail, warnings=warnings)
 
 
 def _depends_on_seed(meter: Meter, seed: int) -> bool:
@@ -93,24 +103,6 @@ def _depends_on_seed(meter: Meter, seed: int) -> bool:
             if deviation(a, meter.predict(X, y, Xt, seed=s), y) > FLOOR:
                 return True
     return False
-
-
-def _skipped(learner: Learner, why: str, meter: Meter, t0: float) -> Result:
-    return Result(
-        target=learner.target,
-        name=learner.name,
-        verdict=None,
-        diagnosis=None,
-        expected=learner.expected,
-        reason=learner.reason,
-        deviation={"orthogonal": None, "pm1": None},
-        symmetry=None,
-        counterexample=None,
-        evaluations=meter.evaluations,
-        seconds=time.perf_counter() - t0,
-        message=f"skipped: {why}",
-        skipped=True,
-    )
 
 
 def _probe(learner: Learner, meter: Meter, seed: int) -> CallError | None:
@@ -215,7 +207,7 @@ def check(learner: Learner, config: CheckConfig | None = None) -> Result:
     try:
         problem = _probe(learner, meter, config.seed)
     except MissingDependency as exc:
-        return _skipped(learner, str(exc), meter, t0)
+        return _no_verdict(learner, meter, t0, f"skipped: {exc}", skipped=True)
     if problem is None and learner.randomized and not _depends_on_seed(meter, config.seed):
         meter.fixed_seed = 0  # takes rng but ignores it: check it as a deterministic learner
     if problem is not None:
