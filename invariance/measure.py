@@ -79,13 +79,21 @@ def _time_limit(seconds: float | None):
 
 
 def _where(exc: BaseException) -> str:
-    tb = traceback.extract_tb(exc.__traceback__)
-    # the innermost frame outside invcheck is where the learner failed
-    frames = [f for f in tb if os.sep + "invariance" + os.sep not in f.filename] or tb
-    if not frames:
+    """`` at file:line`` of the learner's own innermost frame (not invcheck's, not a library's),
+    plus the innermost frame when the error surfaced inside a library."""
+    tb = [f for f in traceback.extract_tb(exc.__traceback__) if os.sep + "invariance" + os.sep not in f.filename]
+    if not tb:
         return ""
-    f = frames[-1]
-    return f" at {os.path.relpath(f.filename) if not f.filename.startswith('<') else f.filename}:{f.lineno}"
+
+    def show(f) -> str:
+        name = f.filename if f.filename.startswith("<") else os.path.relpath(f.filename)
+        return f"{name}:{f.lineno}"
+
+    in_library = lambda f: any(p in f.filename for p in ("site-packages", "dist-packages"))  # noqa: E731
+    own = [f for f in tb if not in_library(f)]
+    if own and own[-1] is not tb[-1]:
+        return f" at {show(own[-1])} (raised in {show(tb[-1])})"
+    return f" at {show(tb[-1])}"
 
 
 @dataclass

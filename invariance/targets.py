@@ -45,6 +45,10 @@ def load(target: str, *, options: dict | None = None) -> list[Learner]:
         return _learners_of_module(module, target, options)
     obj = _getattr(module, attr, target)
     if inspect.ismodule(obj):
+        if obj.__name__ != f"{module.__name__}.{attr}":
+            raise UsageError(
+                f"{target} is the module {obj.__name__!r}, not a learner; name a function in it as MODULE:NAME"
+            )
         return _learners_of_module(obj, target, options)
     return [_to_learner(obj, name=attr.split(".")[-1], target=target, options=options)]
 
@@ -134,8 +138,15 @@ def _missing_module_message(modpart: str, missing: str) -> str:
 def _getattr(module: ModuleType, attr: str, target: str) -> Any:
     obj: Any = module
     for part in attr.split("."):
+        if not hasattr(obj, part) and hasattr(obj, "__path__"):
+            try:  # a package's submodule that nothing imported yet
+                importlib.import_module(f"{obj.__name__}.{part}")
+            except ImportError:
+                pass
         if not hasattr(obj, part):
             names = [n for n in dir(obj) if not n.startswith("_")]
+            if hasattr(obj, "__path__"):
+                names += [m.name for m in pkgutil.iter_modules(obj.__path__) if not m.name.startswith("_")]
             close = difflib.get_close_matches(part, names, n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             where = getattr(obj, "__name__", type(obj).__name__)
