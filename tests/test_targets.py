@@ -110,6 +110,8 @@ BAD = [
     pytest.param("tests/learners", ["is a directory"], id="a-directory"),
     pytest.param("", ["empty TARGET"], id="empty"),
     pytest.param("3d.learner", ["neither a module name"], id="not-an-identifier"),
+    pytest.param("algorithms:adagrad_dig", ["has no attribute 'adagrad_dig'", "did you mean adagrad_diag"], id="typo-in-unimported-submodule"),
+    pytest.param("learners.registered:np", ["is the module 'numpy', not a learner"], id="an-imported-module"),
 ]
 
 
