@@ -64,7 +64,9 @@ def plot_curves(curves: Curves, path: str, *, quantiles: tuple[float, float] = (
     for i, name in enumerate(curves.names):
         color, style = colors[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20], styles[(i // 10) % 4]
         ax.plot(ks, mean[i], style, color=color, label=name, linewidth=1.6)
-        if curves.trials > 1:
+        # a band that leaves the axis (one trial blowing up, e.g. scikit-learn's ARD on Hadamard rows)
+        # would cover the whole plot and hide every other curve: such a learner is drawn without it
+        if curves.trials > 1 and float(hi[i].max()) <= Y_MAX:
             ax.fill_between(ks, lo[i], hi[i], color=color, alpha=0.18, linewidth=0)
     ax.set_xlabel("k = number of training examples")
     ax.set_ylabel("average square loss over all d rows")

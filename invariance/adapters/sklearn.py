@@ -28,6 +28,16 @@ def _sklearn():
     return sklearn.base
 
 
+def _estimator_kind(base, est) -> str | None:
+    """``"a classifier"``, ``"a clusterer"`` or ``"an outlier detector"`` for estimators whose predictions
+    are labels (a KMeans has fit/predict/get_params too); None for a regressor or anything unlabelled."""
+    for kind, test in (("a classifier", "is_classifier"), ("a clusterer", "is_clusterer"), ("an outlier detector", "is_outlier_detector")):
+        fn = getattr(base, test, None)  # is_clusterer arrived in scikit-learn 1.6
+        if fn is not None and fn(est):
+            return kind
+    return None
+
+
 def learner_from_estimator(obj: Any, *, name: str, target: str, options: dict) -> Learner:
     base = _sklearn()
     if inspect.isclass(obj):
@@ -40,8 +50,9 @@ def learner_from_estimator(obj: Any, *, name: str, target: str, options: dict) -
             ) from None
     else:
         est = obj
-    if base.is_classifier(est):
-        raise UsageError(f"{target} is a classifier; invcheck checks regressors (real-valued predictions)")
+    kind = _estimator_kind(base, est)
+    if kind is not None:
+        raise UsageError(f"{target} is {kind}; invcheck checks regressors (real-valued predictions)")
     seeds = [k for k, v in est.get_params(deep=True).items() if (k == "random_state" or k.endswith("__random_state")) and v is None]
 
     if seeds:

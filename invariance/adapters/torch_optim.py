@@ -10,6 +10,8 @@ An MLP learner is randomised: it takes ``rng`` and seeds a private ``torch.Gener
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from typing import Any
 
 import numpy as np
@@ -60,6 +62,52 @@ def _validated(options: dict) -> dict:
     if opts["model"] not in ("linear", "mlp"):
         raise UsageError(f"--model {opts['model']!r} is not one of linear, mlp")
     return opts
+
+
+def _validate_optimizer_kwargs(torch, cls: type, opts: dict) -> None:
+    """Reject a mistyped or invalid ``--opt KEY=VALUE`` before any checking starts (exit code 2).
+
+    Unknown keywords are found from the signature (with close matches suggested); values are tried by
+    building the optimizer once on a dummy 1×2 parameter. An optimizer that cannot be built even
+    without the extra keywords is left alone: it fails on the first call and gets a diagnosis.
+    """
+    kwargs = opts["optimizer_kwargs"]
+    if not kwargs:
+        return
+    where = f"{cls.__module__}.{cls.__name__}"
+    for reserved, fix in (("lr", "set the learning rate with --lr"), ("params", "the adapter passes the model's parameters")):
+        if reserved in kwargs:
+            raise UsageError(f"--opt {reserved}=… is not allowed for {where}: {fix}")
+    try:
+        params = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):  # pragma: no cover - every torch optimizer has a signature
+        params = {}
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    if params and not takes_any:
+        known = [k for k in params if k not in ("self", "params", "lr")]
+        for key in kwargs:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+                hint = f"; did you mean {', '.join(close)}?" if close else f"; it takes {', '.join(known)}"
+                raise UsageError(f"--opt {key}=…: {where} has no keyword argument {key!r}{hint}")
+
+    def build(**kw):
+        dummy = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
+        return cls([dummy], lr=opts["lr"], **kw)
+
+    try:
+        build()
+    except Exception:
+        return  # not about the keywords: the first call will fail and be diagnosed
+    try:
+        build(**kwargs)
+    except Exception as exc:
+        given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise UsageError(
+            f"--opt {given} rejected by {where}: {type(exc).__name__}{': ' + msg if msg else ''} "
+            "(values are parsed as JSON, e.g. --opt betas=[0.9,0.99] --opt amsgrad=true)"
+        ) from None
 
 
 def _build(torch, d: int, opts: dict, gen):
@@ -132,6 +180,7 @@ def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) 
         if opts["device"].startswith("cuda") and not torch.cuda.is_available():
             raise UsageError(f"--device {opts['device']} asked for, but torch sees no CUDA device; use --device cpu")
     _torch().set_num_threads(1)  # tiny problems: one thread is fastest and keeps reductions deterministic
+    _validate_optimizer_kwargs(_torch(), cls, opts)
 
     if opts["model"] == "mlp":
 

@@ -1,0 +1,201 @@
+"""``invcheck report``: the rotation-invariance report (verdicts and learning curves) as files.
+
+Usage::
+
+    invcheck report [TARGET...] [--out DIR] [--d D] [--trials T] [--k-step S] [--seed S] [-j N]
+                    [--max-examples N] [--no-curves] [--json-only] [--quiet]
+
+Without TARGETs: every built-in learner (``algorithms``), every dense ``torch.optim`` optimizer
+(and SparseAdam with its diagnosis) and the scikit-learn regressors of :mod:`invariance.zoo_sklearn`;
+a section whose package is not installed is omitted with a note. Writes ``invariance.json``,
+``invariance.md``, ``invariance.html`` (self-contained) and the plots ``SECTION-PROBLEM.png`` to DIR.
+
+The committed report is ``invcheck report --out reports/ -j 2``: built-ins with every k, torch and
+scikit-learn at k = 8, 16, …, 128 (every d/16-th), d = 128, 5 trials, seed 0, the checker's default budget.
+
+Exit codes: 0 report written; 1 written, but a declared verdict is not matched or a verdict
+contradicts its curve; 2 a usage error (one line on stderr). A learner that fails (a diagnosis
+instead of a verdict) is a row of the report, not an exit code.
+
+BLAS runs one thread per process (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and
+``MKL_NUM_THREADS`` default to 1 for the worker processes; :func:`invariance.report_measure.one_blas_thread`
+limits this one): the report is thousands of tiny fits, where BLAS threads only contend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from .errors import InvarianceError, UsageError
+
+__all__ = ["main", "build_parser"]
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see invcheck report --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="invcheck report",
+        description="Write the rotation-invariance report: one row per learner (verdict, declared verdict, "
+        "deviations, symmetry group, a compact counterexample, the Hadamard loss at k = d/2 against 1 − k/d, "
+        "flags where a verdict and its curve disagree) and the learning-curve plots, as invariance.md, "
+        "invariance.json and a self-contained invariance.html.",
+        epilog="Without TARGETs: the built-in learners, every dense torch.optim optimizer and a dozen "
+        "scikit-learn regressors (invariance.zoo_sklearn). Exit status: 0 written; 1 written, with a "
+        "declared verdict not matched or a verdict contradicted by its curve; 2 usage error.",
+    )
+    p.add_argument("targets", nargs="*", metavar="TARGET", help="learners to report on (default: the built-in sections)")
+    p.add_argument("--out", default="reports", metavar="DIR", help="output folder, created if missing (default: reports)")
+    p.add_argument("--d", type=int, default=128, help="curve dimension, a power of 2 (default 128)")
+    p.add_argument("--trials", type=int, default=5, help="curve trials (default 5)")
+    p.add_argument("--k-step", type=int, default=None, metavar="S",
+                   help="curves at k = S, 2S, …, d (plus d/2) in every section (default: 1 for built-ins and TARGETs, d/16 for torch and scikit-learn)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the checker and of the curves (default 0)")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes (same numbers as -j 1)")
+    p.add_argument("--max-examples", type=int, default=None, metavar="N", help="Hypothesis examples per property (default 150)")
+    p.add_argument("--samples", type=int, default=200, help="seeds per side for randomised learners (default 200)")
+    p.add_argument("--no-curves", action="store_true", help="verdict table only (fast): no curves, no plots")
+    p.add_argument("--json-only", action="store_true", help="write invariance.json only (no Markdown, HTML or PNG)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    return p
+
+
+def _validate(args: argparse.Namespace) -> None:
+    from .curves import check_experiment
+
+    if not args.no_curves:
+        check_experiment(problem="hadamard", d=args.d, trials=args.trials, jobs=args.jobs)
+    elif args.jobs < 1:
+        raise UsageError(f"-j must be an integer ≥ 1, got {args.jobs}")
+    if args.k_step is not None and args.k_step < 1:
+        raise UsageError(f"--k-step must be an integer ≥ 1, got {args.k_step}")
+    if args.max_examples is not None and args.max_examples < 1:
+        raise UsageError(f"--max-examples must be at least 1, got {args.max_examples}")
+    if args.samples < 10:
+        raise UsageError(f"--samples must be at least 10, got {args.samples}")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UsageError(f"--out {args.out!r} is a file; give a folder")
+
+
+def _command(argv: list[str]) -> str:
+    return " ".join(["invcheck", "report", *argv])
+
+
+def environment() -> dict:
+    """Versions of what produced the numbers (a package not installed is left out)."""
+    import importlib.metadata
+    import platform
+
+    out = {"invcheck": None, "python": platform.python_version()}
+    for dist, key in (("invcheck", "invcheck"), ("numpy", "numpy"), ("scipy", "scipy"), ("hypothesis", "hypothesis"),
+                      ("torch", "torch"), ("scikit-learn", "scikit-learn"), ("matplotlib", "matplotlib")):
+        try:
+            out[key] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out.pop(key, None)
+    return out
+
+
+def _one_blas_thread_in_workers() -> None:
+    for var in _THREAD_VARS:
+        os.environ.setdefault(var, "1")  # read by the BLAS of the checker's spawned workers at start-up
+
+
+def _run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    _validate(args)
+    from .check import CheckConfig
+    from .report import build_report, report_json
+    from .report_measure import default_sections, measure_section, target_section
+
+    plots = not args.json_only and not args.no_curves
+    if plots:
+        from .plotting import require_matplotlib
+
+        try:
+            require_matplotlib()
+        except InvarianceError as exc:
+            plots = False  # the tables are still worth having
+            print(f"invcheck report: no plots: {exc}", file=sys.stderr)
+    curves = not args.no_curves
+    if args.targets:
+        from .targets import load_many
+
+        load_many(args.targets)  # a bad TARGET is a usage error before anything runs
+        specs = [target_section(args.targets, d=args.d, trials=args.trials, k_step=args.k_step, curves=curves)]
+    else:
+        specs = default_sections(d=args.d, trials=args.trials, k_step=args.k_step, curves=curves)
+    config = CheckConfig(seed=args.seed, max_examples=args.max_examples, samples=args.samples)
+    say = (lambda msg: None) if args.quiet else (lambda msg: print(f"invcheck report: {msg}", file=sys.stderr, flush=True))
+    t0 = time.perf_counter()
+    _one_blas_thread_in_workers()  # and measure_section limits this process (report_measure.one_blas_thread)
+    measured = [measure_section(s, config, jobs=args.jobs, seed=args.seed, progress=say) for s in specs]
+    report = build_report(
+        measured,
+        command=_command(argv),
+        config={"seed": args.seed, "max_examples": args.max_examples, "samples": args.samples,
+                "alpha": config.alpha, "timeout": config.timeout, "curves": curves},
+        environment=environment(),
+        seconds=time.perf_counter() - t0,
+    )
+    os.makedirs(args.out, exist_ok=True)
+    written = [_write(args.out, "invariance.json", report_json(report))]
+    if not args.json_only:
+        written += _write_rendered(report, args.out, plots)
+    say("wrote " + ", ".join(written))
+    for _, row, flag in report.flags("contradiction"):
+        say(f"contradiction: {row.name}: {flag.text}")
+    mismatch = any(r.match is False for r in report.rows)
+    return 1 if mismatch or report.flags("contradiction") else 0
+
+
+def _write(folder: str, name: str, text: str) -> str:
+    path = os.path.join(folder, name)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return path
+
+
+def _write_rendered(report, folder: str, plots: bool) -> list[str]:
+    from dataclasses import replace
+
+    from .report_render import render_html, render_markdown
+
+    written, images = [], {}
+    if plots:
+        from .plotting import plot_curves
+
+        for s in report.sections:
+            for problem, name in s.plots.items():
+                path = plot_curves(s.curves[problem], os.path.join(folder, name))
+                with open(path, "rb") as fh:
+                    images[name] = fh.read()
+                written.append(path)
+    else:  # no matplotlib, or --no-curves: render without figures
+        report = replace(report, sections=tuple(replace(s, plots={}) for s in report.sections))
+    written.append(_write(folder, "invariance.md", render_markdown(report)))
+    written.append(_write(folder, "invariance.html", render_html(report, images)))
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``invcheck report`` with ``argv`` (the arguments after ``report``); returns the exit code."""
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except InvarianceError as exc:
+        print(f"invcheck: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return exc.exit_code
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

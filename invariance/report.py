@@ -1,0 +1,331 @@
+"""The invariance report: judging verdicts against learning curves, and the report's data (issue 4).
+
+Three steps, as everywhere in invcheck: :mod:`invariance.report_measure` *measures* (verdicts by the
+checker, learning curves by :mod:`invariance.curves`); this module *judges* — :func:`curve_flags`
+confronts each verdict with its Hadamard curve (DESIGN §7) — and *builds* the report, a frozen
+:class:`Report`, with a pure function (:func:`build_report`) and its JSON form;
+:mod:`invariance.report_render` renders it as Markdown and self-contained HTML.
+
+The judgement. Every learner that is invariant — exactly, on ±1 data with one example per step, or in
+distribution — has mean loss ≥ 1 − k/d on the sign-flipped Hadamard problem (Warmuth, Kotłowski &
+Amid, ALT 2021). A learner with such a verdict whose curve dips more than ``margin`` below the bound
+is a **contradiction**: the verdict or the curve is wrong. A ``not-invariant`` learner whose curve
+never dips below it is allowed (not being invariant is necessary for beating the bound, not
+sufficient) and gets a **note**.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .curves import Curves
+from .report_measure import SectionMeasurement
+from .result import Result
+
+__all__ = [
+    "MARGIN",
+    "CLAIMS",
+    "Flag",
+    "Row",
+    "Section",
+    "Report",
+    "curve_flags",
+    "compact_counterexample",
+    "build_section",
+    "build_report",
+    "report_json",
+]
+
+#: How far below 1 − k/d a mean Hadamard curve must dip to contradict an invariance verdict (the
+#: allowance of :func:`invariance.curves.contradictions` for averaging over few trials).
+MARGIN = 0.05
+#: Verdicts that put a learner under the 1 − k/d lower bound on the Hadamard problem.
+CLAIMS = ("invariant", "pm1-invariant", "invariant-in-distribution")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something a reader must see: ``contradiction`` (verdict vs curve), ``note`` (allowed but
+    worth saying) or ``no-curve`` (the learner failed on the curve problems)."""
+
+    kind: str
+    text: str
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "text": self.text}
+
+
+def curve_flags(
+    *,
+    verdict: str | None,
+    declared: str | None,
+    d: int,
+    ks: tuple[int, ...] | list[int],
+    mean: np.ndarray,
+    bound: np.ndarray,
+    margin: float = MARGIN,
+) -> tuple[Flag, ...]:
+    """Judge one learner's mean Hadamard curve ``mean`` (at ``ks``, which include d/2) against
+    ``bound`` = 1 − k/d.
+
+    A measured or declared verdict in :data:`CLAIMS` with ``min(mean − bound) < −margin`` gives a
+    ``contradiction``; a measured ``not-invariant`` with ``min(mean − bound) ≥ −margin`` a ``note``.
+    """
+    mean, bound = np.asarray(mean, dtype=float), np.asarray(bound, dtype=float)
+    gap = mean - bound
+    j = int(np.argmin(gap))
+    flags = []
+    claims = [(how, v) for how, v in (("verdict", verdict), ("declared", declared)) if v in CLAIMS]
+    if gap[j] < -margin and claims:
+        how, v = claims[0]
+        also = f" (declared {declared} too)" if how == "verdict" and declared in CLAIMS and declared != v else ""
+        flags.append(Flag(
+            "contradiction",
+            f"{how} {v}{also}, but the Hadamard loss at k = {ks[j]} is {mean[j]:.3f} < 1 − k/d = {bound[j]:.3f}: "
+            "an invariant learner cannot beat the bound",
+        ))
+    if verdict == "not-invariant" and gap[j] >= -margin:
+        half = list(ks).index(d // 2)
+        where = "on" if abs(gap[half]) <= margin else "above"
+        flags.append(Flag(
+            "note",
+            f"not-invariant, yet its Hadamard curve stays {where} 1 − k/d (k = {ks[half]}: {mean[half]:.3f} vs "
+            f"{bound[half]:.3f}; never more than {margin:g} below): its lack of invariance buys nothing here",
+        ))
+    return tuple(flags)
+
+
+def compact_counterexample(cx: dict | None) -> dict | None:
+    """The counterexample's identity card: property, d, n, m, U, deviation (and what the number is)."""
+    if not cx:
+        return None
+    notes = cx.get("notes") or {}
+    return {
+        "property": cx["property"],
+        "d": cx["d"],
+        "n": cx["n"],
+        "m": cx["m"],
+        "U": cx.get("U_description"),
+        "deviation": cx.get("deviation"),
+        "deviation_is": notes.get("deviation", "relative deviation of the predictions"),
+        "threshold": cx.get("threshold"),
+        "shrunk": cx.get("shrunk"),
+        "error": cx.get("error"),
+    }
+
+
+@dataclass(frozen=True)
+class Row:
+    """One learner: what the checker concluded and what its curves show."""
+
+    target: str
+    name: str
+    verdict: str | None
+    diagnosis: str | None
+    declared: str | None
+    match: bool | None
+    deviation: dict
+    symmetry: str | None
+    counterexample: dict | None
+    message: str
+    skipped: bool
+    hadamard_half: float | None = None
+    pm1_half: float | None = None
+    first_k: int | None = None  # first k with mean Hadamard loss < 0.1
+    flags: tuple[Flag, ...] = ()
+    settings: dict = field(default_factory=dict)
+    result: Result | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict:
+        return {
+            "target": self.target,
+            "name": self.name,
+            "verdict": self.verdict,
+            "diagnosis": self.diagnosis,
+            "declared": self.declared,
+            "match": self.match,
+            "deviation": dict(self.deviation),
+            "symmetry": self.symmetry,
+            "counterexample": self.counterexample,
+            "message": self.message,
+            "skipped": self.skipped,
+            "hadamard_loss_at_half": self.hadamard_half,
+            "pm1_loss_at_half": self.pm1_half,
+            "first_k_below_0.1": self.first_k,
+            "flags": [f.to_json() for f in self.flags],
+            "curve_settings": {k: _jsonable(v) for k, v in self.settings.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    description: str
+    rows: tuple[Row, ...]
+    plan: dict | None  # CurvePlan.to_json() plus the ks used
+    curves: dict[str, Curves] = field(default_factory=dict)
+    plots: dict[str, str] = field(default_factory=dict)  # problem → PNG file name
+    omitted: str | None = None
+    seconds: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "description": self.description,
+            "omitted": self.omitted,
+            "plan": self.plan,
+            "plots": dict(self.plots),
+            "seconds": {k: round(v, 1) for k, v in self.seconds.items()},
+            "rows": [r.to_json() for r in self.rows],
+            "curves": {p: c.to_json() for p, c in self.curves.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    sections: tuple[Section, ...]
+    command: str
+    config: dict
+    environment: dict
+    seconds: float
+    margin: float = MARGIN
+
+    @property
+    def rows(self) -> list[Row]:
+        return [r for s in self.sections for r in s.rows]
+
+    def flags(self, kind: str | None = None) -> list[tuple[Section, Row, Flag]]:
+        return [(s, r, f) for s in self.sections for r in s.rows for f in r.flags if kind in (None, f.kind)]
+
+    def to_json(self) -> dict:
+        """The report's JSON: ``results`` is the ``invcheck --json`` list (DESIGN §8) for every row."""
+        return {
+            "report": "invcheck rotation-invariance report",
+            "format": 1,
+            "command": self.command,
+            "config": self.config,
+            "environment": self.environment,
+            "seconds": round(self.seconds, 1),
+            "margin": self.margin,
+            "sections": [s.to_json() for s in self.sections],
+            "flags": [
+                {"section": s.key, "target": r.target, "name": r.name, **f.to_json()} for s, r, f in self.flags()
+            ],
+            "results": [r.result.to_json() for r in self.rows if r.result is not None],
+        }
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (np.floating, np.integer)):
+        return v.item()
+    if isinstance(v, (str, int, float, bool, type(None))):
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    return repr(v)
+
+
+def _curve_values(curves: dict[str, Curves], target: str) -> tuple[float | None, float | None, int | None, tuple | None]:
+    """(Hadamard loss at d/2, ±1 loss at d/2, first k below 0.1 on Hadamard, (d, ks, mean, bound))."""
+    out: dict[str, Any] = {}
+    for problem, c in curves.items():
+        if target not in c.targets:
+            continue
+        i = c.targets.index(target)
+        mean = c.mean()[i]
+        out[problem] = (float(mean[c.ks.index(c.d // 2)]), c.first_below(0.1)[i], (c.d, c.ks, mean, c.bound))
+    had = out.get("hadamard")
+    pm1 = out.get("pm1")
+    return (
+        had[0] if had else None,
+        pm1[0] if pm1 else None,
+        had[1] if had else None,
+        had[2] if had else None,
+    )
+
+
+def _row(result: Result, m: SectionMeasurement, margin: float) -> Row:
+    had, pm1, first, curve = _curve_values(m.curves, result.target)
+    verdict = None if result.verdict is None else result.verdict.value
+    declared = None if result.expected is None else result.expected.value
+    flags: tuple[Flag, ...] = ()
+    if curve is not None:
+        d, ks, mean, bound = curve
+        flags = curve_flags(verdict=verdict, declared=declared, d=d, ks=ks, mean=mean, bound=bound, margin=margin)
+    if result.target in m.curve_failures:
+        flags += (Flag("no-curve", m.curve_failures[result.target]),)
+    j = result.to_json()
+    return Row(
+        target=result.target,
+        name=result.name,
+        verdict=verdict,
+        diagnosis=None if result.diagnosis is None else result.diagnosis.value,
+        declared=declared,
+        match=j["match"],
+        deviation=j["deviation"],
+        symmetry=j["symmetry"],
+        counterexample=compact_counterexample(j["counterexample"]),
+        message=result.message,
+        skipped=result.skipped,
+        hadamard_half=had,
+        pm1_half=pm1,
+        first_k=first,
+        flags=flags,
+        settings=dict(m.settings.get(result.target, {})),
+        result=result,
+    )
+
+
+def build_section(m: SectionMeasurement, *, margin: float = MARGIN) -> Section:
+    """Judge one measured section into rows (pure)."""
+    spec = m.spec
+    plan = spec.plan.to_json() if spec.plan is not None and not m.omitted else None
+    return Section(
+        key=spec.key,
+        title=spec.title,
+        description=spec.description,
+        rows=tuple(_row(r, m, margin) for r in m.results),
+        plan=plan,
+        curves=dict(m.curves),
+        plots={p: f"{spec.key}-{p}.png" for p in m.curves},
+        omitted=m.omitted,
+        seconds=dict(m.seconds),
+    )
+
+
+def build_report(
+    measurements: list[SectionMeasurement],
+    *,
+    command: str,
+    config: dict,
+    environment: dict,
+    seconds: float,
+    margin: float = MARGIN,
+) -> Report:
+    """The report from measured sections (pure: no measuring, no files)."""
+    return Report(
+        sections=tuple(build_section(m, margin=margin) for m in measurements),
+        command=command,
+        config=dict(config),
+        environment=dict(environment),
+        seconds=float(seconds),
+        margin=margin,
+    )
+
+
+_FLAT_LIST = re.compile(r"\[\s*((?:-?[\d.eE+-]+|null|true|false)(?:,\s*(?:-?[\d.eE+-]+|null|true|false))*)\s*\]")
+
+
+def report_json(report: Report) -> str:
+    """The JSON text: indented, but each list of plain numbers on one line (a curve, a matrix row)."""
+    text = json.dumps(report.to_json(), indent=1, allow_nan=False, ensure_ascii=False)
+    return _FLAT_LIST.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text) + "\n"

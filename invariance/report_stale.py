@@ -1,0 +1,111 @@
+"""Is a committed report stale? Re-derive its verdict column cheaply and compare.
+
+A full report takes minutes; re-deriving its verdicts takes seconds, because a verdict rests on
+evidence that the report's JSON keeps:
+
+* a **violation** is a concrete counterexample (both data sets, the recorded threshold). Replaying it
+  — two calls — re-proves exactly that the property still fails, whatever budget found it;
+* a property **without** a violation is searched again with a reduced budget (``max_examples``),
+  no symmetry searches and no sweep; a violation found there contradicts the committed verdict;
+* a **randomised** learner's distribution test is re-run with ``samples`` seeds per side;
+* a **diagnosis** (a learner that cannot be judged) is re-derived by the checker's probe.
+
+For an unchanged learner and checker the replays reproduce every recorded violation, so the
+re-derived verdict can differ from the committed one only through a violation that the committed
+verdict missed — which makes the committed report wrong, hence stale, too. :func:`recheck` measures;
+:func:`stale_rows` only compares (a pure function, tested with doctored inputs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .check import Budget, CheckConfig, check
+from .judge import judge
+from .measure import CallError, Meter, deviation
+from .registry import Learner
+from .result import PropertyReport
+
+__all__ = ["Fresh", "replay", "recheck", "stale_rows"]
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """A re-derived verdict (or diagnosis), the declared verdict now, and how it was obtained."""
+
+    target: str
+    verdict: str | None
+    diagnosis: str | None
+    declared: str | None
+    how: str
+    skipped: bool = False  # a dependency is missing here: nothing to compare
+
+
+def replay(meter: Meter, cx: dict) -> bool:
+    """Whether the recorded counterexample ``cx`` (its JSON) still violates: predictions on both data
+    sets differ by more than its recorded threshold, or exactly one side fails."""
+    arr = lambda key: np.asarray(cx[key], dtype=np.float64)  # noqa: E731
+    y = arr("y_train")
+    sides = []
+    for X, Xt in ((arr("X_train"), arr("X_test")), (arr("X_train_transformed"), arr("X_test_transformed"))):
+        try:
+            sides.append(meter.predict(X, y, Xt))
+        except CallError as exc:
+            sides.append(exc)
+    a, b = sides
+    if isinstance(a, CallError) or isinstance(b, CallError):
+        return not (isinstance(a, CallError) and isinstance(b, CallError) and a.kind == b.kind and a.exc_type == b.exc_type)
+    return deviation(a, b, y) > float(cx["threshold"])
+
+
+def _passed(name: str, passed: bool) -> PropertyReport:
+    return PropertyReport(name, passed, 0, 0, None, 0.0, None, 0.0)
+
+
+def recheck(learner: Learner, committed: dict, *, max_examples: int = 20, samples: int = 50, seed: int = 0) -> Fresh:
+    """Re-derive the verdict of ``learner`` given its committed ``invcheck --json`` result."""
+    declared = None if learner.expected is None else learner.expected.value
+    if committed.get("distribution") is not None:
+        r = check(learner, CheckConfig(seed=seed, samples=samples))
+        how = r.message if r.skipped else f"distribution test re-run with {samples} seeds per side"
+        return Fresh(learner.target, r.verdict and r.verdict.value, r.diagnosis and r.diagnosis.value, declared, how, r.skipped)
+    meter = Meter(learner)
+    if learner.randomized:
+        meter.fixed_seed = 0  # takes rng but ignores it: the checker judged it as deterministic
+    cxs = committed.get("counterexamples") or {}
+    replayed = {p: p in cxs and cxs[p].get("X_train") is not None and replay(meter, cxs[p]) for p in ("orthogonal", "pm1")}
+    budget = Budget(0 if replayed["orthogonal"] else max_examples, 0 if replayed["pm1"] else max_examples, 0, sweep=False)
+    r = check(learner, CheckConfig(seed=seed, budget=budget))
+    if r.diagnosis is not None or r.skipped:
+        return Fresh(learner.target, None, r.diagnosis and r.diagnosis.value, declared, r.message if r.skipped else "probe", r.skipped)
+    failed = {p: replayed[p] or not r.properties[p].passed for p in ("orthogonal", "pm1")}
+    verdict = judge(_passed("orthogonal", not failed["orthogonal"]), _passed("pm1", not failed["pm1"])).verdict
+    how = "; ".join(
+        f"{p}: {'recorded counterexample replayed' if replayed[p] else f'searched with {max_examples} examples'}"
+        for p in ("orthogonal", "pm1")
+    )
+    return Fresh(learner.target, verdict.value, None, declared, how)
+
+
+def stale_rows(committed_rows: list[dict], fresh: list[Fresh], *, section: str = "") -> list[str]:
+    """Why the committed rows no longer describe the learners (empty when they still do).
+
+    ``committed_rows`` are a section's rows from ``invariance.json``; ``fresh`` the re-derived
+    verdicts of the learners the section names *now*. A learner added, removed, re-declared or with
+    another verdict or diagnosis makes the section stale.
+    """
+    where = f"[{section}] " if section else ""
+    old = {r["target"]: r for r in committed_rows}
+    new = {f.target: f for f in fresh}
+    out = [f"{where}{t}: not in the committed report (a new learner)" for t in new if t not in old]
+    out += [f"{where}{t}: in the committed report but no longer loaded" for t in old if t not in new]
+    for t, f in new.items():
+        r = old.get(t)
+        if r is None or r.get("skipped") or f.skipped:
+            continue
+        for key, now in (("verdict", f.verdict), ("diagnosis", f.diagnosis), ("declared", f.declared)):
+            if r.get(key) != now:
+                out.append(f"{where}{t}: committed {key} {r.get(key)!r}, now {now!r} ({f.how})")
+    return out

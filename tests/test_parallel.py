@@ -1,0 +1,85 @@
+"""``-j N`` changes the wall time and nothing else: the JSON of ``invcheck … -j 2`` equals that of
+``-j 1`` apart from the ``seconds`` fields (invariance.parallel: workers re-load every learner from
+its target string and each check is seeded by the configuration alone).
+
+The targets mix the forms a worker has to rebuild: registered NumPy learners (invariant,
+pm1-invariant, not-invariant with a shrunk counterexample), a randomised torch learner (the
+two-sample test), a torch optimizer whose ``--opt`` keyword must reach the worker, and a
+scikit-learn class.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from invariance.cli import main
+
+TARGETS = ["algorithms.least_squares:least_squares", "algorithms.adagrad_diag:adagrad_diag", "algorithms.egu:egu"]
+BUDGET = ["--max-examples", "15", "--samples", "30"]
+
+
+def _without_seconds(obj):
+    if isinstance(obj, dict):
+        return {k: _without_seconds(v) for k, v in obj.items() if k != "seconds"}
+    if isinstance(obj, list):
+        return [_without_seconds(v) for v in obj]
+    return obj
+
+
+def _run(argv: list[str], capsys) -> tuple[int, dict]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, json.loads(out)
+
+
+def _targets() -> list[str]:
+    targets = list(TARGETS)
+    try:
+        import torch  # noqa: F401
+
+        targets += ["algorithms.mlp_spindly:mlp_spindly", "torch.optim:Adam"]
+    except ImportError:
+        pass
+    try:
+        import sklearn  # noqa: F401
+
+        targets += ["sklearn.linear_model:Ridge"]
+    except ImportError:
+        pass
+    return targets
+
+
+def test_jobs_2_gives_the_same_json_as_jobs_1(capsys):
+    targets = _targets()
+    argv = [*targets, "--json", *BUDGET, "--opt", "amsgrad=true"] if "torch.optim:Adam" in targets else [*targets, "--json", *BUDGET]
+    code1, serial = _run([*argv, "-j", "1"], capsys)
+    code2, parallel = _run([*argv, "-j", "2"], capsys)
+    assert code1 == code2 == 0
+    assert [r["target"] for r in parallel["results"]] == targets  # input order, whichever worker finished first
+    assert _without_seconds(parallel) == _without_seconds(serial)
+    verdicts = {r["name"]: r["verdict"] for r in serial["results"]}
+    assert verdicts["least_squares"] == "invariant" and verdicts["adagrad_diag"] == "pm1-invariant"
+    assert verdicts["egu"] == "not-invariant"
+    if "torch.optim:Adam" in targets:
+        assert verdicts["Adam"] == "pm1-invariant" and verdicts["mlp_spindly"] == "not-invariant"
+        adam = next(r for r in serial["results"] if r["name"] == "Adam")
+        assert adam["counterexample"]["d"] == 2  # the worker saw the same shrunk example
+
+
+def test_jobs_2_keeps_exit_codes_and_declarations(capsys):
+    """A declared mismatch (exit 1) and the per-target ``expected`` survive the trip to the workers."""
+    argv = [TARGETS[0], TARGETS[1], "--json", *BUDGET, "--expect", "invariant"]
+    code1, serial = _run([*argv, "-j", "1"], capsys)
+    code2, parallel = _run([*argv, "-j", "2"], capsys)
+    assert code1 == code2 == 1
+    assert _without_seconds(parallel) == _without_seconds(serial)
+    assert [r["expected"] for r in parallel["results"]] == ["invariant", "invariant"]
+
+
+@pytest.mark.parametrize("jobs", ["0", "-2"])
+def test_jobs_must_be_positive(jobs, capsys):
+    assert main([TARGETS[0], "-j", jobs]) == 2
+    assert "-j must be at least 1" in capsys.readouterr().err

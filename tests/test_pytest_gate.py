@@ -1,0 +1,141 @@
+"""The CI gate for users' own repositories (DESIGN §8, ``invariance.testing``, the pytest plugin).
+
+A scratch repository with two registered learners — one declared correctly, one declared
+``invariant`` although it normalises each coordinate separately (truly ``pm1-invariant``) — is gated
+three ways: ``@invariance_cases(...)`` in a test module, the ``invcheck_case`` fixture with
+``invcheck_targets`` in the ini, and ``assert_verdict``. The correct learner's ids must pass, the
+wrong one's ``orthogonal`` id must fail with the shrunk counterexample in the failure report, and its
+``pm1`` id must pass (the declaration is wrong only about generic data).
+
+Each scratch run is a subprocess (a user's CI runs pytest afresh; it also keeps the Hypothesis
+profile the plugin loads out of this session).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+LEARNERS = '''
+import numpy as np
+from invariance import learner
+
+
+@learner("invariant", reason="minimum-norm least squares: (X Uᵀ)⁺ = U X⁺")
+def least_squares(X_train, y_train, X_test):
+    return X_test @ (np.linalg.pinv(X_train) @ y_train)
+
+
+@learner("invariant", reason="WRONG on purpose: w_i = Σ_t x_ti y_t / Σ_t x_ti² scales each coordinate")
+def coordinatewise(X_train, y_train, X_test):
+    den = np.einsum("ti,ti->i", X_train, X_train)
+    w = np.divide(X_train.T @ y_train, den, out=np.zeros(X_train.shape[1]), where=den > 0)
+    return X_test @ w
+'''
+
+#: a small budget keeps each scratch run to a few seconds; seed 0 gives the same examples every run
+BUDGET = 30
+
+
+def _outcomes(result: pytest.RunResult) -> dict[str, str]:
+    """test id suffix -> PASSED/FAILED, from ``pytest -v`` lines such as ``test_x.py::t[least_squares-pm1] PASSED``."""
+    out = {}
+    for line in result.outlines:
+        if "[" in line and "]" in line and (" PASSED" in line or " FAILED" in line):
+            ident = line[line.index("[") + 1 : line.index("]")]
+            out[ident] = "PASSED" if " PASSED" in line else "FAILED"
+    return out
+
+
+EXPECTED = {
+    "least_squares-orthogonal": "PASSED",
+    "least_squares-pm1": "PASSED",
+    "coordinatewise-orthogonal": "FAILED",
+    "coordinatewise-pm1": "PASSED",
+}
+
+
+def _assert_counterexample_reported(result: pytest.RunResult) -> None:
+    text = result.stdout.str()
+    assert "is declared invariant" in text and "but the orthogonal property fails" in text
+    assert "property: orthogonal   d = 2" in text  # shrunk to the smallest d with a non-trivial rotation
+    assert "U: " in text and "replay: invcheck mylearners:coordinatewise --seed 0" in text
+    assert "Traceback" not in text
+
+
+def test_invariance_cases_decorator_gates_each_learner_and_property(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(mylearners=LEARNERS)
+    pytester.makepyfile(
+        test_gate=f"""
+from invariance.testing import invariance_cases
+
+@invariance_cases("mylearners", max_examples={BUDGET})
+def test_invariance(case):
+    case.check()
+"""
+    )
+    result = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider")
+    assert _outcomes(result) == EXPECTED, result.stdout.str()
+    result.assert_outcomes(passed=3, failed=1)
+    _assert_counterexample_reported(result)
+
+
+def test_invcheck_case_fixture_reads_targets_from_the_ini(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(mylearners=LEARNERS)
+    pytester.makeini(
+        f"""
+[pytest]
+invcheck_targets = mylearners
+addopts = --invcheck-max-examples {BUDGET}
+"""
+    )
+    pytester.makepyfile(
+        test_gate="""
+def test_invariance(invcheck_case):
+    invcheck_case.check()
+"""
+    )
+    result = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider")
+    assert _outcomes(result) == EXPECTED, result.stdout.str()
+    result.assert_outcomes(passed=3, failed=1)
+    _assert_counterexample_reported(result)
+
+
+def test_invcheck_case_fixture_without_targets_is_a_clear_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_gate="def test_invariance(invcheck_case):\n    invcheck_case.check()\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*invcheck_case fixture needs targets*invcheck_targets*"])
+
+
+def test_assert_verdict_passes_and_fails(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(mylearners=LEARNERS)
+    pytester.makepyfile(
+        test_gate=f"""
+from invariance import assert_verdict
+from invariance.check import CheckConfig
+from mylearners import coordinatewise, least_squares
+
+CONFIG = CheckConfig(max_examples={BUDGET})
+
+def test_correct_declaration():
+    result = assert_verdict(least_squares, "invariant", config=CONFIG)
+    assert result.deviation["orthogonal"] < 1e-10   # the numbers come back on success
+
+def test_true_verdict_of_the_wrong_one():
+    assert_verdict(coordinatewise, "pm1-invariant", config=CONFIG)
+
+def test_wrong_declaration():
+    assert_verdict(coordinatewise, "invariant", config=CONFIG)
+"""
+    )
+    result = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_wrong_declaration FAILED*",
+            "*InvarianceAssertion: coordinatewise: expected invariant, got pm1-invariant*",
+            "*property: orthogonal   d = 2*",
+        ]
+    )
