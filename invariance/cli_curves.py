@@ -42,7 +42,7 @@ from .curves import (
     paper_settings_for,
     settable,
 )
-from .errors import InvarianceError, UsageError
+from .errors import UsageError, run_subcommand
 from .registry import Learner
 
 __all__ = ["main", "build_parser", "parse_ks", "parse_settings"]
@@ -245,13 +245,7 @@ def _run(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``invcheck curves`` with ``argv`` (the arguments after ``curves``); returns the exit code."""
-    try:
-        return _run(list(sys.argv[1:] if argv is None else argv))
-    except InvarianceError as exc:
-        print(f"invcheck: error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return exc.exit_code
-    except SystemExit as exc:  # --help
-        return exc.code if isinstance(exc.code, int) else 0
+    return run_subcommand(_run, argv)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import os
 import sys
 import time
 
-from .errors import InvarianceError, UsageError
+from .errors import InvarianceError, UsageError, run_subcommand
 
 __all__ = ["main", "build_parser"]
 
@@ -188,13 +188,7 @@ def _write_rendered(report, folder: str, plots: bool) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``invcheck report`` with ``argv`` (the arguments after ``report``); returns the exit code."""
-    try:
-        return _run(list(sys.argv[1:] if argv is None else argv))
-    except InvarianceError as exc:
-        print(f"invcheck: error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return exc.exit_code
-    except SystemExit as exc:  # --help
-        return exc.code if isinstance(exc.code, int) else 0
+    return run_subcommand(_run, argv)
 
 
 if __name__ == "__main__":

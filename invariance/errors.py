@@ -6,7 +6,7 @@ prints ``str(exc)`` and exits with ``exc.exit_code`` instead of showing a traceb
 
 from __future__ import annotations
 
-__all__ = ["InvarianceError", "UsageError", "LearnerFailure", "MissingDependency"]
+__all__ = ["InvarianceError", "UsageError", "LearnerFailure", "MissingDependency", "run_subcommand"]
 
 
 class InvarianceError(Exception):
@@ -41,3 +41,17 @@ class LearnerFailure(InvarianceError):
     def __init__(self, diagnosis: str, message: str):
         super().__init__(message)
         self.diagnosis = diagnosis
+
+
+def run_subcommand(run, argv) -> int:
+    """Run a subcommand's ``run(argv) -> int``: an :class:`InvarianceError` becomes one line on stderr
+    and its exit code; ``--help`` (SystemExit) its code. Shared by ``invcheck curves`` and ``report``."""
+    import sys
+
+    try:
+        return run(list(sys.argv[1:] if argv is None else argv))
+    except InvarianceError as exc:
+        print(f"invcheck: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return exc.exit_code
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
