@@ -20,7 +20,7 @@ from .registry import Learner
 from .result import PropertyReport, Result
 from .search import PropertyRun, counterexample_from, search_property, sweep_cases
 from .strategies import orthogonal_cases, twin_cases
-from .tolerance import FLOOR
+from .tolerance import FLOOR, input_precision
 from .verdict import Diagnosis, Verdict
 
 __all__ = ["Budget", "CheckConfig", "check"]
@@ -212,6 +212,7 @@ def check(learner: Learner, config: CheckConfig | None = None) -> Result:
         meter.fixed_seed = 0  # takes rng but ignores it: check it as a deterministic learner
     if problem is not None:
         return _failure(learner, problem.kind, problem.message, meter, t0, detail=problem.detail, warnings=_warnings(meter, []))
+    meter.precision = input_precision(meter, _probe_inputs(config.seed))
     if learner.randomized and meter.fixed_seed is None:
         from .distribution import check_distribution
 

@@ -4,7 +4,10 @@ For fixed seeded problems (generic Gaussian data rotated by the maps farthest fr
 permutation, and three ±1 Gram twins: :func:`distribution_cases`) the learner is run ``samples``
 times on each side with independent seeds; each test point's two samples are
 compared with the two-sample Kolmogorov–Smirnov test, and the smallest p-value is Bonferroni-adjusted
-over all test points of the property. A property is violated when the adjusted p-value < α.
+over all test points of the property. A property is violated when the adjusted p-value < α. Verdict:
+a twin rejection is ``not-invariant`` (twins are rotations of each other), else a rejection on the
+Gaussian cases is ``pm1-invariant``, else ``invariant-in-distribution``. An invariant law therefore
+faces two tests at level α each: a false alarm has probability ≤ 2α.
 
 Rounding is not a violation here either (DESIGN §5). A learner whose randomness is discrete (a
 shuffling order, a tie-breaking feature order) predicts from a few atoms; rotating the data moves each
@@ -27,7 +30,7 @@ from .measure import TINY, CallError, Meter, deviation
 from .registry import Learner
 from .result import Counterexample, PropertyReport, Result
 from .strategies import Case
-from .tolerance import F32_WEIGHT, threshold
+from .tolerance import probe_noise, threshold
 from .verdict import Symmetry, Verdict
 
 __all__ = ["check_distribution", "distribution_cases"]
@@ -43,10 +46,17 @@ FARTHEST_FROM_CUBE = {
 }
 
 
+#: the ±1 twins (rows, k switched columns, d, flipped class), two test rows each. Every column is a
+#: switched one (d = k): free ±1 columns only dilute the difference. MLPRegressor (Glorot-uniform W₁,
+#: full-batch Adam), 200 seeds per side, data seeds 0 and 1: adjusted p = 1.3e-16 and 1.5e-9 with these;
+#: 0.67 and 0.53 with the earlier (6, 4, 6), (10, 4, 7), (12, 8, 10), which had 2–3 free columns
+TWIN_DESIGNS = ((6, 4, 4, 0), (8, 4, 4, 1), (12, 8, 8, 3))
+
+
 def distribution_cases(seed: int) -> dict[str, list[Case]]:
     """Fixed seeded problems: Gaussian (n, d) = (6, 4), (3, 6), (8, 2) with two test points each — U the
-    rotation by 45° (d = 2), the normalised Hadamard matrix (d = 4), Haar-random (d = 6) — and three ±1
-    twins of 6, 10 and 12 rows."""
+    rotation by 45° (d = 2), the normalised Hadamard matrix (d = 4), Haar-random (d = 6) — and the
+    three ±1 twins of ``TWIN_DESIGNS`` (6, 8 and 12 rows)."""
     rng = np.random.default_rng([seed, 0xD157])
     orth = []
     for n, d, m in ((6, 4, 2), (3, 6, 2), (8, 2, 2)):
@@ -57,11 +67,10 @@ def distribution_cases(seed: int) -> dict[str, list[Case]]:
         if d in FARTHEST_FROM_CUBE:
             U, family = FARTHEST_FROM_CUBE[d], "farthest-from-cube"
         orth.append(Case("orthogonal", X[:n], y, X[n:], U, X[:n] @ U.T, X[n:] @ U.T, family, "gaussian"))
-    # three fixed non-trivial ±1 twins (rows, k switched columns, d, flipped class), two test rows each:
-    # a single 6-row twin let RandomForestRegressor pass as pm1-invariant (p = 0.56; p = 3e-54 with these)
+    # three fixed non-trivial twins: a single 6-row twin let RandomForestRegressor pass as pm1-invariant
     rng = np.random.default_rng([seed, 0x7311])
     pm1 = []
-    for rows, k, d, flip in ((6, 4, 6, 0), (10, 4, 7, 1), (12, 8, 10, 3)):
+    for rows, k, d, flip in TWIN_DESIGNS:
         classes = np.arange(rows) % k
         Z, Z2 = twins.switch(1.0 - 2.0 * rng.integers(0, 2, (rows, d)), np.arange(k), classes, 1.0 - 2.0 * rng.integers(0, 2, rows), flip)
         U = rotations.procrustes(Z, Z2)
@@ -80,16 +89,8 @@ def _samples(meter: Meter, X, y, Xt, seeds) -> np.ndarray:
 
 def _rounding_sensitivity(meter: Meter, X, y, Xt, refs: np.ndarray, seeds, rng: np.random.Generator) -> float:
     """Largest relative change of a seed's predictions under the rounding probes of
-    :func:`invariance.tolerance.rounding_noise` (a Haar round trip; a 2⁻²⁴ jitter, weight F32_WEIGHT),
-    the seed held fixed."""
-    noise = 0.0
-    for ref, s in zip(refs, seeds):
-        V = rotations.haar(rng, X.shape[1])
-        jitter = lambda A: A * (1.0 + 2.0**-24 * rng.choice((-1.0, 1.0), A.shape))  # noqa: E731
-        p64 = meter.predict((X @ V.T) @ V, y, (Xt @ V.T) @ V, seed=int(s))
-        p32 = meter.predict(jitter(X), y, jitter(Xt), seed=int(s))
-        noise = max(noise, deviation(p64, ref, y), F32_WEIGHT * deviation(p32, ref, y))
-    return noise
+    :func:`invariance.tolerance.probe_noise`, the seed held fixed."""
+    return max((probe_noise(meter, X, y, Xt, ref, rng, seed=int(s)) for ref, s in zip(refs, seeds)), default=0.0)
 
 
 def merge_ties(a: np.ndarray, b: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -152,12 +153,14 @@ def check_distribution(learner: Learner, meter: Meter, config, t0: float) -> Res
         pm1 = _test_property(meter, cases["pm1"], config.samples, config.alpha, config.seed + 1)
     except CallError as exc:
         return _failure(learner, exc.kind, f"failed while sampling predictions: {exc}", meter, t0, detail=exc.detail)
-    if not orth["rejected"]:
-        verdict, primary = Verdict.INVARIANT_IN_DISTRIBUTION, None
-    elif not pm1["rejected"]:
+    # twins are rotations of each other (DESIGN §3): a twin rejection is a rotation rejection, whatever
+    # the Gaussian cases said (full-batch AdaGrad from a Gaussian start: orth p = 0.14, twin p = 5e-6)
+    if pm1["rejected"]:
+        verdict, primary = Verdict.NOT_INVARIANT, (orth if orth["rejected"] else pm1)
+    elif orth["rejected"]:
         verdict, primary = Verdict.PM1_INVARIANT, orth
     else:
-        verdict, primary = Verdict.NOT_INVARIANT, orth
+        verdict, primary = Verdict.INVARIANT_IN_DISTRIBUTION, None
     cx = None
     if primary is not None:
         p, case, A, B = primary["_worst"]

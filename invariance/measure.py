@@ -105,6 +105,7 @@ class Meter:
     evaluations: int = 0
     mutated: list[str] = field(default_factory=list)
     fixed_seed: int | None = None  # set when a learner takes rng but ignores it
+    precision: str = "float64"  # "float32" when the learner only sees its inputs rounded to float32
 
     def predict(
         self, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, *, seed: int | None = None

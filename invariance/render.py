@@ -67,6 +67,8 @@ def _counterexample_text(cx: Counterexample) -> str:
     ]
     if cx.error:
         lines.append(f"error: {cx.error}")
+    if cx.notes.get("diagnosis"):
+        lines.append(f"diagnosis: {cx.notes['diagnosis']}")
     if cx.scaling:
         s = cx.scaling
         if s.get("applicable"):

@@ -22,7 +22,7 @@ from . import rotations
 from .measure import CallError, Meter, deviation
 from .result import Counterexample
 from .strategies import Case
-from .tolerance import EXACT_INPUT_LIMIT, FLOOR, angle_scaling, rounding_noise, threshold
+from .tolerance import EXACT_INPUT_LIMIT, FLOOR, NOISE_FACTOR, angle_scaling, probe_noise, rounding_noise, threshold
 from .verdict import Diagnosis
 
 __all__ = ["PropertyRun", "Outcome", "search_property", "sweep_cases"]
@@ -59,6 +59,7 @@ class PropertyRun:
     last: Outcome | None = None
     note: str | None = None
     calibrations: int = field(default=0)
+    _generic: dict = field(default_factory=dict, repr=False)
 
     def evaluate(self, case: Case) -> bool:
         """True when ``case`` is a violation (recorded in ``self.last``)."""
@@ -98,10 +99,16 @@ class PropertyRun:
         if dev <= FLOOR:
             return False
         if case.family == "gram-twin" and dev > EXACT_INPUT_LIMIT:
-            # both twins are exact ±1 data: no input was rounded, so there is no input noise to
-            # calibrate against (perturbing them would break exact ties and excuse a tie-breaking
-            # rule); only the learner's own arithmetic differs, which stays far below this limit
-            self.last = Outcome(case, a, b, dev, 0.0, EXACT_INPUT_LIMIT)
+            # both twins are exact ±1 data: no input was rounded, and perturbing them would break
+            # exact ties and so excuse a tie-breaking rule. Only the learner's own arithmetic differs:
+            # below 1e-6 for sound float64 learners, more for one that computes in float32, which its
+            # rounding sensitivity on well-posed (Gaussian) data of the same size shows
+            noise = self._generic_noise(case)
+            limit = max(EXACT_INPUT_LIMIT, threshold(noise))
+            self.max_noise = max(self.max_noise, noise)
+            if dev <= limit:
+                return False
+            self.last = Outcome(case, a, b, dev, noise, limit)
             return True
         self.calibrations += 1
         noise = rounding_noise(self.meter, case, a, b, _case_seed(self.seed, case))
@@ -110,6 +117,22 @@ class PropertyRun:
             return False
         self.last = Outcome(case, a, b, dev, noise, threshold(noise))
         return True
+
+
+    def _generic_noise(self, case: Case) -> float:
+        """The learner's rounding sensitivity (:func:`probe_noise`) on a seeded Gaussian problem of
+        the case's shape — its arithmetic on data without ties — cached per shape."""
+        key = (case.n, case.d, case.m)
+        if key not in self._generic:
+            rng = np.random.default_rng([self.seed, case.n, case.d, case.m, 0x6E0])
+            X, Xt = rng.standard_normal((case.n, case.d)), rng.standard_normal((case.m, case.d))
+            try:
+                ref = self.meter.predict(X, case.y_train, Xt)
+                noise = probe_noise(self.meter, X, case.y_train, Xt, ref, rng)
+            except CallError:
+                noise = 0.0  # refuses generic data of this shape: no arithmetic to credit
+            self._generic[key] = noise if np.isfinite(noise) else 0.0
+        return self._generic[key]
 
 
 def _case_seed(seed: int, case: Case) -> int:
@@ -271,6 +294,9 @@ def counterexample_from(
 ) -> Counterexample:
     case = outcome.case
     scaling = angle_scaling(meter, case) if (scale_angles and meter is not None and outcome.error is None) else None
+    notes = dict(case.notes)
+    if case.family == "gram-twin" and meter is not None and outcome.error is None:
+        notes.update(permutation_control(meter, outcome))
     return Counterexample(
         property=case.property,
         U=case.U,
@@ -293,8 +319,37 @@ def counterexample_from(
         replay=replay,
         error=outcome.error,
         scaling=scaling,
-        notes=dict(case.notes),
+        notes=notes,
     )
+
+
+def permutation_control(meter: Meter, outcome: Outcome) -> dict:
+    """How far the learner moves on the *same* exact ±1 data with its columns permuted (up to six cyclic
+    shifts, both twins). That keeps every tie and every coordinate statistic up to relabelling,
+    and changes only the order of the learner's sums: for a permutation-invariant learner it is pure
+    arithmetic. Reported beside a twin violation, it tells a formula that reads coordinates from a
+    learner whose output on this degenerate data is set by rounding or a tie-break."""
+    case = outcome.case
+    dev = 0.0
+    try:
+        for shift in range(1, min(case.d, 7)):  # cyclic shifts: every column visits the first positions
+            P = np.roll(np.arange(case.d), shift)
+            for X, Xt, ref in ((case.X_train, case.X_test, outcome.y_hat), (case.X_train_t, case.X_test_t, outcome.y_hat_t)):
+                dev = max(dev, deviation(meter.predict(X[:, P], case.y_train, Xt[:, P]), ref, case.y_train))
+    except CallError as exc:
+        return {"column_permutation_deviation": None, "diagnosis": f"the learner failed on a column permutation of the twin: {exc}"}
+    if dev * NOISE_FACTOR >= outcome.deviation:
+        why = (
+            f"a mere column permutation of the same ±1 data moves the predictions by {dev:.1e} too: on this exact, "
+            "degenerate data (ties, singular matrices) the learner's answer is set by its arithmetic order or a "
+            "tie-break, not by the Gram matrix alone"
+        )
+    else:
+        why = (
+            f"a column permutation of the same ±1 data moves the predictions by only {dev:.1e}: the twin difference "
+            "follows the data's coordinates (a per-coordinate rule), not the learner's arithmetic"
+        )
+    return {"column_permutation_deviation": dev, "diagnosis": why}
 
 
 def timed(fn, *args, **kwargs):

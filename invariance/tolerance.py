@@ -22,7 +22,7 @@ import numpy as np
 from .measure import CallError, Meter, deviation
 from .rotations import givens, haar
 
-__all__ = ["EXACT_INPUT_LIMIT", "FLOOR", "NOISE_FACTOR", "F32_WEIGHT", "rounding_noise", "threshold", "angle_scaling"]
+__all__ = ["EXACT_INPUT_LIMIT", "input_precision", "probe_noise", "FLOOR", "NOISE_FACTOR", "F32_WEIGHT", "rounding_noise", "threshold", "angle_scaling"]
 
 #: relative deviation that is rounding for any float64 learner (sound learners show 1e-16–1e-12)
 FLOOR = 1e-10
@@ -36,26 +36,57 @@ EXACT_INPUT_LIMIT = 1e-6
 ANGLES = (1e-1, 1e-2, 1e-3, 1e-4)
 
 
-def rounding_noise(meter: Meter, case, y_hat: np.ndarray, y_hat_t: np.ndarray, seed: int) -> float:
-    """The learner's sensitivity to rounding on this example, in units of deviation.
+def _f32(A: np.ndarray) -> np.ndarray:
+    return np.asarray(A, dtype=np.float32).astype(np.float64)
 
-    Two probes on each side: a round trip ``(X Vᵀ) V`` through a Haar V (float64 rounding, ~d·ε,
-    exactly what a rotation adds), counted with weight 1; and a relative perturbation at the float32
-    rounding unit (2⁻²⁴), counted with weight ``F32_WEIGHT`` — a learner that computes in float32
-    shows its own rounding there, while a float64 learner's response to it is ~1e-8 of a real violation.
-    """
-    rng = np.random.default_rng(seed)
-    noise = 0.0
-    for X, Xt, ref in ((case.X_train, case.X_test, y_hat), (case.X_train_t, case.X_test_t, y_hat_t)):
-        V = haar(rng, case.d)
-        jitter = lambda A: A * (1.0 + 2.0**-24 * rng.choice((-1.0, 1.0), A.shape))  # noqa: E731
+
+def input_precision(meter: Meter, probes) -> str:
+    """``"float32"`` when the learner's predictions on every probe are bit-identical after its inputs are
+    rounded to float32 — it casts them down (a float32 NumPy or torch model) and its rounding unit is
+    2⁻²⁴, not 2⁻⁵³ — else ``"float64"``. ``probes`` are (X, y, X_test) triples it has answered."""
+    for X, y, Xt in probes:
         try:
-            p64 = meter.predict((X @ V.T) @ V, case.y_train, (Xt @ V.T) @ V)
-            p32 = meter.predict(jitter(X), case.y_train, jitter(Xt))
+            same = np.array_equal(meter.predict(X, y, Xt, seed=12345), meter.predict(_f32(X), _f32(y), _f32(Xt), seed=12345))
         except CallError:
-            return float("inf")  # cannot even take a rounding perturbation: nothing is measurable here
-        noise = max(noise, deviation(p64, ref, case.y_train), F32_WEIGHT * deviation(p32, ref, case.y_train))
-    return noise
+            return "float64"
+        if not same:
+            return "float64"
+    return "float32"
+
+
+def rounding_noise(meter: Meter, case, y_hat: np.ndarray, y_hat_t: np.ndarray, seed: int) -> float:
+    """The learner's sensitivity to rounding on this example (both sides), in units of deviation:
+    :func:`probe_noise` on the original and on the transformed data."""
+    rng = np.random.default_rng(seed)
+    try:
+        return max(
+            probe_noise(meter, case.X_train, case.y_train, case.X_test, y_hat, rng),
+            probe_noise(meter, case.X_train_t, case.y_train, case.X_test_t, y_hat_t, rng),
+        )
+    except CallError:
+        return float("inf")  # cannot even take a rounding perturbation: nothing is measurable here
+
+
+def probe_noise(meter: Meter, X, y, Xt, ref: np.ndarray, rng: np.random.Generator, *, seed: int | None = None) -> float:
+    """How far the learner's predictions ``ref`` on (X, y, Xt) move under rounding-level perturbations.
+
+    Two probes: a round trip ``(X Vᵀ) V`` through a Haar V (float64 rounding, ~d·ε, exactly what a
+    rotation adds), counted with weight 1; and a relative perturbation at the float32 rounding unit
+    (2⁻²⁴), counted with weight ``F32_WEIGHT`` — a learner whose arithmetic amplifies rounding shows it
+    there, while a float64 learner's response to it is ~1e-8 of a real violation. For a learner that
+    rounds its inputs to float32 (``meter.precision``) both would mostly round away; its round trip is
+    taken in float32 instead (~d·2⁻²⁴, what a rotation adds for it). Raises :class:`CallError`.
+    """
+    V = haar(rng, X.shape[1])
+    if meter.precision == "float32":
+        V32 = V.astype(np.float32)
+        trip = lambda A: ((A.astype(np.float32) @ V32.T) @ V32).astype(np.float64)  # noqa: E731
+    else:
+        trip = lambda A: (A @ V.T) @ V  # noqa: E731
+    jitter = lambda A: A * (1.0 + 2.0**-24 * rng.choice((-1.0, 1.0), A.shape))  # noqa: E731
+    p_trip = meter.predict(trip(X), y, trip(Xt), seed=seed)
+    p_jit = meter.predict(jitter(X), y, jitter(Xt), seed=seed)
+    return max(deviation(p_trip, ref, y), F32_WEIGHT * deviation(p_jit, ref, y))
 
 
 def threshold(noise: float) -> float:

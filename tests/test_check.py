@@ -35,6 +35,7 @@ CONTROLS = [
     pytest.param(C.least_squares_rounding_noise, INV, Symmetry.ORTHOGONAL, FAST, id="least-squares-plus-1e-14-noise"),
     pytest.param(C.least_squares_reordered, INV, Symmetry.ORTHOGONAL, FAST, id="least-squares-reordered-sums"),
     pytest.param(C.least_squares_float32, INV, Symmetry.ORTHOGONAL, FAST, id="least-squares-in-float32"),
+    pytest.param(C.ridge_gd_float32, INV, Symmetry.ORTHOGONAL, None, id="ridge-by-300-float32-gd-steps"),
     pytest.param(C.kernel_ridge_rbf, INV, Symmetry.ORTHOGONAL, FAST, id="kernel-ridge-rbf"),
     pytest.param(C.kernel_ridge_squares, PM1, Symmetry.SIGNED_PERMUTATIONS, FAST, id="kernel-squares-pm1-only"),
     pytest.param(M.mutates_inputs, INV, Symmetry.ORTHOGONAL, FAST, id="mutates-its-inputs"),
@@ -42,6 +43,7 @@ CONTROLS = [
     # ---- negative controls: must be caught
     pytest.param(C.least_squares_nudged, NOT, Symmetry.NONE, FAST, id="least-squares-plus-1e-4-x1"),
     pytest.param(C.least_squares_float32_nudged, NOT, Symmetry.NONE, FAST, id="float32-least-squares-plus-1e-4-x1"),
+    pytest.param(C.ridge_gd_float32_nudged, NOT, Symmetry.NONE, FAST, id="float32-ridge-gd-plus-1e-4-x1"),
     pytest.param(C.least_squares_cubic, NOT, Symmetry.PERMUTATIONS, None, id="least-squares-plus-1e-4-cubes"),
     pytest.param(C.least_squares_quartic, PM1, Symmetry.SIGNED_PERMUTATIONS, FAST, id="least-squares-plus-1e-4-fourth-powers"),
     pytest.param(C.switches_when_d_large, PM1, Symmetry.SIGNED_PERMUTATIONS, None, id="coordinatewise-when-d-gt-8"),
@@ -80,7 +82,7 @@ def test_control_gets_the_verdict_its_mathematics_dictates(results, fn, verdict,
     orth, pm1 = r.deviation["orthogonal"], r.deviation["pm1"]
     if verdict is INV:
         assert r.counterexample is None
-        limit = 1e-5 if fn is C.least_squares_float32 else 1e-10  # float32 rounds at ~1e-7
+        limit = 1e-5 if fn in (C.least_squares_float32, C.ridge_gd_float32) else 1e-10  # float32 rounds at ~1e-7
         assert orth is not None and orth <= limit and pm1 is not None and pm1 <= limit
     else:
         cx = r.counterexample
@@ -159,6 +161,52 @@ def test_exact_tie_breaking_by_a_coordinate_is_caught(results):
     r = results(C.nearest_neighbour_exact_ties)
     assert r.properties["pm1"].max_deviation > 0.5  # the twins do differ …
     assert r.verdict is NOT  # … and exact inputs leave no rounding to excuse it (tolerance.EXACT_INPUT_LIMIT)
+
+
+def test_float32_learners_are_recognised_by_their_inputs():
+    from invariance.check import _probe_inputs
+    from invariance.measure import Meter
+    from invariance.tolerance import input_precision
+
+    def precision(fn):
+        return input_precision(Meter(as_learner(fn, name=fn.__name__, target="x")), _probe_inputs(0))
+
+    assert precision(C.ridge_gd_float32) == precision(C.least_squares_float32) == "float32"
+    assert precision(C.least_squares) == precision(C.ridge_gd) == "float64"
+
+
+def test_float32_noise_is_measured_in_float32(results):
+    """With float64 probes the float32 learner's measured noise was 0 on the counterexample, so 8e-8
+    counted as a violation; in float32 it is measured, and stays far below the 1e-4 nudge."""
+    ok, nudged = results(C.ridge_gd_float32, None), results(C.ridge_gd_float32_nudged)
+    assert ok.properties["orthogonal"].max_deviation > 1e-9  # there was rounding to excuse
+    cx = nudged.counterexamples["orthogonal"]
+    assert cx.deviation > 10 * cx.threshold and 1e-10 < cx.noise < 1e-5, nudged.message
+
+
+def test_twin_limit_is_calibrated_by_the_learners_arithmetic(monkeypatch):
+    """On exact twins a deviation counts above max(EXACT_INPUT_LIMIT, 100 × the learner's rounding
+    noise on Gaussian data of the same size). With the fixed limit lowered to 1e-9 the float32 learner
+    still passes on twins — the calibration carries it — while the exact tie-breaker, whose Gaussian-data
+    noise is ~0, is still caught."""
+    import invariance.search as S
+
+    monkeypatch.setattr(S, "EXACT_INPUT_LIMIT", 1e-9)
+    f32 = run(C.ridge_gd_float32)
+    assert f32.properties["pm1"].passed and f32.properties["pm1"].max_deviation > 1e-9, f32.message
+    assert f32.properties["pm1"].max_noise > 1e-11
+    ties = run(C.nearest_neighbour_exact_ties)
+    assert not ties.properties["pm1"].passed and ties.verdict is NOT
+
+
+def test_twin_counterexample_says_whether_a_column_permutation_moves_it_too(results):
+    """The permutation control beside a twin violation: the exact tie-breaker moves under a mere column
+    permutation of the same data as much as between the twins; full-batch AdaGrad, whose violation is a
+    per-coordinate rule and not arithmetic, moves by rounding only."""
+    ties = results(C.nearest_neighbour_exact_ties).counterexamples["pm1"].notes
+    assert ties["column_permutation_deviation"] > 0.1 and "tie-break" in ties["diagnosis"]
+    batch = results(C.adagrad_diag_batch).counterexamples["pm1"].notes
+    assert batch["column_permutation_deviation"] < 1e-10 and "per-coordinate" in batch["diagnosis"]
 
 
 # ---------------------------------------------------------------------------- misbehaving learners

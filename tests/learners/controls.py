@@ -78,6 +78,24 @@ def least_squares_float32(X_train, y_train, X_test):
     return (Xt @ (np.linalg.pinv(X) @ y)).astype(np.float64)
 
 
+def ridge_gd_float32(X_train, y_train, X_test):
+    """Ridge by 300 gradient steps in float32 (a torch-default-dtype model): invariant in exact
+    arithmetic, but its rounding accumulates over the steps to ~1e-7 even where one rounding of the
+    inputs does not change them in float32. Reported pm1-invariant (8e-8 on a d = 6, n = 1 problem with
+    zero measured noise) before the checker learned to probe float32 learners in float32."""
+    X, y, Xt = (np.asarray(a, dtype=np.float32) for a in (X_train, y_train, X_test))
+    w = np.zeros(X.shape[1], np.float32)
+    lr = np.float32(0.5 / max(1.0, float(np.linalg.norm(X, 2)) ** 2 + 0.1))
+    for _ in range(300):
+        w -= lr * (X.T @ (X @ w - y) + np.float32(0.1) * w)
+    return (Xt @ w).astype(np.float64)
+
+
+def ridge_gd_float32_nudged(X_train, y_train, X_test):
+    """The float32 ridge + 1e-4·x₁: must still be caught."""
+    return ridge_gd_float32(X_train, y_train, X_test) + 1e-4 * X_test[:, 0]
+
+
 def kernel_ridge_rbf(X_train, y_train, X_test, *, lam=1e-2):
     """Kernel ridge with k(x, z) = exp(−‖x − z‖² / 2d): a function of distances, so invariant."""
     d = X_train.shape[1]
