@@ -106,6 +106,7 @@ class Meter:
     mutated: list[str] = field(default_factory=list)
     fixed_seed: int | None = None  # set when a learner takes rng but ignores it
     precision: str = "float64"  # "float32" when the learner only sees its inputs rounded to float32
+    case_seed: int | None = None  # the seed of the case being judged (per-seed check of a randomised learner)
 
     def predict(
         self, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, *, seed: int | None = None
@@ -115,6 +116,8 @@ class Meter:
         guards = [a.copy() for a in args]
         if self.fixed_seed is not None:
             seed = self.fixed_seed
+        elif seed is None:
+            seed = self.case_seed
         rng = np.random.default_rng(seed) if self.learner.randomized else None
         self.evaluations += 1
         try:

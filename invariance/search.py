@@ -66,6 +66,8 @@ class PropertyRun:
         if self.fatal is not None:
             return False
         self.examples += 1
+        if self.meter.learner.randomized:  # both sides, and their probes, draw from one seed per case
+            self.meter.case_seed = _case_seed(self.seed, case)
         sides: list[np.ndarray | CallError] = []
         for X, Xt in ((case.X_train, case.X_test), (case.X_train_t, case.X_test_t)):
             try:

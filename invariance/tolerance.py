@@ -11,6 +11,11 @@ a flipped threshold or reduced-precision noise does not.
 ±1 Gram twins are exact on both sides, so there the perturbation probes do not apply above
 ``EXACT_INPUT_LIMIT``: a learner that breaks exact ties by a coordinate (DESIGN §3's degenerate data)
 is maximally sensitive to perturbations, and calibrating would excuse exactly what twins exist to catch.
+Above it a twin deviation is judged against the learner's rounding sensitivity on *Gaussian* data of
+the same size (no ties there): max(EXACT_INPUT_LIMIT, NOISE_FACTOR × that), see
+:meth:`invariance.search.PropertyRun.evaluate`.
+
+A learner that rounds its inputs to float32 (:func:`input_precision`) is probed at its own precision.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ FLOOR = 1e-10
 NOISE_FACTOR = 100.0
 #: weight of the float32-level probe: a deviation must exceed 10× the response to a 2⁻²⁴ perturbation
 F32_WEIGHT = 0.1
-#: on exact inputs (±1 Gram twins) a deviation above this is a violation without calibration: no
-#: input was rounded, and sound float64 learners differ there by ≤ 1e-12 (measured on every built-in)
+#: on exact inputs (±1 Gram twins) a deviation at or below this is judged by the usual probes; above it,
+#: against the learner's noise on Gaussian data of the same size: no input was rounded, and sound
+#: float64 learners differ there by ≤ 1e-12 (measured on every built-in)
 EXACT_INPUT_LIMIT = 1e-6
 ANGLES = (1e-1, 1e-2, 1e-3, 1e-4)
 

@@ -69,17 +69,44 @@ def adagrad_online_gaussian_start(X_train, y_train, X_test, *, rng):
     return X_test @ _adagrad(X_train, y_train, w0, batch=False)
 
 
+def _learner(fn):
+    return as_learner(fn, name=fn.__name__, target=f"tests/test_distribution.py:{fn.__name__}")
+
+
 def _check(fn):
-    return check(as_learner(fn, name=fn.__name__, target=f"tests/test_distribution.py:{fn.__name__}"), CONFIG)
+    return check(_learner(fn), CONFIG)
 
 
-@pytest.mark.parametrize(
-    "fn", [rf_gaussian, random_penalty_ridge], ids=["gaussian-features", "discrete-law-exact-per-seed"]
-)
-def test_invariant_in_distribution_controls(fn):
-    result = _check(fn)
+def _law(fn):
+    """The two-sample test alone, skipping the per-seed search that would settle a per-seed-invariant learner."""
+    import time
+
+    from invariance.distribution import check_distribution
+    from invariance.measure import Meter
+
+    return check_distribution(_learner(fn), Meter(_learner(fn)), CONFIG, time.perf_counter())
+
+
+def test_invariant_in_distribution_control():
+    result = _check(rf_gaussian)
     assert result.verdict.value == "invariant-in-distribution", result.message
     assert result.distribution["samples"] == 100 and result.distribution["alpha"] == 0.01
+
+
+def test_a_learner_equal_seed_by_seed_is_invariant():
+    """random_penalty_ridge is exactly invariant for every seed: the per-seed search (one seed per example,
+    both sides) settles it as `invariant` without a two-sample test; its law alone would only give
+    invariant-in-distribution."""
+    result = _check(random_penalty_ridge)
+    assert result.verdict.value == "invariant" and result.distribution is None, result.message
+    assert "seed by seed" in result.message
+    assert result.properties["orthogonal"].examples > 50 and result.properties["pm1"].examples > 50
+    assert _law(random_penalty_ridge).verdict.value == "invariant-in-distribution"
+
+
+def test_a_learner_not_equal_seed_by_seed_goes_to_the_two_sample_test():
+    result = _check(rf_gaussian)  # a random first layer W: W Uᵀ ≠ W seed by seed
+    assert result.distribution is not None and result.evaluations < 1400  # 1286: no per-seed search ran
 
 
 def test_rademacher_features_are_rejected_on_generic_data():
@@ -112,12 +139,12 @@ def test_atoms_moved_by_rounding_are_one_law(monkeypatch):
     """random_penalty_ridge has three atoms per test point; the rotated side's atoms differ by ~1e-16.
     Merged at the learner's rounding sensitivity, the law is one; unmerged, KS sees six distinct
     values and rejects — the false `pm1-invariant` SGDRegressor used to get."""
-    orth = _check(random_penalty_ridge).distribution["orthogonal"]
+    orth = _law(random_penalty_ridge).distribution["orthogonal"]
     assert orth["p_value"] > 0.01 and orth["rounding_noise"] < 1e-6 and orth["tie_tolerance"] < 1e-4
     import invariance.distribution as D
 
     monkeypatch.setattr(D, "merge_ties", lambda a, b, tol: (a, b))
-    assert _check(random_penalty_ridge).distribution["orthogonal"]["p_value"] < 1e-6
+    assert _law(random_penalty_ridge).distribution["orthogonal"]["p_value"] < 1e-6
 
 
 def test_merge_ties_merges_only_values_within_the_tolerance():
