@@ -195,6 +195,11 @@ def check_distribution(learner: Learner, meter: Meter, config, t0: float) -> Res
         f"{verdict.value}: orthogonal two-sample p = {orth['p_value']:.3g}, ±1 twin p = {pm1['p_value']:.3g} "
         f"(α = {config.alpha}, {config.samples} seeds per side, KS, Bonferroni over {orth['tests']} and {pm1['tests']} test points)"
     )
+    if verdict is not Verdict.NOT_INVARIANT:
+        message += (
+            f"; a test that does not reject is not a proof: small differences of law need more seeds "
+            f"(--samples {5 * config.samples} has 5× the cost)"
+        )
     return Result(
         target=learner.target,
         name=learner.name,
