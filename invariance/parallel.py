@@ -6,7 +6,9 @@ check is seeded by the configuration alone, so the order and the process never c
 
 from __future__ import annotations
 
+import os
 import sys
+from contextlib import contextmanager
 
 from .check import CheckConfig, check
 from .registry import Learner
@@ -33,11 +35,32 @@ def check_all(
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(learners)), mp_context=ctx) as pool:
+    with _one_thread_each(), ProcessPoolExecutor(max_workers=min(jobs, len(learners)), mp_context=ctx) as pool:
         futures = [
             pool.submit(_worker, l.target, l.name, l.expected, dict(options or {}), config) for l in learners
         ]
         return [f.result() for f in futures]
+
+
+#: thread-pool sizes the spawned workers read when they import numpy/scipy/torch
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def _one_thread_each():
+    """Workers inherit one BLAS/OpenMP thread each, unless the user set these variables: the
+    processes already share out the cores, and the checker's matrices (d ≤ 16) gain nothing from
+    threads. Restores the parent's environment when the pool is done."""
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    for k, v in saved.items():
+        if v is None:
+            os.environ[k] = "1"
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
 
 
 def _with_progress(i: int, total: int, learner: Learner, config: CheckConfig, show: bool) -> Result:

@@ -83,3 +83,18 @@ def test_jobs_2_keeps_exit_codes_and_declarations(capsys):
 def test_jobs_must_be_positive(jobs, capsys):
     assert main([TARGETS[0], "-j", jobs]) == 2
     assert "-j must be at least 1" in capsys.readouterr().err
+
+
+def test_workers_get_one_blas_thread_unless_the_user_chose(monkeypatch):
+    """-j N: the spawned workers inherit one BLAS/OpenMP thread each (benchmarks/bench_threads.py:
+    1.3× faster at -j 2 on two cores); a value the user set is kept, and the parent's environment is
+    restored afterwards."""
+    import os
+
+    from invariance.parallel import _one_thread_each
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    with _one_thread_each():
+        assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["OMP_NUM_THREADS"] == "3"
+    assert "OPENBLAS_NUM_THREADS" not in os.environ and os.environ["OMP_NUM_THREADS"] == "3"
