@@ -96,9 +96,9 @@ def _failure(learner: Learner, diagnosis: Diagnosis, message: str, meter: Meter,
     return _no_verdict(learner, meter, t0, message, diagnosis=diagnosis, detail=detail, warnings=warnings)
 
 
-def _depends_on_seed(meter: Meter, seed: int) -> bool:
+def _depends_on_seed(meter: Meter, probes) -> bool:
     """Whether a learner that takes ``rng`` actually gives different predictions for other seeds."""
-    for X, y, Xt in _probe_inputs(seed):
+    for X, y, Xt in probes:
         a = meter.predict(X, y, Xt, seed=1)
         for s in (2, 3):
             if deviation(a, meter.predict(X, y, Xt, seed=s), y) > FLOOR:
@@ -113,7 +113,7 @@ def _invariant_seed_by_seed(meter: Meter, seed: int) -> bool:
     goes straight to the two-sample test.)"""
     rng = np.random.default_rng([seed, 0x5A3E])
     run = PropertyRun("orthogonal", meter, seed)
-    for X, y, Xt in _probe_inputs(seed):
+    for X, y, Xt in _probe_inputs(seed):  # a refused shape is skipped on both sides by evaluate
         U = haar(rng, X.shape[1])
         if run.evaluate(Case("orthogonal", X, y, Xt, U, X @ U.T, Xt @ U.T, "haar", "gaussian")) or run.fatal is not None:
             meter.case_seed = None
@@ -121,9 +121,16 @@ def _invariant_seed_by_seed(meter: Meter, seed: int) -> bool:
     return True
 
 
-def _probe(learner: Learner, meter: Meter, seed: int) -> CallError | None:
-    """The learner must answer valid generic input, and answer it the same way twice."""
-    for X, y, Xt in _probe_inputs(seed):
+def _probe(learner: Learner, meter: Meter, seed: int, answered: list | None = None) -> CallError | None:
+    """The learner must answer valid generic input, and answer it the same way twice.
+
+    Raising on one probe shape but answering another is a *refusal* of that shape (RANSACRegressor
+    needs n ≥ d + 1; KNeighborsRegressor n ≥ 5): the searches skip such inputs on both sides. Only a
+    learner that raises on every probe gets the diagnosis ``error``. The probes it answered are
+    appended to ``answered``."""
+    refusals: list[CallError] = []
+    probes = _probe_inputs(seed)
+    for X, y, Xt in probes:
         shape = f"n={X.shape[0]}, d={X.shape[1]}, m={Xt.shape[0]}"
         try:
             first = meter.predict(X, y, Xt, seed=12345)
@@ -135,7 +142,11 @@ def _probe(learner: Learner, meter: Meter, seed: int) -> CallError | None:
                 Diagnosis.NON_FINITE: "returned NaN/inf on valid generic input",
                 Diagnosis.BAD_SHAPE: "returned the wrong shape on valid generic input",
             }.get(exc.kind, "failed on valid generic input")
-            return CallError(exc.kind, f"{prefix} ({shape}): {exc}", exc.exc_type, exc.detail)
+            failure = CallError(exc.kind, f"{prefix} ({shape}): {exc}", exc.exc_type, exc.detail)
+            if exc.kind is not Diagnosis.ERROR:
+                return failure
+            refusals.append(failure)
+            continue
         dev = deviation(first, second, y)
         if dev > FLOOR:
             hint = (
@@ -147,6 +158,10 @@ def _probe(learner: Learner, meter: Meter, seed: int) -> CallError | None:
                 Diagnosis.NONDETERMINISTIC,
                 f"two identical calls ({shape}) differ by {dev:.2e} (relative); {hint}",
             )
+        if answered is not None:
+            answered.append((X, y, Xt))
+    if len(refusals) == len(probes):
+        return refusals[0]
     return None
 
 
@@ -220,15 +235,16 @@ def check(learner: Learner, config: CheckConfig | None = None) -> Result:
     config = config or CheckConfig()
     t0 = time.perf_counter()
     meter = Meter(learner, timeout=config.timeout)
+    answered: list = []
     try:
-        problem = _probe(learner, meter, config.seed)
+        problem = _probe(learner, meter, config.seed, answered)
     except MissingDependency as exc:
         return _no_verdict(learner, meter, t0, f"skipped: {exc}", skipped=True)
-    if problem is None and learner.randomized and not _depends_on_seed(meter, config.seed):
+    if problem is None and learner.randomized and not _depends_on_seed(meter, answered):
         meter.fixed_seed = 0  # takes rng but ignores it: check it as a deterministic learner
     if problem is not None:
         return _failure(learner, problem.kind, problem.message, meter, t0, detail=problem.detail, warnings=_warnings(meter, []))
-    meter.precision = input_precision(meter, _probe_inputs(config.seed))
+    meter.precision = input_precision(meter, answered)
     per_seed = learner.randomized and meter.fixed_seed is None
     if per_seed and not _invariant_seed_by_seed(meter, config.seed):
         from .distribution import check_distribution

@@ -31,7 +31,7 @@ from .registry import Learner
 from .result import Counterexample, PropertyReport, Result
 from .strategies import Case
 from .tolerance import probe_noise, threshold
-from .verdict import Symmetry, Verdict
+from .verdict import Diagnosis, Symmetry, Verdict
 
 __all__ = ["check_distribution", "distribution_cases"]
 
@@ -105,13 +105,30 @@ def merge_ties(a: np.ndarray, b: np.ndarray, tol: float) -> tuple[np.ndarray, np
     return out[: len(a)], out[len(a) :]
 
 
+def _refused(meter: Meter, case: Case, seed_a: int, seed_b: int) -> bool:
+    """Both sides raise the same exception type on their first seed: the learner refuses this
+    problem's shape (too few rows, say). Like the deterministic searches, skip it on both sides."""
+    errors = []
+    for X, Xt, s in ((case.X_train, case.X_test, seed_a), (case.X_train_t, case.X_test_t, seed_b)):
+        try:
+            meter.predict(X, case.y_train, Xt, seed=int(s))
+        except CallError as exc:
+            if exc.kind is not Diagnosis.ERROR:
+                raise
+            errors.append(exc.exc_type)
+    return len(errors) == 2 and errors[0] == errors[1]
+
+
 def _test_property(meter: Meter, cases: list[Case], samples: int, alpha: float, seed: int) -> dict:
-    pvals, stats_, worst, noise_max = [], [], None, 0.0
+    pvals, stats_, worst, noise_max, skipped = [], [], None, 0.0, 0
     seeds = np.random.default_rng([seed, 0x5EED]).permutation(2**20)[: 2 * samples * len(cases)]
     probe_rng = np.random.default_rng([seed, 0x7135])
     for ci, case in enumerate(cases):
         base = 2 * samples * ci
         seeds_a, seeds_b = seeds[base : base + samples], seeds[base + samples : base + 2 * samples]
+        if _refused(meter, case, seeds_a[0], seeds_b[0]):
+            skipped += 1
+            continue
         A = _samples(meter, case.X_train, case.y_train, case.X_test, seeds_a)
         B = _samples(meter, case.X_train_t, case.y_train, case.X_test_t, seeds_b)
         k = min(CALIBRATION_SEEDS, samples)
@@ -130,9 +147,17 @@ def _test_property(meter: Meter, cases: list[Case], samples: int, alpha: float, 
             stats_.append(float(res.statistic))
             if worst is None or res.pvalue < worst[0]:
                 worst = (float(res.pvalue), case, A, B)
+    if not pvals:
+        c = cases[0]
+        raise CallError(
+            Diagnosis.ERROR,
+            f"refused every fixed {c.property} problem on both sides (e.g. n={c.n}, d={c.d}, m={c.m}); "
+            "the two-sample test has nothing to compare",
+        )
     tests = len(pvals)
     p_adj = min(1.0, min(pvals) * tests)
     return {
+        "cases_skipped": skipped,
         "p_value": p_adj,
         "p_min_unadjusted": min(pvals),
         "tests": tests,
@@ -215,6 +240,11 @@ def check_distribution(learner: Learner, meter: Meter, config, t0: float) -> Res
         message=message,
         properties=reports,
         counterexamples={} if cx is None else {cx.property: cx},
-        warnings=(),
+        warnings=tuple(
+            f"{k}: the learner refused {v['cases_skipped']} of {len(cases[k])} fixed problems on both sides "
+            "(raised the same way); they were skipped"
+            for k, v in (("orthogonal", orth), ("pm1", pm1))
+            if v["cases_skipped"]
+        ),
         distribution=dist,
     )

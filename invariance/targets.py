@@ -187,20 +187,37 @@ def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[
             registered.append(as_learner(obj, name=attr, target=f"{mod.__name__}:{attr}"))
     if registered:
         return registered
-    defined = [
-        as_learner(obj, name=attr, target=f"{_display(module, target)}:{attr}")
-        for attr, obj in vars(module).items()
-        if not attr.startswith("_")
-        and inspect.isfunction(obj)
-        and obj.__module__ == module.__name__
-        and _looks_like_learner(obj)
-    ]
+    defined = []
+    for attr, obj in vars(module).items():
+        if attr.startswith("_"):
+            continue
+        where = f"{_display(module, target)}:{attr}"
+        if inspect.isfunction(obj) and obj.__module__ == module.__name__ and _looks_like_learner(obj):
+            defined.append(as_learner(obj, name=attr, target=where))
+        elif _is_regressor_instance(obj):
+            defined.append(_to_learner(obj, name=attr, target=where, options=options))
     if not defined:
         raise UsageError(
-            f"{target} registers no learner and defines no function f(X_train, y_train, X_test); "
-            "decorate learners with @invariance.learner(...) or name one as MODULE:NAME"
+            f"{target} registers no learner and defines no function f(X_train, y_train, X_test) nor a "
+            "scikit-learn regressor instance; decorate learners with @invariance.learner(...) or name one as MODULE:NAME"
         )
     return defined
+
+
+def _is_regressor_instance(obj: Any) -> bool:
+    """A scikit-learn regressor *instance* (a module's own configured estimator, pipelines included).
+    Classes are left out (``from sklearn.linear_model import Ridge`` is an import, not a definition),
+    and so are transformers and classifiers a module may also hold."""
+    if inspect.isclass(obj) or "sklearn" not in sys.modules:
+        return False
+    if not all(hasattr(obj, a) for a in ("fit", "predict", "get_params")):
+        return False
+    from sklearn.base import is_regressor
+
+    try:
+        return bool(is_regressor(obj))
+    except Exception:  # an estimator-like object sklearn cannot classify
+        return False
 
 
 def _display(module: ModuleType, target: str) -> str:

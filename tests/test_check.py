@@ -234,6 +234,14 @@ def test_misbehaving_learner_gets_a_diagnosis_not_a_verdict(fn, diagnosis, words
     assert doc["verdict"] is None and doc["diagnosis"] == diagnosis.value
 
 
+def test_a_learner_refusing_one_probe_shape_is_checked_not_diagnosed():
+    """Raising on one probe shape (n < d + 1) and answering the other is a refusal: the searches skip
+    such inputs on both sides and count them; only raising on every probe is `error`."""
+    r = run(M.refuses_n_below_d_plus_1)
+    assert r.diagnosis is None and r.verdict is INV, r.message
+    assert r.properties["orthogonal"].skips > 0 and any("refused" in w for w in r.warnings)
+
+
 def test_a_learner_that_mutates_its_inputs_gets_a_warning(results):
     r = results(M.mutates_inputs)
     assert any("modifies its inputs" in w and "X_train" in w for w in r.warnings)

@@ -136,6 +136,21 @@ def test_twin_stage_separates_batch_from_online_adagrad(seed):
     assert online.distribution["pm1"]["p_value"] > 0.1 and online.verdict.value == "pm1-invariant", online.message
 
 
+def rf_gaussian_needs_5_rows(X_train, y_train, X_test, *, rng):
+    if X_train.shape[0] < 5:
+        raise ValueError("needs at least 5 training rows")
+    return rf_gaussian(X_train, y_train, X_test, rng=rng)
+
+
+def test_fixed_problems_refused_on_both_sides_are_skipped():
+    """The n = 3 Gaussian problem and the 4-row twin are refused on both sides: skipped with a warning,
+    the other problems decide (before, the first refusal ended the check with `error`)."""
+    result = _check(rf_gaussian_needs_5_rows)
+    assert result.verdict.value == "invariant-in-distribution", result.message
+    assert result.distribution["orthogonal"]["cases_skipped"] == 1 and result.distribution["pm1"]["cases_skipped"] == 1
+    assert len(result.warnings) == 2 and all("refused 1 of 3" in w for w in result.warnings)
+
+
 def test_atoms_moved_by_rounding_are_one_law(monkeypatch):
     """random_penalty_ridge has three atoms per test point; the rotated side's atoms differ by ~1e-16.
     Merged at the learner's rounding sensitivity, the law is one; unmerged, KS sees six distinct

@@ -121,6 +121,37 @@ def test_file_instance_target(tmp_path, monkeypatch):
     assert check(learner, BUDGET).verdict.value == "not-invariant"
 
 
+def test_a_file_of_estimator_instances_yields_its_regressors(tmp_path, monkeypatch):
+    """`invcheck mymodels.py`: every regressor *instance* the file defines, pipelines included, in
+    definition order; imported classes, transformers and classifiers are not learners."""
+    (tmp_path / "mymodels.py").write_text(
+        "from sklearn.pipeline import make_pipeline\n"
+        "from sklearn.preprocessing import MinMaxScaler, Normalizer\n"
+        "from sklearn.linear_model import Ridge, LogisticRegression\n"
+        "scaler = MinMaxScaler()\n"
+        "normalized_ridge = make_pipeline(Normalizer(), Ridge())\n"
+        "classifier = LogisticRegression()\n"
+        "minmax_ridge = make_pipeline(MinMaxScaler(), Ridge())\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    learners = load("mymodels.py")
+    assert [l.name for l in learners] == ["normalized_ridge", "minmax_ridge"]
+    assert [l.target for l in learners] == ["mymodels.py:normalized_ridge", "mymodels.py:minmax_ridge"]
+    # row normalisation is a function of the Gram matrix; MinMaxScaler then Ridge's centring maps every
+    # non-constant ±1 column to (x − mean)/2 alike, so it is pm1-invariant, and not invariant
+    assert [check(l, BUDGET).verdict.value for l in learners] == ["invariant", "pm1-invariant"]
+
+
+def test_an_estimator_refusing_small_inputs_gets_a_verdict_not_an_error():
+    """RANSACRegressor needs n ≥ d + 1 (min_samples); it raises on the n = 6, d = 8 probe but answers
+    n = 12, d = 3. That is a refusal of a shape, skipped on both sides, not `error`."""
+    from sklearn.linear_model import RANSACRegressor
+
+    result = check(_learner(RANSACRegressor(random_state=0)), BUDGET)
+    assert result.diagnosis is None and result.verdict is not None, result.message
+    assert any("refused" in w for w in result.warnings)
+
+
 def test_every_call_fits_a_fresh_clone_and_leaves_the_instance_alone():
     est = Ridge(alpha=2.0)
     learner = _learner(est)

@@ -66,3 +66,10 @@ def raises_on_negative_corner(X_train, y_train, X_test):
     if X_train[0, 0] < -2.0:
         raise ArithmeticError("negative corner")
     return _ls(X_train, y_train, X_test)
+
+
+def refuses_n_below_d_plus_1(X_train, y_train, X_test):
+    """Least squares that insists on n ≥ d + 1 rows: refuses the n = 6, d = 8 probe, answers the other."""
+    if X_train.shape[0] < X_train.shape[1] + 1:
+        raise ValueError(f"need at least d + 1 = {X_train.shape[1] + 1} rows, got {X_train.shape[0]}")
+    return _ls(X_train, y_train, X_test)
