@@ -1,10 +1,12 @@
-"""Does ``invcheck -j N`` gain from one BLAS thread per worker? A ratio, measured in one run.
+"""Do the checks gain from one BLAS/OpenMP thread? Ratios, measured in one run.
 
     python benchmarks/bench_threads.py [--rounds 2] [TARGET ...]
 
-Runs ``invcheck -j 2 TARGETS --max-examples 30`` alternately with the workers' thread variables
-left alone (each worker's OpenBLAS then starts one thread per core) and with them pinned to 1, which
-is what :func:`invariance.parallel.check_all` now does. Wall time of each, and the ratio.
+1. ``invcheck -j 2 TARGETS --max-examples 30``, alternately with the workers' thread variables set to
+   the core count and left to invcheck, which gives each worker one thread (``parallel._one_thread_each``).
+2. In one process, ``check(PoissonRegressor, max_examples=20)`` alternately as it is and inside
+   ``parallel.one_thread()`` (threadpoolctl: one BLAS/OpenMP thread), which ``invcheck`` uses at -j 1.
+Wall time of each, and the ratios.
 """
 
 from __future__ import annotations
@@ -43,7 +45,30 @@ def main(argv: list[str] | None = None) -> int:
         one.append(_run(args.targets, None))
     print(f"-j 2 on {cores} cores, {len(args.targets)} learners: {cores} threads/worker {min(many):.1f} s, "
           f"1 thread/worker (the default) {min(one):.1f} s, ratio {min(many) / min(one):.2f}")
+    free, pinned = _in_process(args.rounds)
+    print(f"-j 1, PoissonRegressor, --max-examples 20: threads as they are {free:.1f} s, one thread (the default) "
+          f"{pinned:.1f} s, ratio {free / pinned:.2f}")
     return 0
+
+
+def _in_process(rounds: int) -> tuple[float, float]:
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from invariance.check import CheckConfig, check
+    from invariance.parallel import one_thread
+    from invariance.targets import load
+
+    (learner,) = load("sklearn.linear_model:PoissonRegressor")
+    config = CheckConfig(seed=0, max_examples=20)
+    free, pinned = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        check(learner, config)
+        free.append(time.perf_counter() - t0)
+        with one_thread():
+            t0 = time.perf_counter()
+            check(learner, config)
+            pinned.append(time.perf_counter() - t0)
+    return min(free), min(pinned)
 
 
 if __name__ == "__main__":

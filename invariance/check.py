@@ -106,6 +106,24 @@ def _depends_on_seed(meter: Meter, probes) -> bool:
     return False
 
 
+POSITIVE_LABELS_NOTE = (
+    "the learner raised on every generic problem but accepts positive labels; every call was given 1 + |y| "
+    "instead of y (shown as y_train), which changes nothing about rotations of X"
+)
+
+
+def _retry_with_positive_labels(learner: Learner, meter: Meter, seed: int, answered: list, problem: CallError):
+    """A learner that raised on every probe may only refuse labels ≤ 0 (PoissonRegressor, GammaRegressor).
+    Rotations act on X, not on y, so the question is the same with positive labels: try the probes again
+    with every call given 1 + |y|; the original failure stands if that fails too."""
+    meter.positive_labels = True
+    if _probe(learner, meter, seed, answered) is None:
+        return None
+    meter.positive_labels = False
+    answered.clear()
+    return problem
+
+
 def _invariant_seed_by_seed(meter: Meter, seed: int) -> bool:
     """A cheap look before the per-seed search: on the two probe problems, rotated by a Haar U, does a
     randomised learner give the same predictions on both sides when both draw from the same seed?
@@ -215,6 +233,8 @@ def _run_property(name, strategy, budget, learner, meter, config, *, sweep=False
 
 def _warnings(meter: Meter, reports: list[PropertyReport]) -> list[str]:
     out = []
+    if meter.positive_labels:
+        out.append(POSITIVE_LABELS_NOTE)
     if meter.mutated:
         out.append(
             f"the learner modifies its inputs in place ({', '.join(meter.mutated)}); the checker hands every call "
@@ -240,6 +260,8 @@ def check(learner: Learner, config: CheckConfig | None = None) -> Result:
         problem = _probe(learner, meter, config.seed, answered)
     except MissingDependency as exc:
         return _no_verdict(learner, meter, t0, f"skipped: {exc}", skipped=True)
+    if problem is not None and problem.kind is Diagnosis.ERROR and not answered:
+        problem = _retry_with_positive_labels(learner, meter, config.seed, answered, problem)
     if problem is None and learner.randomized and not _depends_on_seed(meter, answered):
         meter.fixed_seed = 0  # takes rng but ignores it: check it as a deterministic learner
     if problem is not None:

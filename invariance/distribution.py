@@ -170,7 +170,7 @@ def _test_property(meter: Meter, cases: list[Case], samples: int, alpha: float, 
 
 
 def check_distribution(learner: Learner, meter: Meter, config, t0: float) -> Result:
-    from .check import _failure
+    from .check import POSITIVE_LABELS_NOTE, _failure
 
     cases = distribution_cases(config.seed)
     try:
@@ -194,7 +194,7 @@ def check_distribution(learner: Learner, meter: Meter, config, t0: float) -> Res
             U=case.U,
             U_description=rotations.describe(case.U) if case.family != "gram-twin" else "Gram twin",
             X_train=case.X_train,
-            y_train=case.y_train,
+            y_train=meter.labels(case.y_train),
             X_test=case.X_test,
             X_train_transformed=case.X_train_t,
             X_test_transformed=case.X_test_t,
@@ -240,7 +240,7 @@ def check_distribution(learner: Learner, meter: Meter, config, t0: float) -> Res
         message=message,
         properties=reports,
         counterexamples={} if cx is None else {cx.property: cx},
-        warnings=tuple(
+        warnings=((POSITIVE_LABELS_NOTE,) if meter.positive_labels else ()) + tuple(
             f"{k}: the learner refused {v['cases_skipped']} of {len(cases[k])} fixed problems on both sides "
             "(raised the same way); they were skipped"
             for k, v in (("orthogonal", orth), ("pm1", pm1))

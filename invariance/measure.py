@@ -107,12 +107,17 @@ class Meter:
     fixed_seed: int | None = None  # set when a learner takes rng but ignores it
     precision: str = "float64"  # "float32" when the learner only sees its inputs rounded to float32
     case_seed: int | None = None  # the seed of the case being judged (per-seed check of a randomised learner)
+    positive_labels: bool = False  # the learner refuses y ≤ 0 (Poisson, Gamma): every call gets 1 + |y|
+
+    def labels(self, y: np.ndarray) -> np.ndarray:
+        """The labels the learner is actually given for ``y``."""
+        return 1.0 + np.abs(y) if self.positive_labels else np.asarray(y)
 
     def predict(
         self, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, *, seed: int | None = None
     ) -> np.ndarray:
         """The learner's predictions on float64 copies; raises :class:`CallError` on misbehaviour."""
-        args = [np.array(a, dtype=np.float64, copy=True) for a in (X, y, Xt)]
+        args = [np.array(a, dtype=np.float64, copy=True) for a in (X, self.labels(y), Xt)]
         guards = [a.copy() for a in args]
         if self.fixed_seed is not None:
             seed = self.fixed_seed

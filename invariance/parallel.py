@@ -30,7 +30,8 @@ def check_all(
     learners: list[Learner], config: CheckConfig, *, jobs: int = 1, options: dict | None = None, show_progress: bool = False
 ) -> list[Result]:
     if jobs <= 1 or len(learners) <= 1:
-        return [_with_progress(i, len(learners), l, config, show_progress) for i, l in enumerate(learners)]
+        with one_thread():
+            return [_with_progress(i, len(learners), l, config, show_progress) for i, l in enumerate(learners)]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -40,6 +41,32 @@ def check_all(
             pool.submit(_worker, l.target, l.name, l.expected, dict(options or {}), config) for l in learners
         ]
         return [f.result() for f in futures]
+
+
+@contextmanager
+def one_thread():
+    """Run the checks with one BLAS/OpenMP thread (threadpoolctl, when installed — scikit-learn brings
+    it) and one torch intra-op thread (when a learner already imported torch); restored afterwards.
+    The checker's problems are tiny (d ≤ 16, n ≤ 35): threads only add start-up and spinning, and
+    scikit-learn's OpenMP loss loops suffered most — PoissonRegressor at --max-examples 20 took 26.7 s
+    with the threads as they were and 2.0 s with one, on 2 cores (benchmarks/bench_threads.py)."""
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(1)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    try:
+        if threadpool_limits is None:
+            yield
+        else:
+            with threadpool_limits(limits=1):
+                yield
+    finally:
+        if torch is not None:
+            torch.set_num_threads(torch_threads)
 
 
 #: thread-pool sizes the spawned workers read when they import numpy/scipy/torch

@@ -306,7 +306,7 @@ def counterexample_from(
             "Gram twin: Z′ = Z Uᵀ with U recovered by Procrustes" if case.family == "gram-twin" else rotations.describe(case.U)
         ),
         X_train=case.X_train,
-        y_train=case.y_train,
+        y_train=meter.labels(case.y_train) if meter is not None else case.y_train,
         X_test=case.X_test,
         X_train_transformed=case.X_train_t,
         X_test_transformed=case.X_test_t,

@@ -242,6 +242,16 @@ def test_a_learner_refusing_one_probe_shape_is_checked_not_diagnosed():
     assert r.properties["orthogonal"].skips > 0 and any("refused" in w for w in r.warnings)
 
 
+def test_a_learner_refusing_labels_le_0_gets_positive_labels_and_a_verdict():
+    """PoissonRegressor-like: every generic probe raises (y has negative entries), 1 + |y| is accepted.
+    Rotations act on X only, so the check runs with 1 + |y|, says so, and shows the labels it used."""
+    r = run(M.needs_positive_labels)
+    assert r.diagnosis is None and r.verdict is INV, r.message
+    assert any("1 + |y|" in w for w in r.warnings)
+    nudged = run(lambda X, y, Xt: M.needs_positive_labels(X, y, Xt) * (1 + 1e-4 * Xt[:, 0]))
+    assert nudged.verdict is NOT and min(nudged.counterexample.y_train) >= 1.0
+
+
 def test_a_learner_that_mutates_its_inputs_gets_a_warning(results):
     r = results(M.mutates_inputs)
     assert any("modifies its inputs" in w and "X_train" in w for w in r.warnings)

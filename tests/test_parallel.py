@@ -98,3 +98,23 @@ def test_workers_get_one_blas_thread_unless_the_user_chose(monkeypatch):
     with _one_thread_each():
         assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["OMP_NUM_THREADS"] == "3"
     assert "OPENBLAS_NUM_THREADS" not in os.environ and os.environ["OMP_NUM_THREADS"] == "3"
+
+
+def test_checks_run_with_one_thread_and_restore_the_pools():
+    """-j 1: the checks run inside one_thread() — one BLAS/OpenMP thread (PoissonRegressor 13.5× faster
+    on two cores, benchmarks/bench_threads.py) and one torch thread — and the caller's pools come back."""
+    import torch
+    from threadpoolctl import threadpool_info
+
+    from invariance.parallel import one_thread
+
+    original = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        before = [p["num_threads"] for p in threadpool_info()]
+        with one_thread():
+            assert torch.get_num_threads() == 1
+            assert all(p["num_threads"] == 1 for p in threadpool_info())
+        assert torch.get_num_threads() == 2 and [p["num_threads"] for p in threadpool_info()] == before
+    finally:
+        torch.set_num_threads(original)

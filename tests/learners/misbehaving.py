@@ -73,3 +73,13 @@ def refuses_n_below_d_plus_1(X_train, y_train, X_test):
     if X_train.shape[0] < X_train.shape[1] + 1:
         raise ValueError(f"need at least d + 1 = {X_train.shape[1] + 1} rows, got {X_train.shape[0]}")
     return _ls(X_train, y_train, X_test)
+
+
+def needs_positive_labels(X_train, y_train, X_test):
+    """Ridge on log y, like a GLM with a log link: refuses y ≤ 0 (as PoissonRegressor and GammaRegressor
+    do), rotation invariant otherwise."""
+    if np.any(y_train <= 0):
+        raise ValueError("Some value(s) of y are out of the valid range")
+    n = X_train.shape[0]
+    alpha = np.linalg.solve(X_train @ X_train.T + 0.1 * np.eye(n), np.log(y_train))
+    return np.exp(X_test @ X_train.T @ alpha)
