@@ -3,9 +3,9 @@
     python benchmarks/bench_threads.py [--rounds 2] [TARGET ...]
 
 1. ``invcheck -j 2 TARGETS --max-examples 30``, alternately with the workers' thread variables set to
-   the core count and left to invcheck, which gives each worker one thread (``parallel._one_thread_each``).
+   the core count and left to invcheck, which gives each worker one thread (``threads.one_thread_per_worker``).
 2. In one process, ``check(PoissonRegressor, max_examples=20)`` alternately as it is and inside
-   ``parallel.one_thread()`` (threadpoolctl: one BLAS/OpenMP thread), which ``invcheck`` uses at -j 1.
+   ``threads.one_thread()`` (threadpoolctl: one BLAS/OpenMP thread), which ``invcheck`` uses at -j 1.
 Wall time of each, and the ratios.
 """
 
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 def _in_process(rounds: int) -> tuple[float, float]:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from invariance.check import CheckConfig, check
-    from invariance.parallel import one_thread
+    from invariance.threads import one_thread
     from invariance.targets import load
 
     (learner,) = load("sklearn.linear_model:PoissonRegressor")

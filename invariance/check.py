@@ -98,7 +98,7 @@ def _failure(learner: Learner, diagnosis: Diagnosis, message: str, meter: Meter,
 
 def _depends_on_seed(meter: Meter, probes) -> bool:
     """Whether a learner that takes ``rng`` actually gives different predictions for other seeds."""
-    for X, y, Xt in probes:
+    for X, y, Xt, _ in probes:
         a = meter.predict(X, y, Xt, seed=1)
         for s in (2, 3):
             if deviation(a, meter.predict(X, y, Xt, seed=s), y) > FLOOR:
@@ -120,7 +120,6 @@ def _retry_with_positive_labels(learner: Learner, meter: Meter, seed: int, answe
     if _probe(learner, meter, seed, answered) is None:
         return None
     meter.positive_labels = False
-    answered.clear()
     return problem
 
 
@@ -134,9 +133,16 @@ def _invariant_seed_by_seed(meter: Meter, seed: int) -> bool:
     for X, y, Xt in _probe_inputs(seed):  # a refused shape is skipped on both sides by evaluate
         U = haar(rng, X.shape[1])
         if run.evaluate(Case("orthogonal", X, y, Xt, U, X @ U.T, Xt @ U.T, "haar", "gaussian")) or run.fatal is not None:
-            meter.case_seed = None
             return False
     return True
+
+
+def _in_distribution(learner: Learner, meter: Meter, config: CheckConfig, t0: float) -> Result:
+    """The two-sample test of :mod:`invariance.distribution`, which passes its own seeds to every call."""
+    from .distribution import check_distribution
+
+    meter.case_seed = None
+    return check_distribution(learner, meter, config, t0)
 
 
 def _probe(learner: Learner, meter: Meter, seed: int, answered: list | None = None) -> CallError | None:
@@ -145,7 +151,7 @@ def _probe(learner: Learner, meter: Meter, seed: int, answered: list | None = No
     Raising on one probe shape but answering another is a *refusal* of that shape (RANSACRegressor
     needs n ≥ d + 1; KNeighborsRegressor n ≥ 5): the searches skip such inputs on both sides. Only a
     learner that raises on every probe gets the diagnosis ``error``. The probes it answered are
-    appended to ``answered``."""
+    appended to ``answered`` as (X, y, X_test, ŷ)."""
     refusals: list[CallError] = []
     probes = _probe_inputs(seed)
     for X, y, Xt in probes:
@@ -177,7 +183,7 @@ def _probe(learner: Learner, meter: Meter, seed: int, answered: list | None = No
                 f"two identical calls ({shape}) differ by {dev:.2e} (relative); {hint}",
             )
         if answered is not None:
-            answered.append((X, y, Xt))
+            answered.append((X, y, Xt, first))
     if len(refusals) == len(probes):
         return refusals[0]
     return None
@@ -260,7 +266,7 @@ def check(learner: Learner, config: CheckConfig | None = None) -> Result:
         problem = _probe(learner, meter, config.seed, answered)
     except MissingDependency as exc:
         return _no_verdict(learner, meter, t0, f"skipped: {exc}", skipped=True)
-    if problem is not None and problem.kind is Diagnosis.ERROR and not answered:
+    if problem is not None and problem.kind is Diagnosis.ERROR:  # raised on every probe
         problem = _retry_with_positive_labels(learner, meter, config.seed, answered, problem)
     if problem is None and learner.randomized and not _depends_on_seed(meter, answered):
         meter.fixed_seed = 0  # takes rng but ignores it: check it as a deterministic learner
@@ -269,9 +275,7 @@ def check(learner: Learner, config: CheckConfig | None = None) -> Result:
     meter.precision = input_precision(meter, answered)
     per_seed = learner.randomized and meter.fixed_seed is None
     if per_seed and not _invariant_seed_by_seed(meter, config.seed):
-        from .distribution import check_distribution
-
-        return check_distribution(learner, meter, config, t0)
+        return _in_distribution(learner, meter, config, t0)
 
     budget = config.effective_budget
     orth_run, orth = _run_property("orthogonal", orthogonal_cases(), budget.orthogonal, learner, meter, config, sweep=budget.sweep)
@@ -282,10 +286,7 @@ def check(learner: Learner, config: CheckConfig | None = None) -> Result:
         runs.append(pm1_run)
         reports.append(pm1)
     if per_seed and not (all(r.fatal is None for r in runs) and all(r.passed for r in reports)):
-        from .distribution import check_distribution
-
-        meter.case_seed = None
-        return check_distribution(learner, meter, config, t0)
+        return _in_distribution(learner, meter, config, t0)
     for run in runs:
         if run.fatal is not None:
             where = ""

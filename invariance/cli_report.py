@@ -18,7 +18,7 @@ contradicts its curve; 2 a usage error (one line on stderr). A learner that fail
 instead of a verdict) is a row of the report, not an exit code.
 
 BLAS runs one thread per process (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and
-``MKL_NUM_THREADS`` default to 1 for the worker processes; :func:`invariance.report_measure.one_blas_thread`
+``MKL_NUM_THREADS`` default to 1 for the worker processes; :func:`invariance.threads.one_thread`
 limits this one): the report is thousands of tiny fits, where BLAS threads only contend.
 """
 
@@ -30,10 +30,9 @@ import sys
 import time
 
 from .errors import InvarianceError, UsageError, run_subcommand
+from .threads import one_thread_per_worker
 
 __all__ = ["main", "build_parser"]
-
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -104,11 +103,6 @@ def environment() -> dict:
     return out
 
 
-def _one_blas_thread_in_workers() -> None:
-    for var in _THREAD_VARS:
-        os.environ.setdefault(var, "1")  # read by the BLAS of the checker's spawned workers at start-up
-
-
 def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     _validate(args)
@@ -136,8 +130,8 @@ def _run(argv: list[str]) -> int:
     config = CheckConfig(seed=args.seed, max_examples=args.max_examples, samples=args.samples)
     say = (lambda msg: None) if args.quiet else (lambda msg: print(f"invcheck report: {msg}", file=sys.stderr, flush=True))
     t0 = time.perf_counter()
-    _one_blas_thread_in_workers()  # and measure_section limits this process (report_measure.one_blas_thread)
-    measured = [measure_section(s, config, jobs=args.jobs, seed=args.seed, progress=say) for s in specs]
+    with one_thread_per_worker():  # and measure_section limits this process (threads.one_thread)
+        measured = [measure_section(s, config, jobs=args.jobs, seed=args.seed, progress=say) for s in specs]
     report = build_report(
         measured,
         command=_command(argv),

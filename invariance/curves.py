@@ -15,8 +15,8 @@ on the number of worker processes, on the order of the learners, or on which oth
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-import sys
 import time
 import zlib
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -35,6 +35,7 @@ from .hyperparams import (  # re-exported: invariance.curves.PAPER_SETTINGS etc.
     settable,
 )
 from .registry import Learner
+from .threads import one_thread
 from .verdict import Diagnosis, Verdict
 
 __all__ = [
@@ -266,17 +267,10 @@ def _init_worker(learners: list[Learner], job: tuple, one_blas_thread: bool = Fa
     _WORKER["learners"], _WORKER["job"] = learners, job
     if one_blas_thread:
         # The processes already share out the cores; BLAS threads on top of them contend, and on
-        # d×d problems of this size a 2-thread eigh can run 10× slower than a 1-thread one.
-        # threadpoolctl is optional (scikit-learn brings it); without it the workers run as they are.
-        # torch keeps its own pool: pin it too, when a learner has already imported it.
-        torch = sys.modules.get("torch")
-        if torch is not None:
-            torch.set_num_threads(1)
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
-            return
-        _WORKER["blas"] = threadpool_limits(limits=1)
+        # d×d problems of this size a 2-thread eigh can run 10× slower than a 1-thread one. Held for
+        # the worker's life (threads.one_thread: threadpoolctl when installed, and torch's pool).
+        _WORKER["threads"] = contextlib.ExitStack()
+        _WORKER["threads"].enter_context(one_thread())
 
 
 def _task(trial: int, i: int) -> tuple[int, int, np.ndarray | tuple[str, str], float]:

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import stats
 
 from . import rotations, twins
-from .measure import TINY, CallError, Meter, deviation
+from .measure import TINY, CallError, Meter
 from .registry import Learner
 from .result import Counterexample, PropertyReport, Result
 from .strategies import Case

@@ -15,7 +15,6 @@ the scikit-learn regressors run as defined in the zoo. Every setting used is rec
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import math
 import time
@@ -30,6 +29,7 @@ from .curves import Curves, PerD, configure, k_grid, learning_curves, paper_sett
 from .errors import LearnerFailure
 from .registry import Learner
 from .result import Result
+from .threads import one_thread
 
 __all__ = [
     "BUILTIN_ORDER",
@@ -44,7 +44,6 @@ __all__ = [
     "default_sections",
     "target_section",
     "load_section",
-    "one_blas_thread",
     "curve_settings",
     "measure_section",
 ]
@@ -204,26 +203,6 @@ class SectionMeasurement:
     omitted: str | None = None  # why the whole section is missing (a dependency is absent)
 
 
-@contextlib.contextmanager
-def one_blas_thread():
-    """BLAS and OpenMP limited to one thread in this process while the block runs.
-
-    The report is thousands of tiny fits, where BLAS threads only contend (scikit-learn's
-    HuberRegressor runs 20× slower with two threads on two busy cores). threadpoolctl only reaches
-    libraries already loaded, so enter this after loading the learners; without threadpoolctl
-    (it comes with scikit-learn) it does nothing.
-    """
-    import scipy.linalg  # noqa: F401  (loads SciPy's own BLAS, so that it is limited too)
-
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=1):
-        yield
-
-
 def load_section(spec: SectionSpec) -> list[Learner]:
     """The learners of ``spec``, once each, in the section's order."""
     from .targets import load
@@ -289,7 +268,7 @@ def measure_section(
         return SectionMeasurement(spec, omitted=f"{spec.requires} is not installed ({spec.install}); section omitted")
     say = progress or (lambda _msg: None)
     learners = load_section(spec)
-    with one_blas_thread():
+    with one_thread():
         return _measure(spec, learners, config, jobs, seed, say)
 
 

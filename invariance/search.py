@@ -120,7 +120,6 @@ class PropertyRun:
         self.last = Outcome(case, a, b, dev, noise, threshold(noise))
         return True
 
-
     def _generic_noise(self, case: Case) -> float:
         """The learner's rounding sensitivity (:func:`probe_noise`) on a seeded Gaussian problem of
         the case's shape — its arithmetic on data without ties — cached per shape."""

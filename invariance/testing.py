@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .check import CheckConfig, check
-from .registry import Learner, as_learner, declaration_of
+from .registry import Learner, as_learner
 from .result import Result
 from .verdict import Verdict
 

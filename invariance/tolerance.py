@@ -49,13 +49,13 @@ def _f32(A: np.ndarray) -> np.ndarray:
 def input_precision(meter: Meter, probes) -> str:
     """``"float32"`` when the learner's predictions on every probe are bit-identical after its inputs are
     rounded to float32 — it casts them down (a float32 NumPy or torch model) and its rounding unit is
-    2⁻²⁴, not 2⁻⁵³ — else ``"float64"``. ``probes`` are (X, y, X_test) triples it has answered."""
-    for X, y, Xt in probes:
+    2⁻²⁴, not 2⁻⁵³ — else ``"float64"``. ``probes`` are (X, y, X_test, ŷ) it has answered, ŷ with
+    ``seed=12345``."""
+    for X, y, Xt, y_hat in probes:
         try:
-            same = np.array_equal(meter.predict(X, y, Xt, seed=12345), meter.predict(_f32(X), _f32(y), _f32(Xt), seed=12345))
+            if not np.array_equal(y_hat, meter.predict(_f32(X), _f32(y), _f32(Xt), seed=12345)):
+                return "float64"
         except CallError:
-            return "float64"
-        if not same:
             return "float64"
     return "float32"
 

@@ -164,12 +164,15 @@ def test_exact_tie_breaking_by_a_coordinate_is_caught(results):
 
 
 def test_float32_learners_are_recognised_by_their_inputs():
-    from invariance.check import _probe_inputs
+    from invariance.check import _probe
     from invariance.measure import Meter
     from invariance.tolerance import input_precision
 
     def precision(fn):
-        return input_precision(Meter(as_learner(fn, name=fn.__name__, target="x")), _probe_inputs(0))
+        learner, answered = as_learner(fn, name=fn.__name__, target="x"), []
+        meter = Meter(learner)
+        assert _probe(learner, meter, 0, answered) is None and len(answered) == 2
+        return input_precision(meter, answered)
 
     assert precision(C.ridge_gd_float32) == precision(C.least_squares_float32) == "float32"
     assert precision(C.least_squares) == precision(C.ridge_gd) == "float64"

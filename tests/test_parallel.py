@@ -91,11 +91,11 @@ def test_workers_get_one_blas_thread_unless_the_user_chose(monkeypatch):
     restored afterwards."""
     import os
 
-    from invariance.parallel import _one_thread_each
+    from invariance.threads import one_thread_per_worker
 
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    with _one_thread_each():
+    with one_thread_per_worker():
         assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["OMP_NUM_THREADS"] == "3"
     assert "OPENBLAS_NUM_THREADS" not in os.environ and os.environ["OMP_NUM_THREADS"] == "3"
 
@@ -106,7 +106,7 @@ def test_checks_run_with_one_thread_and_restore_the_pools():
     import torch
     from threadpoolctl import threadpool_info
 
-    from invariance.parallel import one_thread
+    from invariance.threads import one_thread
 
     original = torch.get_num_threads()
     torch.set_num_threads(2)

@@ -34,11 +34,11 @@ from invariance.report_measure import (
     default_sections,
     load_section,
     measure_section,
-    one_blas_thread,
 )
 from invariance.report_render import render_html, render_markdown
 from invariance.report_stale import Fresh, recheck, replay, stale_rows
 from invariance.result import Result
+from invariance.threads import one_thread
 from invariance.targets import load
 from invariance.verdict import Symmetry, Verdict
 
@@ -203,7 +203,7 @@ def test_committed_report_is_fresh(committed):
             problems.append(f"section {spec.key} is missing or omitted in the committed report")
             continue
         todo.append((spec.key, rows, load_section(spec)))
-    with one_blas_thread():  # after loading: it limits the BLAS libraries loaded by then
+    with one_thread():  # after loading: it limits the BLAS libraries loaded by then
         for key, rows, learners in todo:
             fresh = [
                 recheck(l, results[l.target]) if l.target in results else Fresh(l.target, None, None, None, "new")
