@@ -18,8 +18,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from invariance.cli_curves import parse_ks  # noqa: E402
-from invariance.curves import configure, learning_curves, paper_settings_for  # noqa: E402
+from invariance.cli.curves import parse_ks  # noqa: E402
+from invariance.curves.experiment import configure, learning_curves, paper_settings_for  # noqa: E402
 from invariance.targets import load  # noqa: E402
 
 #: The NumPy built-ins (none imports torch); those not present in algorithms/ are skipped.

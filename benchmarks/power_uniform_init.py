@@ -31,11 +31,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from invariance import rotations  # noqa: E402
-from invariance.distribution import _test_property, distribution_cases  # noqa: E402
-from invariance.measure import Meter  # noqa: E402
-from invariance.registry import as_learner  # noqa: E402
-from invariance.strategies import Case  # noqa: E402
+from invariance.data import rotations  # noqa: E402
+from invariance.search.distribution import _test_property, distribution_cases  # noqa: E402
+from invariance.probe.call import Meter  # noqa: E402
+from invariance.learner import as_learner  # noqa: E402
+from invariance.data.strategies import Case  # noqa: E402
 from invariance.targets import load  # noqa: E402
 
 ALPHA = 0.01

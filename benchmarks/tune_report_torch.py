@@ -25,8 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from invariance.curves import make_problem  # noqa: E402
-from invariance.report_measure import TORCH_OPTIMIZERS, TORCH_UNITS  # noqa: E402
+from invariance.curves.experiment import make_problem  # noqa: E402
+from invariance.report.measure import TORCH_OPTIMIZERS, TORCH_UNITS  # noqa: E402
 from invariance.targets import load  # noqa: E402
 
 GRID = (1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16)

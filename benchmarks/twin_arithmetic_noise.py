@@ -28,10 +28,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from invariance import twins  # noqa: E402
-from invariance.measure import Meter, deviation  # noqa: E402
+from invariance.data import twins  # noqa: E402
+from invariance.probe.call import Meter, deviation  # noqa: E402
 from invariance.targets import load  # noqa: E402
-from invariance.tolerance import EXACT_INPUT_LIMIT  # noqa: E402
+from invariance.probe.noise import EXACT_INPUT_LIMIT  # noqa: E402
 
 DEFAULT = [
     "sklearn.linear_model:HuberRegressor",

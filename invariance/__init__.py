@@ -5,13 +5,13 @@ Public API: :func:`learner` (registration), :func:`check` (measure + judge one l
 :class:`Symmetry`. See DESIGN §1–8 for the mathematics and the contracts.
 """
 
-from .errors import InvarianceError, LearnerFailure, MissingDependency, UsageError
-from .registry import Declaration, Learner, learner
-from .verdict import Diagnosis, Symmetry, Verdict
+from invariance.errors import InvarianceError, LearnerFailure, MissingDependency, UsageError
+from invariance.learner import Declaration, Learner, learner
+from invariance.verdict import Diagnosis, Symmetry, Verdict
 
 def check(learner, config=None):
     """Measure and judge one learner (see :func:`invariance.check.check`)."""
-    from .check import check as _check
+    from invariance.pipeline import check as _check
 
     return _check(learner, config)
 
@@ -19,7 +19,7 @@ def check(learner, config=None):
 def assert_verdict(learner, verdict, *, config=None):
     """Raise ``AssertionError`` with the shrunk counterexample unless ``learner``'s verdict is ``verdict``."""
     __tracebackhide__ = True
-    from .testing import assert_verdict as _assert
+    from invariance.testing import assert_verdict as _assert
 
     return _assert(learner, verdict, config=config)
 

@@ -1,3 +1,3 @@
-from .cli import entry
+from invariance.cli import entry
 
 entry()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .result import PropertyReport
-from .verdict import Symmetry, Verdict
+from invariance.result.model import PropertyReport
+from invariance.verdict import Symmetry, Verdict
 
 __all__ = ["Judgement", "judge", "symmetry_of"]
 

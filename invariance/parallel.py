@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import sys
 
-from .check import CheckConfig, check
-from .registry import Learner
-from .result import Result
-from .threads import one_thread, one_thread_per_worker
+from invariance.pipeline import CheckConfig, check
+from invariance.learner import Learner
+from invariance.result.model import Result
+from invariance.threads import one_thread, one_thread_per_worker
 
 __all__ = ["check_all"]
 
 
 def _worker(target: str, name: str, expected, options: dict, config: CheckConfig) -> Result:
-    from .targets import load
+    from invariance.targets import load
 
     for learner in load(target, options=options):
         if learner.name == name or learner.target == target:

@@ -20,8 +20,8 @@ import traceback
 from types import ModuleType
 from typing import Any
 
-from .errors import InvarianceError, UsageError
-from .registry import Learner, as_learner, declaration_of
+from invariance.errors import InvarianceError, UsageError
+from invariance.learner import Learner, as_learner, declaration_of
 
 __all__ = ["load", "load_many"]
 
@@ -156,7 +156,7 @@ def _getattr(module: ModuleType, attr: str, target: str) -> Any:
 
 
 def _to_learner(obj: Any, *, name: str, target: str, options: dict) -> Learner:
-    from .adapters import adapt
+    from invariance.adapters import adapt
 
     adapted = adapt(obj, name=name, target=target, options=options)
     if adapted is not None:

@@ -27,10 +27,10 @@ import functools
 from dataclasses import dataclass
 from typing import Callable
 
-from .check import CheckConfig, check
-from .registry import Learner, as_learner
-from .result import Result
-from .verdict import Verdict
+from invariance.pipeline import CheckConfig, check
+from invariance.learner import Learner, as_learner
+from invariance.result.model import Result
+from invariance.verdict import Verdict
 
 __all__ = ["assert_verdict", "invariance_cases", "InvarianceCase", "cases_for", "InvarianceAssertion"]
 
@@ -48,7 +48,7 @@ class InvarianceAssertion(AssertionError):
 
 
 def _render(result: Result) -> str:
-    from .render import _counterexample_text
+    from invariance.render.terminal import _counterexample_text
 
     text = [result.message]
     if result.counterexample is not None:
@@ -75,7 +75,7 @@ def assert_verdict(learner: Callable | Learner, verdict: str | Verdict, *, confi
 
 @functools.lru_cache(maxsize=None)
 def _cached_check(target: str, name: str, seed: int, max_examples: int | None) -> Result:
-    from .targets import load
+    from invariance.targets import load
 
     for learner in load(target):
         if learner.name == name:
@@ -123,7 +123,7 @@ class InvarianceCase:
             return result
         if must_pass and not report.passed:
             cx = result.counterexamples.get(self.property)
-            from .render import _counterexample_text
+            from invariance.render.terminal import _counterexample_text
 
             raise InvarianceAssertion(
                 f"{self.target} is declared {self.declared.value} ({self.reason}), but the {self.property} property "
@@ -139,7 +139,7 @@ class InvarianceCase:
 
 
 def cases_for(*targets: str, seed: int = 0, max_examples: int | None = None) -> list[InvarianceCase]:
-    from .targets import load_many
+    from invariance.targets import load_many
 
     out = []
     for learner in load_many(list(targets)):

@@ -20,7 +20,7 @@ class Verdict(str, enum.Enum):
 
     @classmethod
     def parse(cls, text: str) -> "Verdict":
-        from .errors import UsageError
+        from invariance.errors import UsageError
 
         for v in cls:
             if v.value == text or v.name.lower() == str(text).lower().replace("-", "_"):

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from invariance import Diagnosis, Symmetry, Verdict
-from invariance.check import CheckConfig, check
-from invariance.registry import as_learner
+from invariance.pipeline import CheckConfig, check
+from invariance.learner import as_learner
 from learners import controls as C
 from learners import misbehaving as M
 
@@ -164,9 +164,9 @@ def test_exact_tie_breaking_by_a_coordinate_is_caught(results):
 
 
 def test_float32_learners_are_recognised_by_their_inputs():
-    from invariance.check import _probe
-    from invariance.measure import Meter
-    from invariance.tolerance import input_precision
+    from invariance.pipeline import _probe
+    from invariance.probe.call import Meter
+    from invariance.probe.noise import input_precision
 
     def precision(fn):
         learner, answered = as_learner(fn, name=fn.__name__, target="x"), []
@@ -192,7 +192,7 @@ def test_twin_limit_is_calibrated_by_the_learners_arithmetic(monkeypatch):
     noise on Gaussian data of the same size). With the fixed limit lowered to 1e-9 the float32 learner
     still passes on twins — the calibration carries it — while the exact tie-breaker, whose Gaussian-data
     noise is ~0, is still caught."""
-    import invariance.search as S
+    import invariance.search.run as S
 
     monkeypatch.setattr(S, "EXACT_INPUT_LIMIT", 1e-9)
     f32 = run(C.ridge_gd_float32)

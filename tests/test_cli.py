@@ -1,6 +1,6 @@
 """Tests of the ``invcheck`` command line (DESIGN §8): exit codes, one-line errors, the JSON contract.
 
-``invariance.cli.main(argv)`` runs in-process; two subprocess runs check what a user of the console
+``invariance.cli(argv)`` runs in-process; two subprocess runs check what a user of the console
 script sees (no traceback) and that checking a NumPy learner never imports torch.
 """
 

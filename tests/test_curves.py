@@ -10,8 +10,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from invariance.cli_curves import main, parse_ks, parse_settings
-from invariance.curves import (
+from invariance.cli.curves import main, parse_ks, parse_settings
+from invariance.curves.experiment import (
     PAPER_SETTINGS,
     bound,
     configure,
@@ -22,7 +22,7 @@ from invariance.curves import (
     sylvester,
 )
 from invariance.errors import LearnerFailure, UsageError
-from invariance.registry import as_learner, learner
+from invariance.learner import as_learner, learner
 from invariance.verdict import Verdict
 
 # ------------------------------------------------------------------------------------ test learners
@@ -359,7 +359,7 @@ _SPARSE_BUILTINS = ("egu", "eg_pm", "spindly", "spindly_pm", "private_lr")
 def builtin_hadamard_curves():
     if importlib.util.find_spec("algorithms") is None:
         pytest.skip("algorithms/ not present")
-    from invariance.curves import paper_settings_for
+    from invariance.curves.experiment import paper_settings_for
     from invariance.targets import load
 
     d = 32

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from invariance.check import CheckConfig, check
-from invariance.distribution import FARTHEST_FROM_CUBE, distribution_cases, merge_ties
-from invariance.registry import as_learner
-from invariance.twins import is_signed_column_permutation
+from invariance.pipeline import CheckConfig, check
+from invariance.search.distribution import FARTHEST_FROM_CUBE, distribution_cases, merge_ties
+from invariance.learner import as_learner
+from invariance.data.twins import is_signed_column_permutation
 
 CONFIG = CheckConfig(seed=0, samples=100)
 
@@ -81,8 +81,8 @@ def _law(fn):
     """The two-sample test alone, skipping the per-seed search that would settle a per-seed-invariant learner."""
     import time
 
-    from invariance.distribution import check_distribution
-    from invariance.measure import Meter
+    from invariance.search.distribution import check_distribution
+    from invariance.probe.call import Meter
 
     return check_distribution(_learner(fn), Meter(_learner(fn)), CONFIG, time.perf_counter())
 
@@ -157,7 +157,7 @@ def test_atoms_moved_by_rounding_are_one_law(monkeypatch):
     values and rejects — the false `pm1-invariant` SGDRegressor used to get."""
     orth = _law(random_penalty_ridge).distribution["orthogonal"]
     assert orth["p_value"] > 0.01 and orth["rounding_noise"] < 1e-6 and orth["tie_tolerance"] < 1e-4
-    import invariance.distribution as D
+    import invariance.search.distribution as D
 
     monkeypatch.setattr(D, "merge_ties", lambda a, b, tol: (a, b))
     assert _law(random_penalty_ridge).distribution["orthogonal"]["p_value"] < 1e-6

@@ -6,7 +6,7 @@ import pytest
 
 from invariance import Symmetry, Verdict
 from invariance.judge import judge, symmetry_of
-from invariance.result import PropertyReport
+from invariance.result.model import PropertyReport
 
 
 def report(name: str, passed: bool) -> PropertyReport:

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from invariance import Diagnosis
-from invariance.measure import TINY, CallError, Meter, deviation
-from invariance.registry import as_learner
+from invariance.probe.call import TINY, CallError, Meter, deviation
+from invariance.learner import as_learner
 
 X = np.arange(12.0).reshape(4, 3)
 Y = np.array([1.0, 2.0, -1.0, 0.5])

@@ -114,7 +114,7 @@ def test_assert_verdict_passes_and_fails(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_gate=f"""
 from invariance import assert_verdict
-from invariance.check import CheckConfig
+from invariance.pipeline import CheckConfig
 from mylearners import coordinatewise, least_squares
 
 CONFIG = CheckConfig(max_examples={BUDGET})

@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from invariance.cli_report import main
-from invariance.curves import Curves, bound
-from invariance.registry import as_learner
-from invariance.report import build_report, curve_flags, report_json
-from invariance.report_measure import (
+from invariance.cli.report import main
+from invariance.curves.experiment import Curves, bound
+from invariance.learner import as_learner
+from invariance.report.build import build_report, curve_flags, report_json
+from invariance.report.measure import (
     TORCH_CURVE_SETTINGS,
     TORCH_OPTIMIZERS,
     CurvePlan,
@@ -35,9 +35,9 @@ from invariance.report_measure import (
     load_section,
     measure_section,
 )
-from invariance.report_render import render_html, render_markdown
-from invariance.report_stale import Fresh, recheck, replay, stale_rows
-from invariance.result import Result
+from invariance.report.render import render_html, render_markdown
+from invariance.report.stale import Fresh, recheck, replay, stale_rows
+from invariance.result.model import Result
 from invariance.threads import one_thread
 from invariance.targets import load
 from invariance.verdict import Symmetry, Verdict
@@ -162,7 +162,7 @@ def _attributes(html: str, name: str) -> list[str]:
 
 @pytest.mark.skipif(not HAS_MPL, reason="needs matplotlib")
 def test_html_is_self_contained(tmp_path):
-    from invariance.plotting import plot_curves
+    from invariance.curves.plotting import plot_curves
 
     report = fake_report()
     section = report.sections[0]
@@ -255,7 +255,7 @@ def test_recheck_fails_for_a_changed_learner(committed):
     egu_cx = results["algorithms.egu:egu"]["counterexamples"]["pm1"]
     (ls,) = load("algorithms.least_squares:least_squares")
     (egu,) = load("algorithms.egu:egu")
-    from invariance.measure import Meter
+    from invariance.probe.call import Meter
 
     assert replay(Meter(egu), egu_cx) and not replay(Meter(ls), egu_cx)
     fixed = recheck(as_learner(ls.fn, name="egu", target="algorithms.egu:egu"), results["algorithms.egu:egu"])
@@ -331,7 +331,7 @@ def test_no_curves_json_only(tmp_path):
 
 
 def test_missing_packages_omit_their_sections(monkeypatch):
-    import invariance.report_measure as rm
+    import invariance.report.measure as rm
 
     monkeypatch.setattr(rm, "_has", lambda module: module not in ("torch", "sklearn"))
     specs = {s.key: s for s in rm.default_sections(curves=False)}
@@ -359,9 +359,9 @@ def test_torch_curve_settings_cover_every_dense_optimizer():
 
 def test_sklearn_zoo_targets_load():
     pytest.importorskip("sklearn")
-    from invariance.zoo_sklearn import ZOO
+    from invariance.report.zoo_sklearn import ZOO
 
     assert len(ZOO) >= 12
-    (learner,) = load("invariance.zoo_sklearn:standard_scaled_ridge")
+    (learner,) = load("invariance.report.zoo_sklearn:standard_scaled_ridge")
     X = np.random.default_rng(0).standard_normal((6, 3))
     assert learner(X, X[:, 0], X).shape == (6,)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from invariance import rotations
+from invariance.data import rotations
 
 DIMS = st.integers(1, 16)
 SEEDS = st.integers(0, 2**32 - 1)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import invariance.search as search
-from invariance import rotations
-from invariance.measure import Meter
-from invariance.registry import as_learner
-from invariance.search import PropertyRun, search_property, sweep_cases
-from invariance.strategies import Case, orthogonal_cases
+import invariance.search.run as search
+from invariance.data import rotations
+from invariance.probe.call import Meter
+from invariance.learner import as_learner
+from invariance.search.run import PropertyRun, search_property, sweep_cases
+from invariance.data.strategies import Case, orthogonal_cases
 from learners import controls as C
 
 

@@ -9,8 +9,8 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from invariance import rotations, twins
-from invariance.strategies import DATA_KINDS, FAMILIES, orthogonal_cases, orthogonal_matrices, twin_cases
+from invariance.data import rotations, twins
+from invariance.data.strategies import DATA_KINDS, FAMILIES, orthogonal_cases, orthogonal_matrices, twin_cases
 
 #: families that have an element other than I in d = 1 (the reflection [−1])
 IN_R1 = ("reflection", "signed-permutation")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from invariance import rotations
-from invariance.measure import Meter, deviation
-from invariance.registry import as_learner
-from invariance.strategies import Case
-from invariance.tolerance import FLOOR, NOISE_FACTOR, angle_scaling, rounding_noise, threshold
+from invariance.data import rotations
+from invariance.probe.call import Meter, deviation
+from invariance.learner import as_learner
+from invariance.data.strategies import Case
+from invariance.probe.noise import FLOOR, NOISE_FACTOR, angle_scaling, rounding_noise, threshold
 from learners import controls as C
 
 

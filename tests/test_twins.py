@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from invariance import rotations, twins
+from invariance.data import rotations, twins
 
 H4 = twins.sylvester(4)
 #: the minimal non-trivial twin: H₄ against H₄ with row 0 (class 0) negated on all four columns

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from ..registry import Learner
+from invariance.learner import Learner
 
 __all__ = ["adapt"]
 
@@ -27,11 +27,11 @@ def _is_sklearn_estimator(obj: Any) -> bool:
 
 def adapt(obj: Any, *, name: str, target: str, options: dict) -> Learner | None:
     if _is_torch_optimizer_class(obj):
-        from .torch_optim import learner_from_optimizer
+        from invariance.adapters.torch_optim import learner_from_optimizer
 
         return learner_from_optimizer(obj, name=name, target=target, options=options)
     if _is_sklearn_estimator(obj):
-        from .sklearn import learner_from_estimator
+        from invariance.adapters.sklearn import learner_from_estimator
 
         return learner_from_estimator(obj, name=name, target=target, options=options)
     return None

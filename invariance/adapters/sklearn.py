@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingDependency, UsageError
-from ..registry import Learner
+from invariance.errors import MissingDependency, UsageError
+from invariance.learner import Learner
 
 __all__ = ["learner_from_estimator"]
 

@@ -51,7 +51,7 @@ def refuses_d1(X_train, y_train, X_test):
 
 def refuses_d1_adagrad(X_train, y_train, X_test):
     """Diagonal AdaGrad that refuses one-dimensional inputs: still pm1-invariant."""
-    from .controls import adagrad_diag
+    from learners.controls import adagrad_diag
 
     if X_train.shape[1] == 1:
         raise ValueError("needs at least two features")

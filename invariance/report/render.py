@@ -12,8 +12,8 @@ import html
 import re
 from collections import Counter
 
-from .render import fmt_dev
-from .report import Flag, Report, Row, Section
+from invariance.render.terminal import fmt_dev
+from invariance.report.build import Flag, Report, Row, Section
 
 __all__ = ["render_markdown", "render_html", "counterexample_text", "summary"]
 

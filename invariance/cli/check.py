@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["main"]
+__all__ = ["run"]
 
 VERDICTS = ("invariant", "pm1-invariant", "not-invariant", "invariant-in-distribution")
 SUBCOMMANDS = ("check", "list", "curves", "report")
@@ -71,7 +71,7 @@ def _options(args: argparse.Namespace) -> dict:
     kwargs = {}
     for item in args.opt:
         if "=" not in item:
-            from .errors import UsageError
+            from invariance.errors import UsageError
 
             raise UsageError(f"--opt {item!r} is not KEY=VALUE; e.g. --opt betas=[0.9,0.999]")
         key, _, raw = item.partition("=")
@@ -84,7 +84,7 @@ def _options(args: argparse.Namespace) -> dict:
     return opts
 
 
-def _check(argv: list[str]) -> int:
+def run(argv: list[str]) -> int:
     args = _check_parser().parse_args(argv)
     if args.max_examples is not None and args.max_examples < 1:
         raise _usage(f"--max-examples must be at least 1, got {args.max_examples}")
@@ -92,10 +92,10 @@ def _check(argv: list[str]) -> int:
         raise _usage(f"-j must be at least 1, got {args.jobs}")
     if args.timeout <= 0:
         raise _usage(f"--timeout must be positive, got {args.timeout}")
-    from .check import CheckConfig
-    from .parallel import check_all
-    from .targets import load_many
-    from .verdict import Verdict
+    from invariance.pipeline import CheckConfig
+    from invariance.parallel import check_all
+    from invariance.targets import load_many
+    from invariance.verdict import Verdict
 
     options = _options(args)
     learners = load_many(args.targets, options=options)
@@ -112,13 +112,13 @@ def _check(argv: list[str]) -> int:
     )
     results = check_all(learners, config, jobs=args.jobs, options=options, show_progress=not args.json)
     if args.json:
-        from .render import to_json
+        from invariance.render.terminal import to_json
 
         sys.stdout.write(to_json(results) + "\n")
     else:
         from rich.console import Console
 
-        from .render import render_rich
+        from invariance.render.terminal import render_rich
 
         render_rich(results, Console(), verbose=args.verbose)
     if any(r.failed for r in results):
@@ -128,73 +128,9 @@ def _check(argv: list[str]) -> int:
     return 0
 
 
-def _list(argv: list[str]) -> int:
-    p = _Parser(prog="invcheck list", description="List registered learners with their declared verdicts and reasons.")
-    p.add_argument("targets", nargs="*", metavar="TARGET", default=["algorithms"], help="default: algorithms")
-    p.add_argument("--json", action="store_true")
-    args = p.parse_args(argv)
-    from .targets import load_many
-
-    learners = load_many(args.targets)
-    if args.json:
-        import json
-
-        rows = [
-            {"target": l.target, "name": l.name, "expected": l.expected.value if l.expected else None, "reason": l.reason, "randomized": l.randomized}
-            for l in learners
-        ]
-        sys.stdout.write(json.dumps({"learners": rows}, indent=2) + "\n")
-        return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="registered learners", header_style="bold")
-    for c in ("target", "declared verdict", "why"):
-        table.add_column(c)
-    for l in learners:
-        table.add_row(l.target, l.expected.value if l.expected else "—", l.reason or "—")
-    Console().print(table)
-    return 0
-
-
 def _usage(msg: str):
-    from .errors import UsageError
+    from invariance.errors import UsageError
 
     return UsageError(msg)
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        if argv and argv[0] in SUBCOMMANDS:
-            cmd, rest = argv[0], argv[1:]
-            if cmd == "list":
-                return _list(rest)
-            if cmd == "curves":
-                from .cli_curves import main as curves_main
-
-                return curves_main(rest)
-            if cmd == "report":
-                from .cli_report import main as report_main
-
-                return report_main(rest)
-            return _check(rest)
-        return _check(argv)
-    except KeyboardInterrupt:
-        sys.stderr.write("invcheck: interrupted\n")
-        return 130
-    except Exception as exc:
-        from .errors import InvarianceError
-
-        if isinstance(exc, InvarianceError):
-            sys.stderr.write(f"invcheck: error: {exc}\n")
-            return exc.exit_code
-        raise
-
-
-def entry() -> None:
-    sys.exit(main())
-
-
-if __name__ == "__main__":
-    entry()

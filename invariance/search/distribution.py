@@ -25,13 +25,13 @@ import warnings
 import numpy as np
 from scipy import stats
 
-from . import rotations, twins
-from .measure import TINY, CallError, Meter
-from .registry import Learner
-from .result import Counterexample, PropertyReport, Result
-from .strategies import Case
-from .tolerance import probe_noise, threshold
-from .verdict import Diagnosis, Symmetry, Verdict
+from invariance.data import rotations, twins
+from invariance.probe.call import TINY, CallError, Meter
+from invariance.learner import Learner
+from invariance.result.model import Counterexample, PropertyReport, Result
+from invariance.data.strategies import Case
+from invariance.probe.noise import probe_noise, threshold
+from invariance.verdict import Diagnosis, Symmetry, Verdict
 
 __all__ = ["check_distribution", "distribution_cases"]
 
@@ -170,7 +170,7 @@ def _test_property(meter: Meter, cases: list[Case], samples: int, alpha: float, 
 
 
 def check_distribution(learner: Learner, meter: Meter, config, t0: float) -> Result:
-    from .check import POSITIVE_LABELS_NOTE, _failure
+    from invariance.pipeline import POSITIVE_LABELS_NOTE, _failure
 
     cases = distribution_cases(config.seed)
     try:

@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, Phase, given, seed as hseed, settings
 from hypothesis.errors import Flaky, Unsatisfiable
 from hypothesis.reporting import with_reporter
 
-from . import rotations
-from .measure import CallError, Meter, deviation
-from .result import Counterexample
-from .strategies import Case
-from .tolerance import EXACT_INPUT_LIMIT, FLOOR, NOISE_FACTOR, angle_scaling, probe_noise, rounding_noise, threshold
-from .verdict import Diagnosis
+from invariance.data import rotations
+from invariance.probe.call import CallError, Meter, deviation
+from invariance.result.model import Counterexample
+from invariance.data.strategies import Case
+from invariance.probe.noise import EXACT_INPUT_LIMIT, FLOOR, NOISE_FACTOR, angle_scaling, probe_noise, rounding_noise, threshold
+from invariance.verdict import Diagnosis
 
 __all__ = ["PropertyRun", "Outcome", "search_property", "sweep_cases"]
 
@@ -150,7 +150,7 @@ def _without(case: Case, *, col: int | None = None, train_row: int | None = None
     """``case`` with one column (where U acts trivially on it) or one row removed; None if not allowed."""
     from dataclasses import replace
 
-    from .twins import is_signed_column_permutation
+    from invariance.data.twins import is_signed_column_permutation
 
     X, Xt, Xs, Xts, U, y = case.X_train, case.X_test, case.X_train_t, case.X_test_t, case.U, case.y_train
     if col is not None:

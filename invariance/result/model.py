@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .verdict import Diagnosis, Symmetry, Verdict
+from invariance.verdict import Diagnosis, Symmetry, Verdict
 
 __all__ = ["Counterexample", "PropertyReport", "Result"]
 

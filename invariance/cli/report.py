@@ -6,7 +6,7 @@ Usage::
                     [--max-examples N] [--no-curves] [--json-only] [--quiet]
 
 Without TARGETs: every built-in learner (``algorithms``), every dense ``torch.optim`` optimizer
-(and SparseAdam with its diagnosis) and the scikit-learn regressors of :mod:`invariance.zoo_sklearn`;
+(and SparseAdam with its diagnosis) and the scikit-learn regressors of :mod:`invariance.report.zoo_sklearn`;
 a section whose package is not installed is omitted with a note. Writes ``invariance.json``,
 ``invariance.md``, ``invariance.html`` (self-contained) and the plots ``SECTION-PROBLEM.png`` to DIR.
 
@@ -29,8 +29,8 @@ import os
 import sys
 import time
 
-from .errors import InvarianceError, UsageError, run_subcommand
-from .threads import one_thread_per_worker
+from invariance.errors import InvarianceError, UsageError, run_subcommand
+from invariance.threads import one_thread_per_worker
 
 __all__ = ["main", "build_parser"]
 
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         "flags where a verdict and its curve disagree) and the learning-curve plots, as invariance.md, "
         "invariance.json and a self-contained invariance.html.",
         epilog="Without TARGETs: the built-in learners, every dense torch.optim optimizer and a dozen "
-        "scikit-learn regressors (invariance.zoo_sklearn). Exit status: 0 written; 1 written, with a "
+        "scikit-learn regressors (invariance.report.zoo_sklearn). Exit status: 0 written; 1 written, with a "
         "declared verdict not matched or a verdict contradicted by its curve; 2 usage error.",
     )
     p.add_argument("targets", nargs="*", metavar="TARGET", help="learners to report on (default: the built-in sections)")
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> None:
-    from .curves import check_experiment
+    from invariance.curves.experiment import check_experiment
 
     if not args.no_curves:
         check_experiment(problem="hadamard", d=args.d, trials=args.trials, jobs=args.jobs)
@@ -106,13 +106,13 @@ def environment() -> dict:
 def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     _validate(args)
-    from .check import CheckConfig
-    from .report import build_report, report_json
-    from .report_measure import default_sections, measure_section, target_section
+    from invariance.pipeline import CheckConfig
+    from invariance.report.build import build_report, report_json
+    from invariance.report.measure import default_sections, measure_section, target_section
 
     plots = not args.json_only and not args.no_curves
     if plots:
-        from .plotting import require_matplotlib
+        from invariance.curves.plotting import require_matplotlib
 
         try:
             require_matplotlib()
@@ -121,7 +121,7 @@ def _run(argv: list[str]) -> int:
             print(f"invcheck report: no plots: {exc}", file=sys.stderr)
     curves = not args.no_curves
     if args.targets:
-        from .targets import load_many
+        from invariance.targets import load_many
 
         load_many(args.targets)  # a bad TARGET is a usage error before anything runs
         specs = [target_section(args.targets, d=args.d, trials=args.trials, k_step=args.k_step, curves=curves)]
@@ -161,11 +161,11 @@ def _write(folder: str, name: str, text: str) -> str:
 def _write_rendered(report, folder: str, plots: bool) -> list[str]:
     from dataclasses import replace
 
-    from .report_render import render_html, render_markdown
+    from invariance.report.render import render_html, render_markdown
 
     written, images = [], {}
     if plots:
-        from .plotting import plot_curves
+        from invariance.curves.plotting import plot_curves
 
         for s in report.sections:
             for problem, name in s.plots.items():

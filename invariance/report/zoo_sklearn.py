@@ -1,7 +1,7 @@
 """A dozen common scikit-learn regressors as named instances: ``invcheck`` targets and report rows.
 
-    invcheck invariance.zoo_sklearn:standard_scaled_ridge
-    invcheck report   # checks and plots every one of them (targets ``invariance.zoo_sklearn:NAME``)
+    invcheck invariance.report.zoo_sklearn:standard_scaled_ridge
+    invcheck report   # checks and plots every one of them (targets ``invariance.report.zoo_sklearn:NAME``)
 
 Module-level *instances* (the adapter fits a fresh ``clone`` on every call), listed in :data:`ZOO`
 in report order. Defaults are scikit-learn's except where noted on the line: the L1 penalties are
@@ -13,12 +13,12 @@ scikit-learn raises :class:`~invariance.errors.MissingDependency` with the insta
 
 from __future__ import annotations
 
-from .errors import MissingDependency
+from invariance.errors import MissingDependency
 
 try:
     import sklearn  # noqa: F401
 except ImportError:  # pragma: no cover - only without scikit-learn
-    raise MissingDependency("scikit-learn", "sklearn", "the scikit-learn zoo (invariance.zoo_sklearn)") from None
+    raise MissingDependency("scikit-learn", "sklearn", "the scikit-learn zoo (invariance.report.zoo_sklearn)") from None
 
 from sklearn.cross_decomposition import PLSRegression  # noqa: E402
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor  # noqa: E402

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .errors import MissingDependency
-from .judge import judge, symmetry_of
-from .measure import CallError, Meter, deviation
-from .registry import Learner
-from .result import PropertyReport, Result
-from .search import PropertyRun, counterexample_from, search_property, sweep_cases
-from .rotations import haar
-from .strategies import Case, orthogonal_cases, twin_cases
-from .tolerance import FLOOR, input_precision
-from .verdict import Diagnosis, Verdict
+from invariance.errors import MissingDependency
+from invariance.judge import judge, symmetry_of
+from invariance.probe.call import CallError, Meter, deviation
+from invariance.learner import Learner
+from invariance.result.model import PropertyReport, Result
+from invariance.search.run import PropertyRun, counterexample_from, search_property, sweep_cases
+from invariance.data.rotations import haar
+from invariance.data.strategies import Case, orthogonal_cases, twin_cases
+from invariance.probe.noise import FLOOR, input_precision
+from invariance.verdict import Diagnosis, Verdict
 
 __all__ = ["Budget", "CheckConfig", "check"]
 
@@ -139,7 +139,7 @@ def _invariant_seed_by_seed(meter: Meter, seed: int) -> bool:
 
 def _in_distribution(learner: Learner, meter: Meter, config: CheckConfig, t0: float) -> Result:
     """The two-sample test of :mod:`invariance.distribution`, which passes its own seeds to every call."""
-    from .distribution import check_distribution
+    from invariance.search.distribution import check_distribution
 
     meter.case_seed = None
     return check_distribution(learner, meter, config, t0)

@@ -16,8 +16,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import UsageError
-from .verdict import Verdict
+from invariance.errors import UsageError
+from invariance.verdict import Verdict
 
 __all__ = ["Declaration", "Learner", "learner", "declaration_of", "as_learner"]
 

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from .curves import Curves
-from .report_measure import SectionMeasurement
-from .result import Result
+from invariance.curves.experiment import Curves
+from invariance.report.measure import SectionMeasurement
+from invariance.result.model import Result
 
 __all__ = [
     "MARGIN",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib.util
 import os
 
-from .curves import Curves
-from .errors import MissingDependency, UsageError
+from invariance.curves.experiment import Curves
+from invariance.errors import MissingDependency, UsageError
 
 __all__ = ["require_matplotlib", "check_plot_path", "plot_curves"]
 

@@ -13,8 +13,8 @@ import inspect
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from .errors import UsageError
-from .registry import Learner
+from invariance.errors import UsageError
+from invariance.learner import Learner
 
 __all__ = ["PAPER_SETTINGS", "PerD", "ONE_OVER_D", "HALF_OVER_D", "paper_settings_for", "configure", "hyperparameters", "settable"]
 
@@ -151,7 +151,7 @@ def configure(learner: Learner, params: dict[str, Any]) -> Learner:
         )
     out = learner
     if rest:
-        from .targets import load
+        from invariance.targets import load
 
         reloaded = load(learner.target, options=rest)
         if len(reloaded) != 1:

@@ -1,7 +1,7 @@
 """Measuring the invariance report: which learners, which curve settings, and the runs themselves.
 
 A report has sections (:class:`SectionSpec`): the built-in learners (``algorithms``), the dense
-``torch.optim`` optimizers and a dozen scikit-learn regressors (:mod:`invariance.zoo_sklearn`), or
+``torch.optim`` optimizers and a dozen scikit-learn regressors (:mod:`invariance.report.zoo_sklearn`), or
 the TARGETs given on the command line. :func:`measure_section` checks every learner of a section with
 the checker (:func:`invariance.parallel.check_all`) and measures its learning curves
 (:func:`invariance.curves.learning_curves`); it returns numbers and results only, no judging or
@@ -24,12 +24,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .check import CheckConfig
-from .curves import Curves, PerD, configure, k_grid, learning_curves, paper_settings_for
-from .errors import LearnerFailure
-from .registry import Learner
-from .result import Result
-from .threads import one_thread
+from invariance.pipeline import CheckConfig
+from invariance.curves.experiment import Curves, PerD, configure, k_grid, learning_curves, paper_settings_for
+from invariance.errors import LearnerFailure
+from invariance.learner import Learner
+from invariance.result.model import Result
+from invariance.threads import one_thread
 
 __all__ = [
     "BUILTIN_ORDER",
@@ -165,9 +165,9 @@ def default_sections(*, d: int = 128, trials: int = 5, k_step: int | None = None
 def _sklearn_targets() -> tuple[str, ...]:
     if not _has("sklearn"):
         return ()
-    from .zoo_sklearn import ZOO
+    from invariance.report.zoo_sklearn import ZOO
 
-    return tuple(f"invariance.zoo_sklearn:{n}" for n in ZOO)
+    return tuple(f"invariance.report.zoo_sklearn:{n}" for n in ZOO)
 
 
 def target_section(targets: list[str], *, d: int = 128, trials: int = 5, k_step: int | None = None, curves: bool = True) -> SectionSpec:
@@ -205,7 +205,7 @@ class SectionMeasurement:
 
 def load_section(spec: SectionSpec) -> list[Learner]:
     """The learners of ``spec``, once each, in the section's order."""
-    from .targets import load
+    from invariance.targets import load
 
     seen: set[str] = set()
     out: list[Learner] = []
@@ -273,7 +273,7 @@ def measure_section(
 
 
 def _measure(spec, learners, config, jobs, seed, say) -> SectionMeasurement:
-    from .parallel import check_all
+    from invariance.parallel import check_all
 
     t0 = time.perf_counter()
     say(f"{spec.key}: checking {len(learners)} learners")

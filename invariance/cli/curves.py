@@ -31,7 +31,7 @@ import math
 import sys
 from typing import Any
 
-from .curves import (
+from invariance.curves.experiment import (
     PROBLEMS,
     Curves,
     check_experiment,
@@ -42,8 +42,8 @@ from .curves import (
     paper_settings_for,
     settable,
 )
-from .errors import UsageError, run_subcommand
-from .registry import Learner
+from invariance.errors import UsageError, run_subcommand
+from invariance.learner import Learner
 
 __all__ = ["main", "build_parser", "parse_ks", "parse_settings"]
 
@@ -127,7 +127,7 @@ def parse_settings(items: list[str]) -> list[tuple[str | None, str, Any]]:
 
 
 def _load(targets: list[str]) -> list[tuple[str, Learner]]:
-    from .targets import load
+    from invariance.targets import load
 
     seen: set[str] = set()
     out = []
@@ -199,7 +199,7 @@ def _render_table(curves: Curves, warnings: list[str]) -> None:
 def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.plot:
-        from .plotting import check_plot_path, require_matplotlib
+        from invariance.curves.plotting import check_plot_path, require_matplotlib
 
         require_matplotlib()
         check_plot_path(args.plot)
@@ -236,7 +236,7 @@ def _run(argv: list[str]) -> int:
     else:
         _render_table(curves, warnings)
     if args.plot:
-        from .plotting import plot_curves
+        from invariance.curves.plotting import plot_curves
 
         plot_curves(curves, args.plot)
         print(f"wrote {args.plot}", file=sys.stderr)

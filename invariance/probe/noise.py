@@ -24,8 +24,8 @@ import itertools
 
 import numpy as np
 
-from .measure import CallError, Meter, deviation
-from .rotations import givens, haar
+from invariance.probe.call import CallError, Meter, deviation
+from invariance.data.rotations import givens, haar
 
 __all__ = ["EXACT_INPUT_LIMIT", "input_precision", "probe_noise", "FLOOR", "NOISE_FACTOR", "F32_WEIGHT", "rounding_noise", "threshold", "angle_scaling"]
 

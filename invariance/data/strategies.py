@@ -17,7 +17,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from . import rotations, twins
+from invariance.data import rotations, twins
 
 __all__ = ["Case", "orthogonal_cases", "twin_cases", "orthogonal_matrices", "DATA_KINDS", "FAMILIES"]
 

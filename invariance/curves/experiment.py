@@ -25,8 +25,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .errors import LearnerFailure, UsageError
-from .hyperparams import (  # re-exported: invariance.curves.PAPER_SETTINGS etc. stay valid
+from invariance.errors import LearnerFailure, UsageError
+from invariance.curves.hyperparams import (  # re-exported: invariance.curves.PAPER_SETTINGS etc. stay valid
     PAPER_SETTINGS,
     PerD,
     configure,
@@ -34,9 +34,9 @@ from .hyperparams import (  # re-exported: invariance.curves.PAPER_SETTINGS etc.
     paper_settings_for,
     settable,
 )
-from .registry import Learner
-from .threads import one_thread
-from .verdict import Diagnosis, Verdict
+from invariance.learner import Learner
+from invariance.threads import one_thread
+from invariance.verdict import Diagnosis, Verdict
 
 __all__ = [
     "PROBLEMS",

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .check import Budget, CheckConfig, check
-from .judge import judge
-from .measure import CallError, Meter, deviation
-from .registry import Learner
-from .result import PropertyReport
+from invariance.pipeline import Budget, CheckConfig, check
+from invariance.judge import judge
+from invariance.probe.call import CallError, Meter, deviation
+from invariance.learner import Learner
+from invariance.result.model import PropertyReport
 
 __all__ = ["Fresh", "replay", "recheck", "stale_rows"]
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import MissingDependency
-from .registry import Learner
-from .verdict import Diagnosis
+from invariance.errors import MissingDependency
+from invariance.learner import Learner
+from invariance.verdict import Diagnosis
 
 __all__ = ["CallError", "Meter", "deviation", "TINY"]
 

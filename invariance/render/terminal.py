@@ -7,7 +7,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .result import Counterexample, Result
+from invariance.result.model import Counterexample, Result
 
 __all__ = ["to_json", "render_rich", "fmt_dev"]
 

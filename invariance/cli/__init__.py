@@ -1,0 +1,62 @@
+"""The ``invcheck`` command line: one dispatcher, one module per subcommand.
+
+    invcheck TARGET... [--json] [--expect VERDICT] [--seed S] [--max-examples N] [-j N]   (cli/check.py)
+    invcheck list [TARGET...]                                                            (cli/listing.py)
+    invcheck curves TARGET... --problem hadamard|pm1|gaussian --d D --trials T [--json]   (cli/curves.py)
+    invcheck report [TARGET...] --out reports/                                           (cli/report.py)
+
+Exit codes: 0 every verdict matches its declaration (or none was declared); 1 a mismatch;
+2 a usage or import error (one line on stderr); 3 a learner failed (diagnosis instead of verdict).
+Heavy imports (numpy, hypothesis, rich) happen after argument parsing so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main", "entry"]
+
+SUBCOMMANDS = ("check", "list", "curves", "report")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            cmd, rest = argv[0], argv[1:]
+            if cmd == "list":
+                from invariance.cli.listing import run as list_run
+
+                return list_run(rest)
+            if cmd == "curves":
+                from invariance.cli.curves import main as curves_main
+
+                return curves_main(rest)
+            if cmd == "report":
+                from invariance.cli.report import main as report_main
+
+                return report_main(rest)
+            from invariance.cli.check import run as check_run
+
+            return check_run(rest)
+        from invariance.cli.check import run as check_run
+
+        return check_run(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("invcheck: interrupted\n")
+        return 130
+    except Exception as exc:
+        from invariance.errors import InvarianceError
+
+        if isinstance(exc, InvarianceError):
+            sys.stderr.write(f"invcheck: error: {exc}\n")
+            return exc.exit_code
+        raise
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()
