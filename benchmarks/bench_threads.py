@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _in_process(rounds: int) -> tuple[float, float]:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from invariance.pipeline import CheckConfig, check
+    from invariance.pipeline import CheckConfig, check_learner as check
     from invariance.threads import one_thread
     from invariance.targets import load
 

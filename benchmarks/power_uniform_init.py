@@ -32,9 +32,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from invariance.data import rotations  # noqa: E402
-from invariance.search.distribution import _test_property, distribution_cases  # noqa: E402
-from invariance.probe.call import Meter  # noqa: E402
-from invariance.learner import as_learner  # noqa: E402
+from invariance.search.distribution import distribution_cases, test_property  # noqa: E402
+from invariance.probe.call import Caller, Profile  # noqa: E402
+from invariance.contract import as_learner  # noqa: E402
 from invariance.data.strategies import Case  # noqa: E402
 from invariance.targets import load  # noqa: E402
 
@@ -130,13 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|")
     for key in args.learners.split(","):
         desc, invariant, factory = learners[key]
-        meter = Meter(factory(), timeout=None)
+        meter = Caller(factory(), timeout=None, profile=Profile(randomized=True))
         for cases in args.cases.split(","):
             for samples in (int(s) for s in args.samples.split(",")):
                 t0 = time.perf_counter()
                 ps, ks = [], []
                 for seed in range(args.seeds):
-                    r = _test_property(meter, CASES[cases](seed), samples, ALPHA, seed)
+                    r = test_property(meter, CASES[cases](seed), samples, seed)
+                    r["rejected"] = r["p_value"] < ALPHA
                     ps.append(r["p_value"])
                     ks.append(r["max_ks_statistic"])
                 rejected = sum(p < ALPHA for p in ps)

@@ -2,7 +2,7 @@
 
     python benchmarks/twin_arithmetic_noise.py [--twins 60] [TARGET ...]
 
-invcheck judges a twin deviation above ``tolerance.EXACT_INPUT_LIMIT`` (1e-6) as a violation without
+invcheck judges a twin deviation above ``invariance.judge.EXACT_INPUT_LIMIT`` (1e-6) as a violation without
 calibration, since both twins are exact. For each TARGET this draws random ±1 Gram twins (Z, Z′) by
 switching (invariance.twins.switch) and prints how often, and by how much,
 
@@ -29,9 +29,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from invariance.data import twins  # noqa: E402
-from invariance.probe.call import Meter, deviation  # noqa: E402
+from invariance.probe.call import Caller as Meter, deviation  # noqa: E402
 from invariance.targets import load  # noqa: E402
-from invariance.probe.noise import EXACT_INPUT_LIMIT  # noqa: E402
+from invariance.judge import EXACT_INPUT_LIMIT  # noqa: E402
 
 DEFAULT = [
     "sklearn.linear_model:HuberRegressor",

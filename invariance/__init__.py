@@ -1,38 +1,41 @@
 """invcheck: is a learner rotation invariant? Property-based answers with counterexamples.
 
-Public API: :func:`learner` (registration), :func:`check` (measure + judge one learner),
-:func:`assert_verdict`, and the stable identifiers :class:`Verdict`, :class:`Diagnosis`,
-:class:`Symmetry`. See DESIGN §1–8 for the mathematics and the contracts.
+Public API (docs/design.md#contracts)::
+
+    import invariance
+    result = invariance.check(my_learner, seed=0)        # -> invariance.Result
+    results = invariance.check_many(["algorithms"], jobs=2)
+    invariance.assert_verdict(my_learner, "invariant")   # raises with the shrunk counterexample
+
+A target is a function ``f(X_train, y_train, X_test) -> y_hat``, a ``@learner``-decorated one, a
+scikit-learn estimator class or instance, a ``torch.optim.Optimizer`` subclass, a module, or a
+TARGET string as on the command line. ``@learner(verdict, reason=...)`` declares a verdict;
+:class:`Verdict`, :class:`Diagnosis` and :class:`Symmetry` are the stable identifiers.
 """
 
+from invariance.api import InvarianceAssertion, assert_verdict, check, check_many
 from invariance.errors import InvarianceError, LearnerFailure, MissingDependency, UsageError
-from invariance.learner import Declaration, Learner, learner
+from invariance.contract import Declaration, Learner, learner
+from invariance.result.model import Counterexample, PropertyReport, Result
+from invariance.settings import Budget, CheckConfig
 from invariance.verdict import Diagnosis, Symmetry, Verdict
-
-def check(learner, config=None):
-    """Measure and judge one learner (see :func:`invariance.check.check`)."""
-    from invariance.pipeline import check as _check
-
-    return _check(learner, config)
-
-
-def assert_verdict(learner, verdict, *, config=None):
-    """Raise ``AssertionError`` with the shrunk counterexample unless ``learner``'s verdict is ``verdict``."""
-    __tracebackhide__ = True
-    from invariance.testing import assert_verdict as _assert
-
-    return _assert(learner, verdict, config=config)
-
 
 __all__ = [
     "assert_verdict",
+    "Budget",
     "check",
+    "check_many",
+    "CheckConfig",
+    "Counterexample",
     "Declaration",
     "Diagnosis",
+    "InvarianceAssertion",
     "InvarianceError",
     "Learner",
     "LearnerFailure",
     "MissingDependency",
+    "PropertyReport",
+    "Result",
     "Symmetry",
     "UsageError",
     "Verdict",

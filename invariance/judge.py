@@ -1,13 +1,107 @@
-"""Judging: property outcomes → verdict and symmetry (DESIGN §2). Pure, no measuring, no printing."""
+"""Judging, in one place: every rule that turns measured numbers into a decision.
+
+Nothing here calls a learner, draws data or prints. The probe and the searches *measure* (deviations,
+rounding sensitivities, p-values, curves) and ask this module what the numbers mean:
+
+* one example — violation or rounding (:func:`judge_example`), see docs/design.md#tolerance;
+* one property's outcomes → a verdict (:func:`verdict_of`) and the symmetry field (:func:`symmetry_of`),
+  see docs/design.md#verdicts; the same for the two-sample tests of a randomised learner
+  (:func:`law_verdict`), see docs/design.md#randomised-learners;
+* what a declared verdict implies for each property (:data:`IMPLIED`), which the pytest gate checks;
+* the words for the angle-scaling slope and the permutation control beside a twin violation;
+* a learning curve against the bound 1 − k/d (:func:`curve_flags`), see docs/design.md#learning-curves.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from invariance.result.model import PropertyReport
+import numpy as np
+
 from invariance.verdict import Symmetry, Verdict
 
-__all__ = ["Judgement", "judge", "symmetry_of"]
+__all__ = [
+    "FLOOR",
+    "NOISE_FACTOR",
+    "F32_WEIGHT",
+    "EXACT_INPUT_LIMIT",
+    "BOUND_MARGIN",
+    "CLAIMS",
+    "IMPLIED",
+    "Flag",
+    "Judgement",
+    "ExampleJudgement",
+    "sensitivity",
+    "threshold",
+    "twin_limit",
+    "judge_example",
+    "noise_needed",
+    "verdict_of",
+    "law_verdict",
+    "symmetry_of",
+    "scaling_diagnosis",
+    "permutation_control_words",
+    "curve_flags",
+    "declared_contradictions",
+]
+
+# ------------------------------------------------------------------------------------------ tolerance
+
+#: relative deviation that is rounding for any float64 learner (sound learners show 1e-16–1e-12)
+FLOOR = 1e-10
+#: how far above its own measured rounding sensitivity a deviation must lie to count
+NOISE_FACTOR = 100.0
+#: weight of the float32-level probe: a deviation must exceed 10× the response to a 2⁻²⁴ perturbation
+F32_WEIGHT = 0.1
+#: on exact inputs (±1 Gram twins) a deviation at or below this is rounding; above it, it is judged
+#: against the learner's noise on Gaussian data of the same size: no input was rounded, and sound
+#: float64 learners differ there by ≤ 1e-12 (measured on every built-in)
+EXACT_INPUT_LIMIT = 1e-6
+
+
+def sensitivity(round_trip: float, jitter: float) -> float:
+    """A learner's rounding sensitivity on one input from its two probes: the round trip (XVᵀ)V counts
+    fully, the response to a 2⁻²⁴ jitter with weight :data:`F32_WEIGHT`."""
+    return max(round_trip, F32_WEIGHT * jitter)
+
+
+def threshold(noise: float) -> float:
+    """The deviation a generic example must exceed to be a violation, given its measured noise."""
+    return max(FLOOR, NOISE_FACTOR * noise)
+
+
+def twin_limit(generic_noise: float) -> float:
+    """The deviation a ±1 twin must exceed, given the learner's noise on Gaussian data of its size."""
+    return max(EXACT_INPUT_LIMIT, threshold(generic_noise))
+
+
+@dataclass(frozen=True)
+class ExampleJudgement:
+    violation: bool
+    threshold: float
+
+
+def noise_needed(deviation: float, *, exact_inputs: bool) -> str | None:
+    """Which measured noise judging this deviation needs: ``None`` (at or below the floor: rounding for
+    any float64 learner), ``"gaussian"`` (a ±1 twin above :data:`EXACT_INPUT_LIMIT`: the learner's noise
+    on Gaussian data of the same size, since perturbing exact twins would break the ties they exist to
+    test) or ``"example"`` (the rounding probes on this example's own inputs)."""
+    if deviation <= FLOOR:
+        return None
+    if exact_inputs and deviation > EXACT_INPUT_LIMIT:
+        return "gaussian"
+    return "example"
+
+
+def judge_example(deviation: float, noise: float, *, kind: str | None) -> ExampleJudgement:
+    """Violation or rounding for one example, given the noise of the ``kind`` :func:`noise_needed` asked for."""
+    if kind is None:
+        return ExampleJudgement(False, FLOOR)
+    limit = twin_limit(noise) if kind == "gaussian" else threshold(noise)
+    return ExampleJudgement(deviation > limit, limit)
+
+
+# ------------------------------------------------------------------------------------------- verdicts
 
 
 @dataclass(frozen=True)
@@ -17,17 +111,17 @@ class Judgement:
     why: str
 
 
-def judge(orthogonal: PropertyReport, pm1: PropertyReport) -> Judgement:
+def verdict_of(orthogonal_passed: bool, pm1_passed: bool) -> Judgement:
     """``invariant`` needs both searches clean; a generic-data violation with clean twins is
     ``pm1-invariant``; a twin violation is ``not-invariant`` whatever the generic search said,
-    since twins are themselves rotations of each other (DESIGN §3)."""
-    if orthogonal.passed and pm1.passed:
+    since twins are themselves rotations of each other (docs/design.md#gram-twins)."""
+    if orthogonal_passed and pm1_passed:
         return Judgement(Verdict.INVARIANT, None, "no violation on generic data or on ±1 Gram twins")
-    if pm1.passed:
+    if pm1_passed:
         return Judgement(
             Verdict.PM1_INVARIANT, "orthogonal", "violates on generic data, but no violation on ±1 Gram twins"
         )
-    if orthogonal.passed:
+    if orthogonal_passed:
         return Judgement(
             Verdict.NOT_INVARIANT,
             "pm1",
@@ -36,11 +130,149 @@ def judge(orthogonal: PropertyReport, pm1: PropertyReport) -> Judgement:
     return Judgement(Verdict.NOT_INVARIANT, "orthogonal", "violates on generic data and on ±1 Gram twins")
 
 
-def symmetry_of(signed: PropertyReport | None, perm: PropertyReport | None, *, orthogonal_ok: bool) -> Symmetry:
+def law_verdict(orthogonal_p: float, pm1_p: float, alpha: float) -> Judgement:
+    """A randomised learner's verdict from the Bonferroni-adjusted p-values of its two-sample tests.
+    A twin rejection is a rotation rejection (twins are rotations of each other), whatever the
+    Gaussian cases said; a Gaussian rejection alone is ``pm1-invariant``."""
+    orth_rejected, pm1_rejected = orthogonal_p < alpha, pm1_p < alpha
+    if pm1_rejected:
+        return Judgement(
+            Verdict.NOT_INVARIANT,
+            "orthogonal" if orth_rejected else "pm1",
+            "the law of its predictions changes on ±1 Gram twins",
+        )
+    if orth_rejected:
+        return Judgement(Verdict.PM1_INVARIANT, "orthogonal", "the law changes on generic data, not on ±1 twins")
+    return Judgement(Verdict.INVARIANT_IN_DISTRIBUTION, None, "no two-sample test rejects")
+
+
+def symmetry_of(signed_passed: bool | None, perm_passed: bool | None, *, orthogonal_ok: bool) -> Symmetry:
+    """The largest group tried under which the learner showed no violation (None: not searched)."""
     if orthogonal_ok:
         return Symmetry.ORTHOGONAL
-    if signed is not None and signed.passed:
+    if signed_passed:
         return Symmetry.SIGNED_PERMUTATIONS
-    if perm is not None and perm.passed:
+    if perm_passed:
         return Symmetry.PERMUTATIONS
     return Symmetry.NONE
+
+
+#: what each declared verdict implies for each property: True = must pass, False = must fail, None =
+#: either. It is :func:`verdict_of` read backwards, so the two cannot disagree (tests/test_judge.py).
+IMPLIED = {
+    Verdict.INVARIANT: {"orthogonal": True, "pm1": True},
+    Verdict.PM1_INVARIANT: {"orthogonal": False, "pm1": True},
+    Verdict.NOT_INVARIANT: {"orthogonal": None, "pm1": False},
+}
+
+# ------------------------------------------------------------------- words for the measured diagnoses
+
+
+def scaling_diagnosis(slope: float | None, any_usable: bool) -> str:
+    """What the log-log slope of deviation against the Givens angle θ (1e-1 … 1e-4) says: a structural
+    violation grows like θ; a threshold, a stopping rule or reduced precision does not."""
+    if not any_usable:
+        return f"no deviation above {FLOOR:g} under small Givens rotations: the violation needs a large rotation"
+    if slope is not None and 0.5 <= slope <= 1.5:
+        return f"structural: deviation grows like θ^{slope:.2f} for small angles"
+    if slope is not None and slope > 1.5:
+        return f"structural, higher order: deviation grows like θ^{slope:.2f}"
+    shown = "n/a" if slope is None else f"{slope:.2f}"
+    return f"does not scale with θ (slope {shown}): a discontinuity (threshold, stopping rule) or precision noise"
+
+
+def permutation_control_words(column_permutation_deviation: float, twin_deviation: float) -> str:
+    """Reading of the permutation control beside a twin violation: if a mere column permutation of the
+    same ±1 data moves the predictions within a factor :data:`NOISE_FACTOR` of the twin difference,
+    the learner's answer on this degenerate data is set by arithmetic order or a tie-break."""
+    dev = column_permutation_deviation
+    if dev * NOISE_FACTOR >= twin_deviation:
+        return (
+            f"a mere column permutation of the same ±1 data moves the predictions by {dev:.1e} too: on this exact, "
+            "degenerate data (ties, singular matrices) the learner's answer is set by its arithmetic order or a "
+            "tie-break, not by the Gram matrix alone"
+        )
+    return (
+        f"a column permutation of the same ±1 data moves the predictions by only {dev:.1e}: the twin difference "
+        "follows the data's coordinates (a per-coordinate rule), not the learner's arithmetic"
+    )
+
+
+# --------------------------------------------------------------------------------- curves vs the bound
+
+#: how far below 1 − k/d a mean Hadamard curve must dip to contradict an invariance verdict (the
+#: allowance for averaging over few trials)
+BOUND_MARGIN = 0.05
+#: verdicts that put a learner under the 1 − k/d lower bound on the Hadamard problem
+CLAIMS = ("invariant", "pm1-invariant", "invariant-in-distribution")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something a reader must see: ``contradiction`` (verdict vs curve), ``note`` (allowed but
+    worth saying) or ``no-curve`` (the learner failed on the curve problems)."""
+
+    kind: str
+    text: str
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "text": self.text}
+
+
+def curve_flags(
+    *,
+    verdict: str | None,
+    declared: str | None,
+    d: int,
+    ks,
+    mean,
+    bound,
+    margin: float = BOUND_MARGIN,
+) -> tuple[Flag, ...]:
+    """Judge one learner's mean Hadamard curve ``mean`` (at ``ks``, which include d/2) against
+    ``bound`` = 1 − k/d.
+
+    A measured or declared verdict in :data:`CLAIMS` with ``min(mean − bound) < −margin`` gives a
+    ``contradiction``; a measured ``not-invariant`` with ``min(mean − bound) ≥ −margin`` a ``note``.
+    """
+    mean, bound = np.asarray(mean, dtype=float), np.asarray(bound, dtype=float)
+    gap = mean - bound
+    j = int(np.argmin(gap))
+    flags = []
+    claims = [(how, v) for how, v in (("verdict", verdict), ("declared", declared)) if v in CLAIMS]
+    if gap[j] < -margin and claims:
+        how, v = claims[0]
+        also = f" (declared {declared} too)" if how == "verdict" and declared in CLAIMS and declared != v else ""
+        flags.append(Flag(
+            "contradiction",
+            f"{how} {v}{also}, but the Hadamard loss at k = {ks[j]} is {mean[j]:.3f} < 1 − k/d = {bound[j]:.3f}: "
+            "an invariant learner cannot beat the bound",
+        ))
+    if verdict == "not-invariant" and gap[j] >= -margin:
+        half = list(ks).index(d // 2)
+        where = "on" if abs(gap[half]) <= margin else "above"
+        flags.append(Flag(
+            "note",
+            f"not-invariant, yet its Hadamard curve stays {where} 1 − k/d (k = {ks[half]}: {mean[half]:.3f} vs "
+            f"{bound[half]:.3f}; never more than {margin:g} below): its lack of invariance buys nothing here",
+        ))
+    return tuple(flags)
+
+
+def declared_contradictions(
+    names: list[str], declared: list[str | None], ks, means, bound, *, margin: float = BOUND_MARGIN
+) -> list[str]:
+    """For ``invcheck curves``: each learner *declared* invariant or pm1-invariant whose mean Hadamard
+    curve (a row of ``means``) dips more than ``margin`` below ``bound`` = 1 − k/d, named with the worst k."""
+    out = []
+    means, bound = np.asarray(means, dtype=float), np.asarray(bound, dtype=float)
+    for name, decl, mean in zip(names, declared, means):
+        if decl not in ("invariant", "pm1-invariant"):
+            continue
+        gap = mean - bound
+        j = int(np.argmin(gap))
+        if gap[j] < -margin:
+            out.append(
+                f"{name} is declared {decl} but its Hadamard loss at k={ks[j]} is {mean[j]:.3f} < 1 − k/d = {bound[j]:.3f}"
+            )
+    return out

@@ -21,9 +21,9 @@ from types import ModuleType
 from typing import Any
 
 from invariance.errors import InvarianceError, UsageError
-from invariance.learner import Learner, as_learner, declaration_of
+from invariance.contract import Learner, as_learner, declaration_of
 
-__all__ = ["load", "load_many"]
+__all__ = ["load", "load_many", "learners_of", "target_of"]
 
 
 def load_many(targets: list[str], *, options: dict | None = None) -> list[Learner]:
@@ -31,6 +31,59 @@ def load_many(targets: list[str], *, options: dict | None = None) -> list[Learne
     for t in targets:
         out.extend(load(t, options=options))
     return out
+
+
+def learners_of(obj: Any, *, options: dict | None = None) -> list[Learner]:
+    """Every learner named by ``obj``: a TARGET string, a :class:`Learner`, a module, or an object —
+    a function (decorated or not), a scikit-learn estimator class or instance, a torch optimizer class."""
+    options = dict(options or {})
+    if isinstance(obj, str):
+        return load(obj, options=options)
+    if isinstance(obj, Learner):
+        return [obj]
+    if inspect.ismodule(obj):
+        return _learners_of_module(obj, obj.__name__, options)
+    name = getattr(obj, "__name__", None) or type(obj).__name__
+    return [_to_learner(obj, name=name, target=target_of(obj), options=options)]
+
+
+def target_of(obj: Any) -> str:
+    """The TARGET that re-imports ``obj`` from the directory the check runs in: ``module:qualname``, or
+    ``path/to/file.py:name`` for a script's own function; ``<…>`` (file:line) when it cannot be
+    re-imported: a lambda, a function defined inside another, an estimator instance."""
+    qualname = getattr(obj, "__qualname__", None)
+    module = getattr(obj, "__module__", None)
+    if qualname is None or module is None or inspect.ismethod(obj):
+        return f"<{type(obj).__name__} instance: {_short_repr(obj)}>"
+    if "<" in qualname:  # <lambda>, <locals>
+        code = getattr(obj, "__code__", None)
+        where = f" at {_rel(code.co_filename)}:{code.co_firstlineno}" if code is not None else ""
+        return f"<{qualname}{where}>"
+    if module == "__main__" or module.startswith("invcheck_user_"):
+        path = getattr(sys.modules.get(module), "__file__", None)
+        return f"{_rel(path)}:{qualname}" if path else f"<{qualname} in {module}>"
+    return f"{module}:{qualname}"
+
+
+def _rel(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return path
+    return path if rel.startswith(".." + os.sep + "..") else rel
+
+
+def _short_repr(obj: Any) -> str:
+    text = " ".join(repr(obj).split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def cwd_on_path() -> None:
+    """Put the current directory first on ``sys.path``, as ``python -m`` does, so that a printed
+    ``invcheck mypkg.learners:f`` runs from where the check started without setting PYTHONPATH."""
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
 
 
 def load(target: str, *, options: dict | None = None) -> list[Learner]:
@@ -69,6 +122,7 @@ def _import(modpart: str) -> ModuleType:
         raise UsageError(
             f"{modpart!r} is neither a module name (package.module) nor a path to a .py file"
         )
+    cwd_on_path()
     try:
         return importlib.import_module(modpart)
     except ModuleNotFoundError as exc:

@@ -25,52 +25,25 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Callable
 
-from invariance.pipeline import CheckConfig, check
-from invariance.learner import Learner, as_learner
+from invariance.api import InvarianceAssertion, assert_verdict
+from invariance.judge import IMPLIED
+from invariance.pipeline import check_learner
+from invariance.render.text import counterexample_text
 from invariance.result.model import Result
+from invariance.settings import CheckConfig
 from invariance.verdict import Verdict
 
 __all__ = ["assert_verdict", "invariance_cases", "InvarianceCase", "cases_for", "InvarianceAssertion"]
 
 PROPERTIES = ("orthogonal", "pm1")
-#: what each declared verdict implies for each property: True = must pass, False = must fail, None = either
-IMPLIED = {
-    Verdict.INVARIANT: {"orthogonal": True, "pm1": True},
-    Verdict.PM1_INVARIANT: {"orthogonal": False, "pm1": True},
-    Verdict.NOT_INVARIANT: {"orthogonal": None, "pm1": False},
-}
-
-
-class InvarianceAssertion(AssertionError):
-    """A learner's verdict or property outcome contradicts its declaration."""
 
 
 def _render(result: Result) -> str:
-    from invariance.render.terminal import _counterexample_text
-
     text = [result.message]
     if result.counterexample is not None:
-        text += ["", _counterexample_text(result.counterexample)]
+        text += ["", counterexample_text(result.counterexample)]
     return "\n".join(text)
-
-
-def assert_verdict(learner: Callable | Learner, verdict: str | Verdict, *, config: CheckConfig | None = None) -> Result:
-    """Check ``learner`` and raise :class:`InvarianceAssertion` unless its verdict is ``verdict``.
-
-    Returns the :class:`~invariance.result.Result` (with all its numbers) on success.
-    """
-    __tracebackhide__ = True
-    expected = Verdict.parse(verdict) if not isinstance(verdict, Verdict) else verdict
-    if not isinstance(learner, Learner):
-        learner = as_learner(learner, name=getattr(learner, "__name__", "learner"), target=getattr(learner, "__qualname__", "learner"))
-    result = check(learner.with_expected(expected), config)
-    if result.failed:
-        raise InvarianceAssertion(f"{learner.target}: {result.diagnosis.value}: {result.message}")
-    if result.verdict is not expected:
-        raise InvarianceAssertion(f"{learner.target}: expected {expected.value}, got {result.verdict.value}\n{_render(result)}")
-    return result
 
 
 @functools.lru_cache(maxsize=None)
@@ -79,7 +52,7 @@ def _cached_check(target: str, name: str, seed: int, max_examples: int | None) -
 
     for learner in load(target):
         if learner.name == name:
-            return check(learner, CheckConfig(seed=seed, max_examples=max_examples))
+            return check_learner(learner, CheckConfig(seed=seed, max_examples=max_examples))
     raise LookupError(f"{name} not found in {target}")
 
 
@@ -123,11 +96,9 @@ class InvarianceCase:
             return result
         if must_pass and not report.passed:
             cx = result.counterexamples.get(self.property)
-            from invariance.render.terminal import _counterexample_text
-
             raise InvarianceAssertion(
                 f"{self.target} is declared {self.declared.value} ({self.reason}), but the {self.property} property "
-                f"fails:\n{_counterexample_text(cx) if cx else result.message}"
+                f"fails:\n{counterexample_text(cx) if cx else result.message}"
             )
         if not must_pass and report.passed:
             raise InvarianceAssertion(

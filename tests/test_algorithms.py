@@ -21,7 +21,7 @@ import scipy.linalg
 
 import algorithms
 from algorithms import _loop
-from invariance.learner import declaration_of
+from invariance.contract import declaration_of
 
 # name -> (declared verdict, largest symmetry group on generic data)
 EXPECTED = {

@@ -9,8 +9,8 @@ torch = pytest.importorskip("torch")
 
 from algorithms.mlp import mlp  # noqa: E402
 from algorithms.mlp_spindly import mlp_spindly  # noqa: E402
-from invariance.pipeline import CheckConfig, check  # noqa: E402
-from invariance.learner import as_learner  # noqa: E402
+from invariance.pipeline import CheckConfig, check_learner as check  # noqa: E402
+from invariance.contract import as_learner  # noqa: E402
 
 LEARNERS = {"mlp": (mlp, "invariant-in-distribution"), "mlp_spindly": (mlp_spindly, "not-invariant")}
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from invariance import Diagnosis, Symmetry, Verdict
-from invariance.pipeline import CheckConfig, check
-from invariance.learner import as_learner
+from invariance.pipeline import CheckConfig, check_learner as check
+from invariance.contract import as_learner
 from learners import controls as C
 from learners import misbehaving as M
 
@@ -160,19 +160,17 @@ def test_tie_breaking_by_a_coordinate_is_caught_on_twins(results):
 def test_exact_tie_breaking_by_a_coordinate_is_caught(results):
     r = results(C.nearest_neighbour_exact_ties)
     assert r.properties["pm1"].max_deviation > 0.5  # the twins do differ …
-    assert r.verdict is NOT  # … and exact inputs leave no rounding to excuse it (tolerance.EXACT_INPUT_LIMIT)
+    assert r.verdict is NOT  # … and exact inputs leave no rounding to excuse it (judge.EXACT_INPUT_LIMIT)
 
 
 def test_float32_learners_are_recognised_by_their_inputs():
-    from invariance.pipeline import _probe
-    from invariance.probe.call import Meter
-    from invariance.probe.noise import input_precision
+    from invariance.probe.profile import probe
 
     def precision(fn):
         learner, answered = as_learner(fn, name=fn.__name__, target="x"), []
-        meter = Meter(learner)
-        assert _probe(learner, meter, 0, answered) is None and len(answered) == 2
-        return input_precision(meter, answered)
+        probed = probe(learner, seed=0, timeout=10.0)
+        assert probed.failure is None and len(probed.answered) == 2
+        return probed.caller.profile.precision
 
     assert precision(C.ridge_gd_float32) == precision(C.least_squares_float32) == "float32"
     assert precision(C.least_squares) == precision(C.ridge_gd) == "float64"
@@ -192,9 +190,9 @@ def test_twin_limit_is_calibrated_by_the_learners_arithmetic(monkeypatch):
     noise on Gaussian data of the same size). With the fixed limit lowered to 1e-9 the float32 learner
     still passes on twins — the calibration carries it — while the exact tie-breaker, whose Gaussian-data
     noise is ~0, is still caught."""
-    import invariance.search.run as S
+    import invariance.judge as J
 
-    monkeypatch.setattr(S, "EXACT_INPUT_LIMIT", 1e-9)
+    monkeypatch.setattr(J, "EXACT_INPUT_LIMIT", 1e-9)
     f32 = run(C.ridge_gd_float32)
     assert f32.properties["pm1"].passed and f32.properties["pm1"].max_deviation > 1e-9, f32.message
     assert f32.properties["pm1"].max_noise > 1e-11
@@ -306,7 +304,7 @@ def test_the_seed_matters():
 
 def test_replaying_the_counterexample_seed_gives_the_same_counterexample(results):
     cx = results(C.eg_pm).counterexample
-    replay = cx.replay
+    replay = cx.replay_info
     assert replay["seed"] == 0 and "invcheck" in replay["command"] and "--seed 0" in replay["command"]
     again = run(C.eg_pm, seed=replay["seed"]).counterexample
     for name in ("U", "X_train", "y_train", "X_test", "y_hat", "y_hat_transformed"):

@@ -61,7 +61,12 @@ def _is_vector(a, size) -> bool:
 
 
 def assert_contract(doc: dict) -> None:
-    assert set(doc) == {"results"} and isinstance(doc["results"], list) and doc["results"]
+    assert set(doc) == {"schema_version", "settings", "results"} and isinstance(doc["results"], list) and doc["results"]
+    assert doc["schema_version"] == 2
+    settings = doc["settings"]
+    assert {"seed", "max_examples", "budget", "timeout", "samples", "alpha", "options", "versions"} <= set(settings)
+    assert set(settings["budget"]) == {"orthogonal", "pm1", "symmetry", "sweep"}
+    assert {"invcheck", "python", "numpy", "scipy", "hypothesis"} <= set(settings["versions"])
     for r in doc["results"]:
         for key, types in RESULT_KEYS.items():
             assert key in r, key

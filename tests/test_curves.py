@@ -22,7 +22,7 @@ from invariance.curves.experiment import (
     sylvester,
 )
 from invariance.errors import LearnerFailure, UsageError
-from invariance.learner import as_learner, learner
+from invariance.contract import as_learner, learner
 from invariance.verdict import Verdict
 
 # ------------------------------------------------------------------------------------ test learners
@@ -336,7 +336,7 @@ def test_nan_learner_exits_3(capsys, tmp_path):
 def test_table_shows_half_d_and_learners(capsys, learner_file):
     code, out, err = _run(capsys, [f"{learner_file}:least_squares", "--d", "16", "--trials", "1"])
     assert code == 0, err
-    assert "k=8" in out and "(d/2)" in out and "least_squares" in out and "bound" in out and "0.500" in out
+    assert "k=8" in out and "(d/2)" in out and "least_squares" in out and "bound" in out and " 0.5 " in out
 
 
 def test_plot_writes_png(capsys, tmp_path, learner_file):

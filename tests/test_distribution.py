@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from invariance.pipeline import CheckConfig, check
+from invariance.pipeline import CheckConfig, check_learner as check
 from invariance.search.distribution import FARTHEST_FROM_CUBE, distribution_cases, merge_ties
-from invariance.learner import as_learner
+from invariance.contract import as_learner
 from invariance.data.twins import is_signed_column_permutation
 
 CONFIG = CheckConfig(seed=0, samples=100)
@@ -81,10 +81,10 @@ def _law(fn):
     """The two-sample test alone, skipping the per-seed search that would settle a per-seed-invariant learner."""
     import time
 
-    from invariance.search.distribution import check_distribution
-    from invariance.probe.call import Meter
+    from invariance.pipeline import _in_distribution
+    from invariance.probe.call import Caller, Profile
 
-    return check_distribution(_learner(fn), Meter(_learner(fn)), CONFIG, time.perf_counter())
+    return _in_distribution(_learner(fn), Caller(_learner(fn), profile=Profile(randomized=True)), CONFIG, time.perf_counter())
 
 
 def test_invariant_in_distribution_control():

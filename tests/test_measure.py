@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from invariance import Diagnosis
-from invariance.probe.call import TINY, CallError, Meter, deviation
-from invariance.learner import as_learner
+from invariance.probe.call import TINY, CallError, Caller as Meter, deviation
+from invariance.contract import as_learner
 
 X = np.arange(12.0).reshape(4, 3)
 Y = np.array([1.0, 2.0, -1.0, 0.5])
@@ -167,7 +167,9 @@ def test_randomised_learner_gets_a_seeded_generator():
         assert isinstance(rng, np.random.Generator)
         return rng.standard_normal(len(X_test))
 
-    m = meter(noisy)
+    from invariance.probe.call import Profile
+
+    m = meter(noisy, profile=Profile(randomized=True))
     assert m.learner.randomized
     a = m.predict(X, Y, XT, seed=5)
     assert np.array_equal(a, m.predict(X, Y, XT, seed=5))

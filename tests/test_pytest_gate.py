@@ -114,20 +114,17 @@ def test_assert_verdict_passes_and_fails(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_gate=f"""
 from invariance import assert_verdict
-from invariance.pipeline import CheckConfig
 from mylearners import coordinatewise, least_squares
 
-CONFIG = CheckConfig(max_examples={BUDGET})
-
 def test_correct_declaration():
-    result = assert_verdict(least_squares, "invariant", config=CONFIG)
+    result = assert_verdict(least_squares, "invariant", max_examples={BUDGET})
     assert result.deviation["orthogonal"] < 1e-10   # the numbers come back on success
 
 def test_true_verdict_of_the_wrong_one():
-    assert_verdict(coordinatewise, "pm1-invariant", config=CONFIG)
+    assert_verdict(coordinatewise, "pm1-invariant", max_examples={BUDGET})
 
 def test_wrong_declaration():
-    assert_verdict(coordinatewise, "invariant", config=CONFIG)
+    assert_verdict(coordinatewise, "invariant", max_examples={BUDGET})
 """
     )
     result = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider")
@@ -135,7 +132,7 @@ def test_wrong_declaration():
     result.stdout.fnmatch_lines(
         [
             "*test_wrong_declaration FAILED*",
-            "*InvarianceAssertion: coordinatewise: expected invariant, got pm1-invariant*",
+            "*InvarianceAssertion: mylearners:coordinatewise: expected invariant, got pm1-invariant*",
             "*property: orthogonal   d = 2*",
         ]
     )

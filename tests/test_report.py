@@ -22,7 +22,7 @@ import pytest
 
 from invariance.cli.report import main
 from invariance.curves.experiment import Curves, bound
-from invariance.learner import as_learner
+from invariance.contract import as_learner
 from invariance.report.build import build_report, curve_flags, report_json
 from invariance.report.measure import (
     TORCH_CURVE_SETTINGS,
@@ -36,7 +36,8 @@ from invariance.report.measure import (
     measure_section,
 )
 from invariance.report.render import render_html, render_markdown
-from invariance.report.stale import Fresh, recheck, replay, stale_rows
+from invariance.report.stale import Fresh, recheck, stale_rows
+from invariance.result.replay import still_violates as replay
 from invariance.result.model import Result
 from invariance.threads import one_thread
 from invariance.targets import load
@@ -255,7 +256,7 @@ def test_recheck_fails_for_a_changed_learner(committed):
     egu_cx = results["algorithms.egu:egu"]["counterexamples"]["pm1"]
     (ls,) = load("algorithms.least_squares:least_squares")
     (egu,) = load("algorithms.egu:egu")
-    from invariance.probe.call import Meter
+    from invariance.probe.call import Caller as Meter
 
     assert replay(Meter(egu), egu_cx) and not replay(Meter(ls), egu_cx)
     fixed = recheck(as_learner(ls.fn, name="egu", target="algorithms.egu:egu"), results["algorithms.egu:egu"])

@@ -7,9 +7,11 @@ import pytest
 
 import invariance.search.run as search
 from invariance.data import rotations
-from invariance.probe.call import Meter
-from invariance.learner import as_learner
-from invariance.search.run import PropertyRun, search_property, sweep_cases
+from invariance.probe.call import Caller as Meter
+from invariance.contract import as_learner
+from invariance.search.hypothesis import search_property
+from invariance.search.run import PropertyRun
+from invariance.search.sweep import sweep_cases
 from invariance.data.strategies import Case, orthogonal_cases
 from learners import controls as C
 

@@ -28,7 +28,7 @@ from sklearn.svm import SVR  # noqa: E402
 from sklearn.tree import DecisionTreeRegressor  # noqa: E402
 
 from invariance.adapters.sklearn import learner_from_estimator  # noqa: E402
-from invariance.pipeline import Budget, CheckConfig, check  # noqa: E402
+from invariance.pipeline import Budget, CheckConfig, check_learner as check  # noqa: E402
 from invariance.cli import main  # noqa: E402
 from invariance.errors import UsageError  # noqa: E402
 from invariance.targets import load  # noqa: E402

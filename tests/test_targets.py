@@ -84,7 +84,7 @@ def test_randomised_learner_is_recognised_by_its_rng_keyword():
     def noisy(X_train, y_train, X_test, *, rng):
         return rng.standard_normal(len(X_test))
 
-    from invariance.learner import as_learner
+    from invariance.contract import as_learner
 
     assert as_learner(noisy, name="noisy", target="t").randomized
 

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from invariance.data import rotations
-from invariance.probe.call import Meter, deviation
-from invariance.learner import as_learner
+from invariance.probe.call import Caller as Meter, deviation
+from invariance.contract import as_learner
 from invariance.data.strategies import Case
-from invariance.probe.noise import FLOOR, NOISE_FACTOR, angle_scaling, rounding_noise, threshold
+from invariance.judge import FLOOR, NOISE_FACTOR, threshold
+from invariance.probe.noise import angle_scaling, rounding_noise
 from learners import controls as C
 
 

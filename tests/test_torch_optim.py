@@ -17,7 +17,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from invariance.adapters import torch_optim  # noqa: E402
-from invariance.pipeline import Budget, CheckConfig, check  # noqa: E402
+from invariance.pipeline import Budget, CheckConfig, check_learner as check  # noqa: E402
 from invariance.cli import main  # noqa: E402
 from invariance.errors import UsageError  # noqa: E402
 from invariance.targets import load  # noqa: E402

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from invariance.learner import Learner
+from invariance.contract import Learner
 
 __all__ = ["adapt"]
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from invariance.errors import MissingDependency, UsageError
-from invariance.learner import Learner
+from invariance.contract import Learner
 
 __all__ = ["learner_from_optimizer", "DEFAULTS", "train_predict"]
 

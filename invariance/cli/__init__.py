@@ -4,6 +4,7 @@
     invcheck list [TARGET...]                                                            (cli/listing.py)
     invcheck curves TARGET... --problem hadamard|pm1|gaussian --d D --trials T [--json]   (cli/curves.py)
     invcheck report [TARGET...] --out reports/                                           (cli/report.py)
+    invcheck --version                                                                   (prints "invcheck 0.1.0")
 
 Exit codes: 0 every verdict matches its declaration (or none was declared); 1 a mismatch;
 2 a usage or import error (one line on stderr); 3 a learner failed (diagnosis instead of verdict).
@@ -21,6 +22,11 @@ SUBCOMMANDS = ("check", "list", "curves", "report")
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in argv and not (argv[0] in SUBCOMMANDS and argv[0] != "check"):
+        from invariance import __version__  # lazily: --help and --version import nothing heavy
+
+        sys.stdout.write(f"invcheck {__version__}\n")
+        return 0
     try:
         if argv and argv[0] in SUBCOMMANDS:
             cmd, rest = argv[0], argv[1:]

@@ -1,13 +1,9 @@
-"""The ``invcheck`` command line (DESIGN §8).
+"""``invcheck TARGET...``: check learners and print verdicts (docs/design.md#contracts).
 
-    invcheck TARGET... [--json] [--expect VERDICT] [--seed S] [--max-examples N] [-j N]
-    invcheck list [TARGET...]
-    invcheck curves TARGET... --problem hadamard|pm1|gaussian --d D --trials T [--json]
-    invcheck report [TARGET...] --out reports/
+    invcheck TARGET... [--json] [--expect VERDICT] [--seed S] [--max-examples N] [-j N] [--save DIR]
 
 Exit codes: 0 every verdict matches its declaration (or none was declared); 1 a mismatch;
 2 a usage or import error (one line on stderr); 3 a learner failed (diagnosis instead of verdict).
-Heavy imports (numpy, hypothesis, rich) happen after argument parsing so ``--help`` is instant.
 """
 
 from __future__ import annotations
@@ -40,7 +36,7 @@ def _check_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("targets", nargs="+", metavar="TARGET", help="learners to check")
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout (DESIGN §8)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout (schema: docs/design.md#json-schema)")
     p.add_argument("--expect", choices=VERDICTS, help="declare the verdict for the targets on the command line")
     p.add_argument("--seed", type=int, default=0, help="search seed (default 0; same seed, same result)")
     p.add_argument("--max-examples", type=int, default=None, metavar="N", help="Hypothesis examples per property (default 150)")
@@ -48,6 +44,7 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", default=None, metavar="DIR", help="Hypothesis example database (replays earlier failures first)")
     p.add_argument("--samples", type=int, default=200, help="seeds per side for randomised learners (default 200)")
     p.add_argument("--alpha", type=float, default=0.01, help="level of the two-sample test for randomised learners (default 0.01)")
+    p.add_argument("--save", default=None, metavar="DIR", help="write each counterexample to DIR as .npz + .json (invcheck replay FILE re-runs it)")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="check learners in N parallel processes")
     p.add_argument("-v", "--verbose", action="store_true", help="every counterexample and full tracebacks")
     torch = p.add_argument_group("torch.optim optimizers and models (targets such as torch.optim:Adam)")
@@ -64,23 +61,23 @@ def _check_parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> dict:
+    """The keyword options of :func:`invariance.check` that the flags set."""
     import json
 
-    opts = {k: getattr(args, k) for k in ("passes", "lr", "batch_size", "model", "hidden", "activation", "init", "device")}
+    opts = {k: getattr(args, k) for k in ("seed", "max_examples", "timeout", "database", "samples", "alpha", "verbose",
+                                          "passes", "lr", "batch_size", "model", "hidden", "activation", "init", "device")}
     opts = {k: v for k, v in opts.items() if v is not None}
     kwargs = {}
     for item in args.opt:
         if "=" not in item:
-            from invariance.errors import UsageError
-
-            raise UsageError(f"--opt {item!r} is not KEY=VALUE; e.g. --opt betas=[0.9,0.999]")
+            raise _usage(f"--opt {item!r} is not KEY=VALUE; e.g. --opt betas=[0.9,0.999]")
         key, _, raw = item.partition("=")
         try:
             kwargs[key] = json.loads(raw)
         except ValueError:
             kwargs[key] = raw
     if kwargs:
-        opts["optimizer_kwargs"] = kwargs
+        opts["opt"] = kwargs
     return opts
 
 
@@ -92,35 +89,28 @@ def run(argv: list[str]) -> int:
         raise _usage(f"-j must be at least 1, got {args.jobs}")
     if args.timeout <= 0:
         raise _usage(f"--timeout must be positive, got {args.timeout}")
-    from invariance.pipeline import CheckConfig
-    from invariance.parallel import check_all
-    from invariance.targets import load_many
-    from invariance.verdict import Verdict
+    from invariance.api import check_many, config_from
 
-    options = _options(args)
-    learners = load_many(args.targets, options=options)
-    if args.expect:
-        learners = [l.with_expected(Verdict.parse(args.expect)) for l in learners]
-    config = CheckConfig(
-        seed=args.seed,
-        max_examples=args.max_examples,
-        timeout=args.timeout,
-        database=args.database,
-        samples=args.samples,
-        alpha=args.alpha,
-        verbose=args.verbose,
-    )
-    results = check_all(learners, config, jobs=args.jobs, options=options, show_progress=not args.json)
+    config = config_from(**_options(args))
+    results = check_many(args.targets, jobs=args.jobs, expect=args.expect, config=config, progress=not args.json)
+    saved: list[str] = []
+    if args.save:
+        from invariance.result.replay import save
+
+        for r in results:
+            saved += save(r, args.save, config.to_json())
     if args.json:
-        from invariance.render.terminal import to_json
+        from invariance.render.json import to_json
 
-        sys.stdout.write(to_json(results) + "\n")
+        sys.stdout.write(to_json(results, config) + "\n")
     else:
         from rich.console import Console
 
         from invariance.render.terminal import render_rich
 
         render_rich(results, Console(), verbose=args.verbose)
+    for path in saved:
+        sys.stderr.write(f"saved: {path} (replay: invcheck replay {path})\n")
     if any(r.failed for r in results):
         return 3
     if any(r.mismatch for r in results):

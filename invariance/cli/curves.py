@@ -43,7 +43,7 @@ from invariance.curves.experiment import (
     settable,
 )
 from invariance.errors import UsageError, run_subcommand
-from invariance.learner import Learner
+from invariance.contract import Learner
 
 __all__ = ["main", "build_parser", "parse_ks", "parse_settings"]
 
@@ -168,30 +168,88 @@ def _pick_ks(ks: tuple[int, ...], d: int) -> list[int]:
     return sorted({min(ks, key=lambda k: (abs(k - w), k)) for w in wanted} | {d // 2})
 
 
-def _render_table(curves: Curves, warnings: list[str]) -> None:
+def _first_diverged(curves: Curves) -> list[int | None]:
+    """For each learner, the first k whose mean loss is non-finite or above ``DIVERGED_ABOVE`` (None if none)."""
+    from invariance.render.numbers import is_diverged
+
+    out: list[int | None] = []
+    for row in curves.mean():
+        hits = [k for k, v in zip(curves.ks, row) if is_diverged(v)]
+        out.append(hits[0] if hits else None)
+    return out
+
+
+def _loss_cell(v: float) -> str:
+    from invariance.render.numbers import fmt_num, is_diverged
+
+    return "diverged" if is_diverged(v) else fmt_num(v)
+
+
+def _render_table(curves: Curves, warnings: list[str], console=None) -> None:
+    """The mean curves at a few ks (``%.3g`` cells, ``diverged`` for a blown-up loss), split into
+    several tables of fewer k columns when one does not fit the terminal; notes below say where a
+    learner first diverged."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    from invariance.render.numbers import DIVERGED_ABOVE, fmt_num
+    from invariance.render.terminal import natural_width
+
+    console = console or Console()
     cols = _pick_ks(curves.ks, curves.d)
     mean = curves.mean()
     title = (
         f"{curves.problem}, d={curves.d}: mean loss on all d rows after k examples, "
         f"{curves.trials} trial{'s' if curves.trials != 1 else ''}, seed {curves.seed}"
     )
-    table = Table()
-    table.add_column("learner", no_wrap=True, min_width=max(len(n) for n in curves.names))
-    for k in cols:
-        table.add_column(f"k={k}" + ("\n(d/2)" if k == curves.d // 2 else ""), justify="right", no_wrap=True)
-    table.add_column("first k\nloss<0.1", justify="right", no_wrap=True)
     bound = dict(zip(curves.ks, curves.bound))
-    table.add_row("bound", *(f"{bound[k]:.3f}" for k in cols), "", style="dim")
     first = curves.first_below(0.1)
-    for i, name in enumerate(curves.names):
-        row = dict(zip(curves.ks, mean[i]))
-        table.add_row(name, *(f"{row[k]:.3f}" for k in cols), "—" if first[i] is None else str(first[i]))
-    console = Console()
+    rows = [dict(zip(curves.ks, mean[i])) for i in range(len(curves.names))]
+    # data columns: (header, bound cell, one cell per learner)
+    data = [
+        (f"k={k}" + ("\n(d/2)" if k == curves.d // 2 else ""), fmt_num(bound[k]), [_loss_cell(row[k]) for row in rows])
+        for k in cols
+    ]
+    data.append(("first k\nloss<0.1", "", ["—" if f is None else str(f) for f in first]))
+    name_w = max([len("learner")] + [len(n) for n in curves.names])
+
+    def table(chunk, fold: bool = False, edge: bool = False) -> Table:
+        from rich import box
+
+        # narrow terminals: no edges, no vertical rules, one space between columns (2 cells each)
+        t = Table() if edge else Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+        t.add_column("learner", no_wrap=not fold, overflow="fold" if fold else "ellipsis", min_width=None if fold else name_w)
+        for header, _, _ in chunk:
+            t.add_column(header, justify="right", no_wrap=True)
+        t.add_row("bound", *(b for _, b, _ in chunk), style="dim")
+        for i, name in enumerate(curves.names):
+            t.add_row(name, *(cells[i] for _, _, cells in chunk))
+        return t
+
+    tables = [table(data, edge=True)]
+    if natural_width(console, tables[0]) > console.width:
+        # too wide: compact tables, each with as many columns beside the names as fit
+        tables, chunk = [], []
+        for column in data:
+            if chunk and natural_width(console, table(chunk + [column])) > console.width:
+                tables.append(table(chunk))
+                chunk = []
+            chunk.append(column)
+        tables.append(table(chunk))
+        if any(natural_width(console, t) > console.width for t in tables):  # a name wider than the terminal
+            tables = [table([column], fold=True) for column in data]
     console.print(title, style="bold", highlight=False)
-    console.print(table)
+    for t in tables:
+        console.print(t)
+    for i, (name, k) in enumerate(zip(curves.names, _first_diverged(curves))):
+        if k is not None:
+            v = mean[i, curves.ks.index(k)]
+            why = "non-finite" if not math.isfinite(v) else f"> {fmt_num(DIVERGED_ABOVE)}"
+            console.print(
+                Text.assemble(("diverged: ", "bold red"), f"{name} first diverged at k={k}: mean loss {fmt_num(v)} ({why})"),
+                highlight=False,
+            )
     for line in warnings:
         console.print(f"[bold red]contradiction:[/] {line}")
 

@@ -27,12 +27,45 @@ def run(argv: list[str]) -> int:
         sys.stdout.write(json.dumps({"learners": rows}, indent=2) + "\n")
         return 0
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title="registered learners", header_style="bold")
-    for c in ("target", "declared verdict", "why"):
-        table.add_column(c)
-    for l in learners:
-        table.add_row(l.target, l.expected.value if l.expected else "—", l.reason or "—")
-    Console().print(table)
+    _render(learners, Console())
     return 0
+
+
+#: the ``why`` column of the wide table needs at least this many cells to stay readable
+_WHY_MIN = 30
+
+
+def _render(learners, console) -> None:
+    """A table when every target fits whole beside a readable ``why`` column (≥ 100 columns);
+    otherwise one block per learner: the target on its own line, then verdict and reason wrapped below."""
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    from invariance.render.terminal import TABLE_MIN_WIDTH, _VERDICT_STYLE
+
+    def verdict(l) -> Text:
+        return Text(l.expected.value, style=_VERDICT_STYLE.get(l.expected.value, "")) if l.expected else Text("—")
+
+    width = console.width
+    target_w = max((len(l.target) for l in learners), default=0)
+    verdict_w = max([len("declared verdict")] + [len(l.expected.value) for l in learners if l.expected])
+    if width >= TABLE_MIN_WIDTH and target_w + verdict_w + _WHY_MIN + 10 <= width:
+        table = Table(title="registered learners", header_style="bold")
+        table.add_column("target", no_wrap=True, min_width=target_w)
+        table.add_column("declared verdict", no_wrap=True)
+        table.add_column("why", min_width=_WHY_MIN)
+        for l in learners:
+            table.add_row(l.target, verdict(l), l.reason or "—")
+        console.print(table)
+        return
+    console.print(Text(f"registered learners ({len(learners)})", style="bold"), highlight=False)
+    for l in learners:
+        # the target alone on its line; folded only if it is wider than the whole terminal
+        console.print(Text(l.target, style="bold"), overflow="fold", highlight=False)
+        body = verdict(l)
+        if l.reason:
+            body.append(" — ", style="dim")
+            body.append(l.reason)
+        console.print(Padding(body, (0, 0, 0, 4), expand=False), highlight=False)

@@ -34,7 +34,7 @@ from invariance.curves.hyperparams import (  # re-exported: invariance.curves.PA
     paper_settings_for,
     settable,
 )
-from invariance.learner import Learner
+from invariance.contract import Learner
 from invariance.threads import one_thread
 from invariance.verdict import Diagnosis, Verdict
 
@@ -361,24 +361,14 @@ def learning_curves(
 # -------------------------------------------------------------------------------------------- judging
 
 
-def contradictions(curves: Curves, learners: list[Learner], *, margin: float = 0.05) -> list[str]:
-    """Learners declared ``invariant``/``pm1-invariant`` whose Hadamard curve dips below 1 − k/d.
-
-    Such a learner cannot be what it declares (DESIGN §7): every one is named with the worst k,
-    its mean loss and the bound. ``margin`` is the allowance for averaging over few trials.
-    """
+def contradictions(curves: Curves, learners: list[Learner]) -> list[str]:
+    """Learners declared ``invariant``/``pm1-invariant`` whose Hadamard curve dips below 1 − k/d by more
+    than the judge's margin (:func:`invariance.judge.declared_contradictions`); none off Hadamard."""
     if curves.problem != "hadamard":
         return []
-    claims = {Verdict.INVARIANT, Verdict.PM1_INVARIANT}
-    out = []
-    gap = curves.mean() - curves.bound[None, :]
-    for i, learner in enumerate(learners):
-        if learner.expected not in claims:
-            continue
-        j = int(np.argmin(gap[i]))
-        if gap[i, j] < -margin:
-            out.append(
-                f"{learner.name} is declared {learner.expected.value} but its Hadamard loss at k={curves.ks[j]} "
-                f"is {curves.mean()[i, j]:.3f} < 1 − k/d = {curves.bound[j]:.3f}"
-            )
-    return out
+    from invariance.judge import declared_contradictions
+
+    return declared_contradictions(
+        [l.name for l in learners], [l.expected.value if l.expected else None for l in learners],
+        curves.ks, curves.mean(), curves.bound,
+    )

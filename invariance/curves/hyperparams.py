@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from invariance.errors import UsageError
-from invariance.learner import Learner
+from invariance.contract import Learner
 
 __all__ = ["PAPER_SETTINGS", "PerD", "ONE_OVER_D", "HALF_OVER_D", "paper_settings_for", "configure", "hyperparameters", "settable"]
 

@@ -1,4 +1,4 @@
-"""Measuring: call a learner safely and compare two prediction vectors. Pure numbers, no judging.
+"""Calling a learner safely, and comparing two prediction vectors. Pure numbers, no judging.
 
 Every call gets fresh float64 copies of its inputs (a learner that mutates them cannot change the
 verdict; the mutation is recorded), runs under a per-call time limit, and its output is validated
@@ -13,15 +13,15 @@ import threading
 import traceback
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from invariance.errors import MissingDependency
-from invariance.learner import Learner
+from invariance.contract import Learner
 from invariance.verdict import Diagnosis
 
-__all__ = ["CallError", "Meter", "deviation", "TINY"]
+__all__ = ["CallError", "Caller", "Profile", "Tally", "deviation", "TINY"]
 
 #: scale floor of the relative deviation, so that all-zero predictions do not divide by zero
 TINY = 1e-12
@@ -97,21 +97,65 @@ def _where(exc: BaseException) -> str:
 
 
 @dataclass
-class Meter:
-    """Calls one learner and keeps count: evaluations, mutated inputs, wall time inside the learner."""
+class Tally:
+    """What the calls of one check add up to: how many, and which inputs a learner mutated."""
+
+    evaluations: int = 0
+    mutated: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the probe learned about a learner, made once and passed down unchanged.
+
+    ``precision``: ``"float32"`` when the learner only sees its inputs rounded to float32 (its rounding
+    unit is 2⁻²⁴), else ``"float64"``. ``positive_labels``: it refuses y ≤ 0 (Poisson, Gamma), so every
+    call gets 1 + |y|. ``randomized``: it takes ``rng`` *and* its predictions depend on the seed (a learner
+    that takes ``rng`` but ignores it is judged as deterministic, with seed 0). ``refused``: the probe
+    shapes it raised on (skipped on both sides by the searches)."""
+
+    precision: str = "float64"
+    positive_labels: bool = False
+    randomized: bool = False
+    refused: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"precision": self.precision, "positive_labels": self.positive_labels,
+                "randomized": self.randomized, "refused": list(self.refused)}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Calls one learner safely under a :class:`Profile`.
+
+    ``seed`` is the seed every call of a randomised learner draws from unless the call names one
+    (:meth:`seeded` gives a caller bound to one case's seed); ``tally`` is shared by every caller
+    derived from this one, so the evaluations of a whole check add up in one place."""
 
     learner: Learner
     timeout: float | None = 10.0
-    evaluations: int = 0
-    mutated: list[str] = field(default_factory=list)
-    fixed_seed: int | None = None  # set when a learner takes rng but ignores it
-    precision: str = "float64"  # "float32" when the learner only sees its inputs rounded to float32
-    case_seed: int | None = None  # the seed of the case being judged (per-seed check of a randomised learner)
-    positive_labels: bool = False  # the learner refuses y ≤ 0 (Poisson, Gamma): every call gets 1 + |y|
+    profile: Profile = field(default_factory=Profile)
+    seed: int | None = None
+    tally: Tally = field(default_factory=Tally, compare=False)
+
+    @property
+    def evaluations(self) -> int:
+        return self.tally.evaluations
+
+    @property
+    def mutated(self) -> list[str]:
+        return self.tally.mutated
+
+    def seeded(self, seed: int | None) -> "Caller":
+        """This caller with every call of a randomised learner drawing from ``seed``."""
+        return replace(self, seed=seed)
+
+    def with_profile(self, profile: Profile) -> "Caller":
+        return replace(self, profile=profile)
 
     def labels(self, y: np.ndarray) -> np.ndarray:
         """The labels the learner is actually given for ``y``."""
-        return 1.0 + np.abs(y) if self.positive_labels else np.asarray(y)
+        return 1.0 + np.abs(y) if self.profile.positive_labels else np.asarray(y)
 
     def predict(
         self, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, *, seed: int | None = None
@@ -119,12 +163,11 @@ class Meter:
         """The learner's predictions on float64 copies; raises :class:`CallError` on misbehaviour."""
         args = [np.array(a, dtype=np.float64, copy=True) for a in (X, self.labels(y), Xt)]
         guards = [a.copy() for a in args]
-        if self.fixed_seed is not None:
-            seed = self.fixed_seed
-        elif seed is None:
-            seed = self.case_seed
-        rng = np.random.default_rng(seed) if self.learner.randomized else None
-        self.evaluations += 1
+        rng = None
+        if self.learner.randomized:
+            # a learner that takes rng but ignores it is checked as deterministic, with seed 0
+            rng = np.random.default_rng((seed if seed is not None else self.seed) if self.profile.randomized else 0)
+        self.tally.evaluations += 1
         try:
             # the learner's own numpy/runtime warnings are its business, not the report's
             with _time_limit(self.timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -147,8 +190,8 @@ class Meter:
                 detail="".join(traceback.format_exception(exc)),
             ) from None
         for name, a, g in zip(("X_train", "y_train", "X_test"), args, guards):
-            if not (a.shape == g.shape and np.array_equal(a, g, equal_nan=True)) and name not in self.mutated:
-                self.mutated.append(name)
+            if not (a.shape == g.shape and np.array_equal(a, g, equal_nan=True)) and name not in self.tally.mutated:
+                self.tally.mutated.append(name)
         return self._validate(out, len(Xt))
 
     @staticmethod

@@ -1,15 +1,23 @@
-"""Rendering results: the rich table with counterexample panels, and the JSON document (DESIGN §8)."""
+"""Rendering results in a terminal: the result table (or one block per learner on a narrow
+terminal), a panel per learner with its counterexample, and a closing summary line (DESIGN §8).
+
+The counterexample text lives in :mod:`invariance.render.text`, the JSON document in
+:mod:`invariance.render.json` and number formatting in :mod:`invariance.render.numbers`; the names
+imported from them here (``to_json``, ``fmt_dev``, ``_counterexample_text``) keep old imports working.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Iterable
+from invariance.render.json import to_json  # re-exported
+from invariance.render.numbers import fmt_dev, fmt_num, fmt_seconds  # fmt_dev re-exported
+from invariance.render.text import counterexample_text as _counterexample_text  # re-exported
+from invariance.result.model import Result
 
-import numpy as np
+__all__ = ["to_json", "render_rich", "summary_line", "pack_items", "natural_width", "fmt_dev", "fmt_num"]
 
-from invariance.result.model import Counterexample, Result
-
-__all__ = ["to_json", "render_rich", "fmt_dev"]
+#: below this console width the result table becomes one block of lines per learner
+TABLE_MIN_WIDTH = 100
+_VERDICT_ORDER = ("invariant", "pm1-invariant", "not-invariant", "invariant-in-distribution")
 
 _VERDICT_STYLE = {
     "invariant": "bold green",
@@ -19,113 +27,171 @@ _VERDICT_STYLE = {
 }
 
 
-def to_json(results: Iterable[Result]) -> str:
-    return json.dumps({"results": [r.to_json() for r in results]}, indent=2, allow_nan=False)
+# ------------------------------------------------------------------------------------------ terminal
 
 
-def fmt_dev(x: float | None) -> str:
-    if x is None:
-        return "—"
-    if not np.isfinite(x):
-        return "∞"
-    return f"{x:.1e}"
+def _verdict_text(r: Result):
+    from rich.text import Text
+
+    if r.verdict is not None:
+        return Text(r.verdict.value, style=_VERDICT_STYLE.get(r.verdict.value, ""))
+    if r.diagnosis is not None:
+        return Text(f"{r.diagnosis.value} (no verdict)", style="bold magenta")
+    return Text("skipped", style="dim")
 
 
-def _matrix(a: np.ndarray | None, limit: int = 8) -> str:
-    if a is None:
-        return "—"
-    a = np.atleast_2d(np.asarray(a, dtype=np.float64))
-    if a.shape[0] > limit or a.shape[1] > limit:
-        head = np.array2string(a[:limit, :limit], precision=4, suppress_small=True, max_line_width=120)
-        return f"{head}\n(showing {min(limit, a.shape[0])}×{min(limit, a.shape[1])} of {a.shape[0]}×{a.shape[1]}; --json has all)"
-    return np.array2string(a, precision=4, suppress_small=True, max_line_width=120)
+def _declared_text(r: Result, *, compact: bool = False):
+    """The table's declared column (``invariant ✓``), or in a compact block ``✓ as declared``,
+    ``✗ MISMATCH: declared invariant`` or ``undeclared`` (the verdict stands beside it)."""
+    from rich.text import Text
+
+    if r.expected is None:
+        return Text("undeclared", style="dim") if compact else Text("—")
+    if r.skipped:
+        return Text(f"declared {r.expected.value}" if compact else r.expected.value, style="dim")
+    if not r.mismatch:
+        return Text("✓ as declared" if compact else f"{r.expected.value} ✓", style="green")
+    return Text(f"✗ MISMATCH: declared {r.expected.value}" if compact else f"{r.expected.value} ✗ MISMATCH", style="bold red")
 
 
-def _counterexample_text(cx: Counterexample) -> str:
-    lines = [
-        f"property: {cx.property}   d = {cx.d}, n = {cx.n}, m = {cx.m}   data: {cx.data_kind}   "
-        f"{'shrunk by Hypothesis' if cx.shrunk else 'NOT shrunk (found by the seeded sweep)'}",
-        f"U: {cx.U_description}",
-    ]
-    if cx.d <= 8:
-        lines.append(_matrix(cx.U))
-    lines += [
-        "X_train:",
-        _matrix(cx.X_train),
-        f"y_train: {np.array2string(np.asarray(cx.y_train), precision=4)}",
-        "X_test:",
-        _matrix(cx.X_test),
-    ]
-    if cx.property == "pm1":
-        lines += ["X_train′ (the twin):", _matrix(cx.X_train_transformed), "X_test′ (the twin):", _matrix(cx.X_test_transformed)]
-    y0 = "—" if cx.y_hat is None else np.array2string(np.asarray(cx.y_hat), precision=6)
-    y1 = "—" if cx.y_hat_transformed is None else np.array2string(np.asarray(cx.y_hat_transformed), precision=6)
-    lines += [
-        f"ŷ(x | X, y)       = {y0}",
-        f"ŷ(Ux | XUᵀ, y)    = {y1}",
-        f"deviation {fmt_dev(cx.deviation)} > threshold {fmt_dev(cx.threshold)} (rounding noise measured on this example: {fmt_dev(cx.noise)})",
-    ]
-    if cx.error:
-        lines.append(f"error: {cx.error}")
-    if cx.notes.get("diagnosis"):
-        lines.append(f"diagnosis: {cx.notes['diagnosis']}")
-    if cx.scaling:
-        s = cx.scaling
-        if s.get("applicable"):
-            devs = ", ".join(f"θ={t:g}: {fmt_dev(v)}" for t, v in zip(s["angles"], s["deviations"]))
-            lines.append(f"angle scaling in plane {tuple(s['plane'])}: {devs}")
-        lines.append(f"diagnosis: {s['diagnosis']}")
-    rp = cx.replay
-    lines.append(f"replay: {rp.get('command')}")
-    if rp.get("reproduce_failure"):
-        lines.append(f"        or decorate a Hypothesis test with {rp['reproduce_failure']}")
-    return "\n".join(lines)
+def _symmetry(r: Result) -> str:
+    return "—" if r.symmetry is None else r.symmetry.value
+
+
+def _table(results: list[Result]):
+    from rich.table import Table
+
+    table = Table(title="invcheck: rotation invariance", show_lines=False, header_style="bold")
+    for col, justify in (
+        ("learner", "left"), ("verdict", "left"), ("declared", "left"), ("orth. dev", "right"),
+        ("±1 dev", "right"), ("symmetry", "left"), ("evals", "right"), ("time", "right"),
+    ):
+        table.add_column(col, justify=justify, no_wrap=True)
+    for r in results:
+        table.add_row(
+            r.name,
+            _verdict_text(r),
+            _declared_text(r),
+            fmt_dev(r.deviation.get("orthogonal")),
+            fmt_dev(r.deviation.get("pm1")),
+            _symmetry(r),
+            str(r.evaluations),
+            fmt_seconds(r.seconds),
+        )
+    return table
+
+
+def natural_width(console, renderable) -> int:
+    """The width ``renderable`` takes when nothing is wrapped (not clamped to the console's width)."""
+    return console.measure(renderable, options=console.options.update_width(100_000)).maximum
+
+
+def pack_items(items: list, width: int, *, indent: int = 0, hang: int | None = None, sep: str = " · ") -> list:
+    """Greedily pack rich ``Text`` items into lines at most ``width`` cells wide, never splitting an item.
+
+    The first line starts with ``indent`` spaces, later ones with ``hang`` (default: ``indent``);
+    an item wider than a line gets a line to itself.
+    """
+    from rich.text import Text
+
+    lines: list = []
+    cur = None
+    for item in items:
+        if cur is not None and cur.cell_len + len(sep) + item.cell_len <= width:
+            cur.append(sep, style="dim")
+            cur.append_text(item)
+            continue
+        if cur is not None:
+            lines.append(cur)
+        cur = Text(" " * (indent if not lines or hang is None else hang))
+        cur.append_text(item)
+    if cur is not None:
+        lines.append(cur)
+    return lines
+
+
+def _print_lines(console, lines: list) -> None:
+    for line in lines:
+        # a line only exceeds the width when one item alone does (a huge name): fold as a last resort
+        console.print(line, overflow="fold", highlight=False)
+
+
+def _compact(results: list[Result], console) -> None:
+    """One block per learner: name, verdict and declaration on one line (aligned when they fit);
+    then the deviations, symmetry, evaluations and time, indented, wrapped between items only."""
+    from rich.text import Text
+
+    width = console.width
+    console.print(Text("invcheck: rotation invariance", style="bold"), highlight=False)
+    heads = [[Text(r.name, style="bold"), _verdict_text(r), _declared_text(r, compact=True)] for r in results]
+    cols = [max(h[i].cell_len for h in heads) for i in range(2)] if heads else [0, 0]
+    for r, head in zip(results, heads):
+        # aligned columns of names and verdicts where the line still fits; else unaligned; else wrapped
+        if sum(cols) + 4 + head[2].cell_len <= width:
+            for item, w in zip(head[:2], cols):
+                item.pad_right(w - item.cell_len)
+        nums = [
+            Text(f"{label} {fmt_dev(r.deviation.get(key))}")
+            for label, key in (("orth. dev", "orthogonal"), ("±1 dev", "pm1"))
+            if r.deviation.get(key) is not None
+        ]
+        if r.symmetry is not None:
+            nums.append(Text(f"symmetry {r.symmetry.value}"))
+        nums.append(Text(f"{r.evaluations} eval{'' if r.evaluations == 1 else 's'} in {fmt_seconds(r.seconds)}"))
+        _print_lines(console, pack_items(head, width, hang=4, sep="  "))
+        _print_lines(console, pack_items(nums, width, indent=4))
+
+
+def summary_line(results: list[Result]) -> str:
+    """``15 learners: 5 invariant, …; 15/15 match their declarations`` (mismatches named, diagnoses and skips counted)."""
+    from collections import Counter
+
+    n = len(results)
+    verdicts = Counter(r.verdict.value for r in results if r.verdict is not None)
+    diagnoses = Counter(r.diagnosis.value for r in results if r.diagnosis is not None)
+    skipped = sum(1 for r in results if r.skipped)
+    parts = [f"{verdicts[v]} {v}" for v in _VERDICT_ORDER if verdicts[v]]
+    parts += [f"{c} {v}" for v, c in sorted(verdicts.items()) if v not in _VERDICT_ORDER]
+    if diagnoses:
+        total = sum(diagnoses.values())
+        kinds = ", ".join(f"{c} {d}" for d, c in sorted(diagnoses.items()))
+        parts.append(f"{total} {'diagnosis' if total == 1 else 'diagnoses'} ({kinds})")
+    if skipped:
+        parts.append(f"{skipped} skipped")
+    text = f"{n} learner{'' if n == 1 else 's'}: {', '.join(parts) or 'nothing checked'}"
+    declared = [r for r in results if r.expected is not None and not r.skipped]
+    if declared:
+        bad = [r for r in declared if r.mismatch]
+        text += f"; {len(declared) - len(bad)}/{len(declared)} match their declarations"
+        if bad:
+            named = ", ".join(
+                f"{r.name} ({r.verdict.value if r.verdict is not None else r.diagnosis.value}, declared {r.expected.value})"
+                for r in bad
+            )
+            text += f"; mismatch: {named}"
+    else:
+        text += "; no declarations to compare"
+    return text
 
 
 def render_rich(results: list[Result], console, *, verbose: bool = False) -> None:
+    """The result table (one block per learner below :data:`TABLE_MIN_WIDTH` columns or when the
+    table would not fit), a panel per learner, and a closing summary line."""
     from rich.panel import Panel
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title="invcheck: rotation invariance", show_lines=False, header_style="bold")
-    for col, kw in (
-        ("learner", {"overflow": "fold"}),
-        ("verdict", {"no_wrap": True}),
-        ("declared", {"overflow": "fold"}),
-        ("orth. dev", {"justify": "right", "no_wrap": True}),
-        ("±1 dev", {"justify": "right", "no_wrap": True}),
-        ("symmetry", {"overflow": "fold"}),
-        ("evals", {"justify": "right"}),
-        ("time", {"justify": "right", "no_wrap": True}),
-    ):
-        table.add_column(col, **kw)
-    for r in results:
-        if r.verdict is not None:
-            verdict = Text(r.verdict.value, style=_VERDICT_STYLE.get(r.verdict.value, ""))
-        else:
-            verdict = Text(f"{r.diagnosis.value} (no verdict)", style="bold magenta")
-        declared = Text("—")
-        if r.expected is not None:
-            ok = not r.mismatch
-            declared = Text(f"{r.expected.value} {'✓' if ok else '✗ MISMATCH'}", style="green" if ok else "bold red")
-        table.add_row(
-            r.name,
-            verdict,
-            declared,
-            fmt_dev(r.deviation.get("orthogonal")),
-            fmt_dev(r.deviation.get("pm1")),
-            "—" if r.symmetry is None else r.symmetry.value,
-            str(r.evaluations),
-            f"{r.seconds:.2f}s",
-        )
-    console.print(table)
+    table = _table(results)
+    if console.width >= TABLE_MIN_WIDTH and natural_width(console, table) <= console.width:
+        console.print(table)
+    else:
+        _compact(results, console)
     for r in results:
         body = [r.message]
         if r.distribution:
             d = r.distribution
             body.append(
                 f"two-sample test: {d.get('test')} at level α = {d.get('alpha')}, {d.get('samples')} seeds per side; "
-                f"orthogonal p = {d.get('orthogonal', {}).get('p_value')}, ±1 twin p = {d.get('pm1', {}).get('p_value')}"
+                f"orthogonal p = {_p(d.get('orthogonal'))}, ±1 twin p = {_p(d.get('pm1'))}"
             )
         for w in r.warnings:
             body.append(f"warning: {w}")
@@ -142,3 +208,10 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
                 body += ["", r.detail]
         style = "red" if (r.failed or r.mismatch) else ("yellow" if r.counterexample is not None else "green")
         console.print(Panel("\n".join(body), title=r.target, title_align="left", border_style=style))
+    ok = not any(r.failed or r.mismatch for r in results)
+    console.print(Text(summary_line(results), style="bold green" if ok else "bold red"), highlight=False)
+
+
+def _p(side) -> str:
+    p = (side or {}).get("p_value")
+    return fmt_num(p) if isinstance(p, (int, float)) else str(p)

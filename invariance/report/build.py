@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from invariance.judge import BOUND_MARGIN, CLAIMS, Flag, curve_flags
 from invariance.curves.experiment import Curves
 from invariance.report.measure import SectionMeasurement
 from invariance.result.model import Result
@@ -41,63 +42,7 @@ __all__ = [
     "report_json",
 ]
 
-#: How far below 1 − k/d a mean Hadamard curve must dip to contradict an invariance verdict (the
-#: allowance of :func:`invariance.curves.contradictions` for averaging over few trials).
-MARGIN = 0.05
-#: Verdicts that put a learner under the 1 − k/d lower bound on the Hadamard problem.
-CLAIMS = ("invariant", "pm1-invariant", "invariant-in-distribution")
-
-
-@dataclass(frozen=True)
-class Flag:
-    """Something a reader must see: ``contradiction`` (verdict vs curve), ``note`` (allowed but
-    worth saying) or ``no-curve`` (the learner failed on the curve problems)."""
-
-    kind: str
-    text: str
-
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "text": self.text}
-
-
-def curve_flags(
-    *,
-    verdict: str | None,
-    declared: str | None,
-    d: int,
-    ks: tuple[int, ...] | list[int],
-    mean: np.ndarray,
-    bound: np.ndarray,
-    margin: float = MARGIN,
-) -> tuple[Flag, ...]:
-    """Judge one learner's mean Hadamard curve ``mean`` (at ``ks``, which include d/2) against
-    ``bound`` = 1 − k/d.
-
-    A measured or declared verdict in :data:`CLAIMS` with ``min(mean − bound) < −margin`` gives a
-    ``contradiction``; a measured ``not-invariant`` with ``min(mean − bound) ≥ −margin`` a ``note``.
-    """
-    mean, bound = np.asarray(mean, dtype=float), np.asarray(bound, dtype=float)
-    gap = mean - bound
-    j = int(np.argmin(gap))
-    flags = []
-    claims = [(how, v) for how, v in (("verdict", verdict), ("declared", declared)) if v in CLAIMS]
-    if gap[j] < -margin and claims:
-        how, v = claims[0]
-        also = f" (declared {declared} too)" if how == "verdict" and declared in CLAIMS and declared != v else ""
-        flags.append(Flag(
-            "contradiction",
-            f"{how} {v}{also}, but the Hadamard loss at k = {ks[j]} is {mean[j]:.3f} < 1 − k/d = {bound[j]:.3f}: "
-            "an invariant learner cannot beat the bound",
-        ))
-    if verdict == "not-invariant" and gap[j] >= -margin:
-        half = list(ks).index(d // 2)
-        where = "on" if abs(gap[half]) <= margin else "above"
-        flags.append(Flag(
-            "note",
-            f"not-invariant, yet its Hadamard curve stays {where} 1 − k/d (k = {ks[half]}: {mean[half]:.3f} vs "
-            f"{bound[half]:.3f}; never more than {margin:g} below): its lack of invariance buys nothing here",
-        ))
-    return tuple(flags)
+MARGIN = BOUND_MARGIN  # the report's name for the judge's bound margin
 
 
 def compact_counterexample(cx: dict | None) -> dict | None:

@@ -27,7 +27,7 @@ import numpy as np
 from invariance.pipeline import CheckConfig
 from invariance.curves.experiment import Curves, PerD, configure, k_grid, learning_curves, paper_settings_for
 from invariance.errors import LearnerFailure
-from invariance.learner import Learner
+from invariance.contract import Learner
 from invariance.result.model import Result
 from invariance.threads import one_thread
 

@@ -12,7 +12,7 @@ import html
 import re
 from collections import Counter
 
-from invariance.render.terminal import fmt_dev
+from invariance.render.numbers import fmt_dev, fmt_num
 from invariance.report.build import Flag, Report, Row, Section
 
 __all__ = ["render_markdown", "render_html", "counterexample_text", "summary"]
@@ -30,9 +30,8 @@ COLUMNS = (
 
 
 def _num(x: float | None, digits: int = 3) -> str:
-    if x is None:
-        return "—"
-    return f"{x:.1e}" if abs(x) >= 1000 else f"{x:.{digits}f}"
+    """A loss in a table cell: ``%.3g`` (``0.5``, ``0.0119``, ``1.72e+05``), ``—`` for None."""
+    return fmt_num(x, digits)
 
 
 def verdict_text(row: Row) -> str:
@@ -237,7 +236,7 @@ def _loss_html(x: float | None) -> str:
     if x is None:
         return '<span class="muted">—</span>'
     width = max(0.0, min(1.0, x)) * 100
-    return f'{_num(x)}<span class="bar" title="loss {x:.3f}; tick = bound 0.5"><span style="width:{width:.1f}%"></span><i></i></span>'
+    return f'{_num(x)}<span class="bar" title="loss {fmt_num(x)}; tick = bound 0.5"><span style="width:{width:.1f}%"></span><i></i></span>'
 
 
 def _flags_html(flags: tuple[Flag, ...]) -> str:

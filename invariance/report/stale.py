@@ -20,15 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from invariance import judge
+from invariance.contract import Learner
+from invariance.pipeline import check_learner
+from invariance.probe.call import Caller, Profile
+from invariance.result.replay import still_violates
+from invariance.settings import Budget, CheckConfig
 
-from invariance.pipeline import Budget, CheckConfig, check
-from invariance.judge import judge
-from invariance.probe.call import CallError, Meter, deviation
-from invariance.learner import Learner
-from invariance.result.model import PropertyReport
-
-__all__ = ["Fresh", "replay", "recheck", "stale_rows"]
+__all__ = ["Fresh", "recheck", "stale_rows"]
 
 
 @dataclass(frozen=True)
@@ -43,45 +42,23 @@ class Fresh:
     skipped: bool = False  # a dependency is missing here: nothing to compare
 
 
-def replay(meter: Meter, cx: dict) -> bool:
-    """Whether the recorded counterexample ``cx`` (its JSON) still violates: predictions on both data
-    sets differ by more than its recorded threshold, or exactly one side fails."""
-    arr = lambda key: np.asarray(cx[key], dtype=np.float64)  # noqa: E731
-    y = arr("y_train")
-    sides = []
-    for X, Xt in ((arr("X_train"), arr("X_test")), (arr("X_train_transformed"), arr("X_test_transformed"))):
-        try:
-            sides.append(meter.predict(X, y, Xt))
-        except CallError as exc:
-            sides.append(exc)
-    a, b = sides
-    if isinstance(a, CallError) or isinstance(b, CallError):
-        return not (isinstance(a, CallError) and isinstance(b, CallError) and a.kind == b.kind and a.exc_type == b.exc_type)
-    return deviation(a, b, y) > float(cx["threshold"])
-
-
-def _passed(name: str, passed: bool) -> PropertyReport:
-    return PropertyReport(name, passed, 0, 0, None, 0.0, None, 0.0)
-
-
 def recheck(learner: Learner, committed: dict, *, max_examples: int = 20, samples: int = 50, seed: int = 0) -> Fresh:
     """Re-derive the verdict of ``learner`` given its committed ``invcheck --json`` result."""
     declared = None if learner.expected is None else learner.expected.value
     if committed.get("distribution") is not None:
-        r = check(learner, CheckConfig(seed=seed, samples=samples))
+        r = check_learner(learner, CheckConfig(seed=seed, samples=samples))
         how = r.message if r.skipped else f"distribution test re-run with {samples} seeds per side"
         return Fresh(learner.target, r.verdict and r.verdict.value, r.diagnosis and r.diagnosis.value, declared, how, r.skipped)
-    meter = Meter(learner)
-    if learner.randomized:
-        meter.fixed_seed = 0  # takes rng but ignores it: the checker judged it as deterministic
+    # a learner that takes rng but ignores it was judged as deterministic (seed 0)
+    caller = Caller(learner, profile=Profile(randomized=False))
     cxs = committed.get("counterexamples") or {}
-    replayed = {p: p in cxs and cxs[p].get("X_train") is not None and replay(meter, cxs[p]) for p in ("orthogonal", "pm1")}
+    replayed = {p: p in cxs and cxs[p].get("X_train") is not None and still_violates(caller, cxs[p]) for p in ("orthogonal", "pm1")}
     budget = Budget(0 if replayed["orthogonal"] else max_examples, 0 if replayed["pm1"] else max_examples, 0, sweep=False)
-    r = check(learner, CheckConfig(seed=seed, budget=budget))
+    r = check_learner(learner, CheckConfig(seed=seed, budget=budget))
     if r.diagnosis is not None or r.skipped:
         return Fresh(learner.target, None, r.diagnosis and r.diagnosis.value, declared, r.message if r.skipped else "probe", r.skipped)
     failed = {p: replayed[p] or not r.properties[p].passed for p in ("orthogonal", "pm1")}
-    verdict = judge(_passed("orthogonal", not failed["orthogonal"]), _passed("pm1", not failed["pm1"])).verdict
+    verdict = judge.verdict_of(not failed["orthogonal"], not failed["pm1"]).verdict
     how = "; ".join(
         f"{p}: {'recorded counterexample replayed' if replayed[p] else f'searched with {max_examples} examples'}"
         for p in ("orthogonal", "pm1")

@@ -46,10 +46,33 @@ class Counterexample:
     family: str
     data_kind: str
     shrunk: bool
-    replay: dict
+    replay_info: dict  # JSON "replay": seed, command, reproduce_failure
     error: str | None = None
     scaling: dict | None = None
     notes: dict = field(default_factory=dict)
+    #: the caller that produced both predictions (learner, profile, the case's seed); None once loaded from JSON
+    caller: Any = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        # the caller holds the learner, which need not pickle (a -j worker sends results back): drop it
+        state = dict(self.__dict__)
+        state["caller"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+
+    def replay(self) -> float:
+        """Recompute both sides with the learner that produced them and return their deviation (inf when
+        exactly one side fails, 0 when both fail alike). Compare it with :attr:`threshold`."""
+        from invariance.errors import UsageError
+        from invariance.result.replay import deviation_of, replay_caller
+
+        if self.caller is None:
+            raise UsageError("this counterexample has no learner attached; replay a saved file with: invcheck replay FILE")
+        return deviation_of(replay_caller(self.caller), self.X_train, self.y_train, self.X_test,
+                            self.X_train_transformed, self.X_test_transformed)
 
     @property
     def d(self) -> int:
@@ -87,7 +110,7 @@ class Counterexample:
             "error": self.error,
             "scaling": self.scaling,
             "notes": self.notes,
-            "replay": self.replay,
+            "replay": self.replay_info,
         }
         return _listify(out)
 

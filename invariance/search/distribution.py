@@ -19,21 +19,19 @@ predictions closer than the learner's own rounding sensitivity (measured per cas
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
 from scipy import stats
 
 from invariance.data import rotations, twins
-from invariance.probe.call import TINY, CallError, Meter
-from invariance.learner import Learner
-from invariance.result.model import Counterexample, PropertyReport, Result
 from invariance.data.strategies import Case
-from invariance.probe.noise import probe_noise, threshold
-from invariance.verdict import Diagnosis, Symmetry, Verdict
+from invariance.judge import threshold
+from invariance.probe.call import TINY, CallError, Caller
+from invariance.probe.noise import probe_noise
+from invariance.verdict import Diagnosis
 
-__all__ = ["check_distribution", "distribution_cases"]
+__all__ = ["distribution_cases", "merge_ties", "test_property"]
 
 
 #: the rotations of the d = 2 and d = 4 cases: each maps every coordinate axis onto a diagonal, as far
@@ -83,14 +81,14 @@ def distribution_cases(seed: int) -> dict[str, list[Case]]:
 CALIBRATION_SEEDS = 3
 
 
-def _samples(meter: Meter, X, y, Xt, seeds) -> np.ndarray:
-    return np.stack([meter.predict(X, y, Xt, seed=int(s)) for s in seeds])
+def _samples(caller: Caller, X, y, Xt, seeds) -> np.ndarray:
+    return np.stack([caller.predict(X, y, Xt, seed=int(s)) for s in seeds])
 
 
-def _rounding_sensitivity(meter: Meter, X, y, Xt, refs: np.ndarray, seeds, rng: np.random.Generator) -> float:
+def _rounding_sensitivity(caller: Caller, X, y, Xt, refs: np.ndarray, seeds, rng: np.random.Generator) -> float:
     """Largest relative change of a seed's predictions under the rounding probes of
     :func:`invariance.tolerance.probe_noise`, the seed held fixed."""
-    return max((probe_noise(meter, X, y, Xt, ref, rng, seed=int(s)) for ref, s in zip(refs, seeds)), default=0.0)
+    return max((probe_noise(caller, X, y, Xt, ref, rng, seed=int(s)) for ref, s in zip(refs, seeds)), default=0.0)
 
 
 def merge_ties(a: np.ndarray, b: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -105,13 +103,13 @@ def merge_ties(a: np.ndarray, b: np.ndarray, tol: float) -> tuple[np.ndarray, np
     return out[: len(a)], out[len(a) :]
 
 
-def _refused(meter: Meter, case: Case, seed_a: int, seed_b: int) -> bool:
+def _refused(caller: Caller, case: Case, seed_a: int, seed_b: int) -> bool:
     """Both sides raise the same exception type on their first seed: the learner refuses this
     problem's shape (too few rows, say). Like the deterministic searches, skip it on both sides."""
     errors = []
     for X, Xt, s in ((case.X_train, case.X_test, seed_a), (case.X_train_t, case.X_test_t, seed_b)):
         try:
-            meter.predict(X, case.y_train, Xt, seed=int(s))
+            caller.predict(X, case.y_train, Xt, seed=int(s))
         except CallError as exc:
             if exc.kind is not Diagnosis.ERROR:
                 raise
@@ -119,22 +117,22 @@ def _refused(meter: Meter, case: Case, seed_a: int, seed_b: int) -> bool:
     return len(errors) == 2 and errors[0] == errors[1]
 
 
-def _test_property(meter: Meter, cases: list[Case], samples: int, alpha: float, seed: int) -> dict:
+def test_property(caller: Caller, cases: list[Case], samples: int, seed: int) -> dict:
     pvals, stats_, worst, noise_max, skipped = [], [], None, 0.0, 0
     seeds = np.random.default_rng([seed, 0x5EED]).permutation(2**20)[: 2 * samples * len(cases)]
     probe_rng = np.random.default_rng([seed, 0x7135])
     for ci, case in enumerate(cases):
         base = 2 * samples * ci
         seeds_a, seeds_b = seeds[base : base + samples], seeds[base + samples : base + 2 * samples]
-        if _refused(meter, case, seeds_a[0], seeds_b[0]):
+        if _refused(caller, case, seeds_a[0], seeds_b[0]):
             skipped += 1
             continue
-        A = _samples(meter, case.X_train, case.y_train, case.X_test, seeds_a)
-        B = _samples(meter, case.X_train_t, case.y_train, case.X_test_t, seeds_b)
+        A = _samples(caller, case.X_train, case.y_train, case.X_test, seeds_a)
+        B = _samples(caller, case.X_train_t, case.y_train, case.X_test_t, seeds_b)
         k = min(CALIBRATION_SEEDS, samples)
         noise = max(
-            _rounding_sensitivity(meter, case.X_train, case.y_train, case.X_test, A[:k], seeds_a[:k], probe_rng),
-            _rounding_sensitivity(meter, case.X_train_t, case.y_train, case.X_test_t, B[:k], seeds_b[:k], probe_rng),
+            _rounding_sensitivity(caller, case.X_train, case.y_train, case.X_test, A[:k], seeds_a[:k], probe_rng),
+            _rounding_sensitivity(caller, case.X_train_t, case.y_train, case.X_test_t, B[:k], seeds_b[:k], probe_rng),
         )
         scale = max(float(np.max(np.abs(A))), float(np.max(np.abs(B))), float(np.max(np.abs(case.y_train), initial=0.0)), TINY)
         noise_max = max(noise_max, noise)
@@ -164,87 +162,5 @@ def _test_property(meter: Meter, cases: list[Case], samples: int, alpha: float, 
         "max_ks_statistic": max(stats_),
         "rounding_noise": noise_max,
         "tie_tolerance": threshold(noise_max),
-        "rejected": p_adj < alpha,
         "_worst": worst,
     }
-
-
-def check_distribution(learner: Learner, meter: Meter, config, t0: float) -> Result:
-    from invariance.pipeline import POSITIVE_LABELS_NOTE, _failure
-
-    cases = distribution_cases(config.seed)
-    try:
-        orth = _test_property(meter, cases["orthogonal"], config.samples, config.alpha, config.seed)
-        pm1 = _test_property(meter, cases["pm1"], config.samples, config.alpha, config.seed + 1)
-    except CallError as exc:
-        return _failure(learner, exc.kind, f"failed while sampling predictions: {exc}", meter, t0, detail=exc.detail)
-    # twins are rotations of each other (DESIGN §3): a twin rejection is a rotation rejection, whatever
-    # the Gaussian cases said (full-batch AdaGrad from a Gaussian start: orth p = 0.14, twin p = 5e-6)
-    if pm1["rejected"]:
-        verdict, primary = Verdict.NOT_INVARIANT, (orth if orth["rejected"] else pm1)
-    elif orth["rejected"]:
-        verdict, primary = Verdict.PM1_INVARIANT, orth
-    else:
-        verdict, primary = Verdict.INVARIANT_IN_DISTRIBUTION, None
-    cx = None
-    if primary is not None:
-        p, case, A, B = primary["_worst"]
-        cx = Counterexample(
-            property=case.property,
-            U=case.U,
-            U_description=rotations.describe(case.U) if case.family != "gram-twin" else "Gram twin",
-            X_train=case.X_train,
-            y_train=meter.labels(case.y_train),
-            X_test=case.X_test,
-            X_train_transformed=case.X_train_t,
-            X_test_transformed=case.X_test_t,
-            y_hat=A.mean(axis=0),
-            y_hat_transformed=B.mean(axis=0),
-            deviation=float(primary["max_ks_statistic"]),
-            threshold=config.alpha,
-            noise=0.0,
-            family=case.family,
-            data_kind=case.data_kind,
-            shrunk=False,
-            replay={"seed": config.seed, "command": f"invcheck {learner.target} --seed {config.seed} --samples {config.samples}"},
-            notes={"y_hat": "mean prediction over the seeds of each side", "p_value": p, "deviation": "KS statistic"},
-        )
-    public = {k: {kk: vv for kk, vv in v.items() if not kk.startswith("_")} for k, v in (("orthogonal", orth), ("pm1", pm1))}
-    dist = {"test": "two-sample Kolmogorov–Smirnov, Bonferroni over test points", "alpha": config.alpha, "samples": config.samples, **public}
-    reports = {
-        k: PropertyReport(k, not v["rejected"], config.samples * 2 * len(cases[k]), 0, v["max_ks_statistic"], v["rounding_noise"], None, 0.0,
-                          note=f"adjusted p = {v['p_value']:.3g}")
-        for k, v in (("orthogonal", orth), ("pm1", pm1))
-    }
-    message = (
-        f"{verdict.value}: orthogonal two-sample p = {orth['p_value']:.3g}, ±1 twin p = {pm1['p_value']:.3g} "
-        f"(α = {config.alpha}, {config.samples} seeds per side, KS, Bonferroni over {orth['tests']} and {pm1['tests']} test points)"
-    )
-    if verdict is not Verdict.NOT_INVARIANT:
-        message += (
-            f"; a test that does not reject is not a proof: small differences of law need more seeds "
-            f"(--samples {5 * config.samples} has 5× the cost)"
-        )
-    return Result(
-        target=learner.target,
-        name=learner.name,
-        verdict=verdict,
-        diagnosis=None,
-        expected=learner.expected,
-        reason=learner.reason,
-        deviation={"orthogonal": orth["max_ks_statistic"], "pm1": pm1["max_ks_statistic"]},
-        symmetry=Symmetry.ORTHOGONAL if verdict is Verdict.INVARIANT_IN_DISTRIBUTION else None,
-        counterexample=cx,
-        evaluations=meter.evaluations,
-        seconds=time.perf_counter() - t0,
-        message=message,
-        properties=reports,
-        counterexamples={} if cx is None else {cx.property: cx},
-        warnings=((POSITIVE_LABELS_NOTE,) if meter.positive_labels else ()) + tuple(
-            f"{k}: the learner refused {v['cases_skipped']} of {len(cases[k])} fixed problems on both sides "
-            "(raised the same way); they were skipped"
-            for k, v in (("orthogonal", orth), ("pm1", pm1))
-            if v["cases_skipped"]
-        ),
-        distribution=dist,
-    )

@@ -1,0 +1,118 @@
+"""The probe: the first calls of every check, and the frozen :class:`~invariance.probe.call.Profile`
+they establish for everything after.
+
+Two generic inputs (n = 12, d = 3 and n = 6, d = 8), each called twice. The learner must answer with m
+finite numbers, the same way twice. Raising on one probe and answering the other is a *refusal* of that
+shape (RANSACRegressor needs n > d): the searches skip such inputs on both sides. A learner that raises
+on both is retried with labels 1 + |y| (PoissonRegressor, GammaRegressor refuse y ≤ 0; rotations act on
+X only). A learner that takes ``rng`` but whose predictions do not depend on it is profiled as
+deterministic. A learner whose predictions are bit-identical on inputs rounded to float32 is profiled
+at float32 precision (docs/design.md#tolerance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from invariance import judge
+from invariance.contract import Learner
+from invariance.probe.call import CallError, Caller, Profile, Tally, deviation
+from invariance.probe.noise import input_precision
+from invariance.verdict import Diagnosis
+
+__all__ = ["Probed", "probe", "probe_inputs"]
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What the probe found: a caller carrying the learner's :class:`Profile`, or the failure that
+    leaves it without a verdict; ``answered`` are the probes it answered, as (X, y, X_test, ŷ)."""
+
+    caller: Caller
+    failure: CallError | None
+    answered: tuple = ()
+
+
+def probe_inputs(seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng([seed, 0x9E0B])
+    out = []
+    # n > d and n < d; n ≥ 6 so that estimators needing a few samples (k-NN: 5) are not refused
+    for n, d, m in ((12, 3, 2), (6, 8, 2)):
+        X = rng.standard_normal((n + m, d))
+        out.append((X[:n], rng.standard_normal(n), X[n:]))
+    return out
+
+
+_PREFIX = {
+    Diagnosis.ERROR: "raised on valid generic input",
+    Diagnosis.TIMEOUT: "hung on valid generic input",
+    Diagnosis.NON_FINITE: "returned NaN/inf on valid generic input",
+    Diagnosis.BAD_SHAPE: "returned the wrong shape on valid generic input",
+}
+
+
+def _answer(caller: Caller, seed: int) -> tuple[CallError | None, list, list[str]]:
+    """Call each probe twice; (failure or None, answered probes, refused shapes)."""
+    refusals: list[CallError] = []
+    shapes: list[str] = []
+    answered: list = []
+    probes = probe_inputs(seed)
+    for X, y, Xt in probes:
+        shape = f"n={X.shape[0]}, d={X.shape[1]}, m={Xt.shape[0]}"
+        try:
+            first = caller.predict(X, y, Xt, seed=12345)
+            second = caller.predict(X, y, Xt, seed=12345)
+        except CallError as exc:
+            prefix = _PREFIX.get(exc.kind, "failed on valid generic input")
+            failure = CallError(exc.kind, f"{prefix} ({shape}): {exc}", exc.exc_type, exc.detail)
+            if exc.kind is not Diagnosis.ERROR:
+                return failure, answered, shapes
+            refusals.append(failure)
+            shapes.append(shape)
+            continue
+        dev = deviation(first, second, y)
+        if dev > judge.FLOOR:
+            hint = (
+                "it is random without taking rng: accept a keyword rng (numpy Generator) and draw only from it"
+                if not caller.learner.randomized
+                else "the same rng seed gave different predictions: draw only from the rng passed in"
+            )
+            return CallError(
+                Diagnosis.NONDETERMINISTIC,
+                f"two identical calls ({shape}) differ by {dev:.2e} (relative); {hint}",
+            ), answered, shapes
+        answered.append((X, y, Xt, first))
+    if len(refusals) == len(probes):
+        return refusals[0], answered, shapes
+    return None, answered, shapes
+
+
+def _depends_on_seed(caller: Caller, answered) -> bool:
+    """Whether a learner that takes ``rng`` actually gives different predictions for other seeds."""
+    for X, y, Xt, _ in answered:
+        a = caller.predict(X, y, Xt, seed=1)
+        for s in (2, 3):
+            if deviation(a, caller.predict(X, y, Xt, seed=s), y) > judge.FLOOR:
+                return True
+    return False
+
+
+def probe(learner: Learner, *, seed: int, timeout: float | None, tally: Tally | None = None) -> Probed:
+    """Probe ``learner`` and return its profile (inside a caller) or its failure. Raises
+    :class:`~invariance.errors.MissingDependency` when a learner needs a package that is absent."""
+    caller = Caller(learner, timeout=timeout, profile=Profile(randomized=learner.randomized), tally=tally or Tally())
+    failure, answered, refused = _answer(caller, seed)
+    if failure is not None and failure.kind is Diagnosis.ERROR:  # raised on every probe: only y ≤ 0?
+        relabelled = caller.with_profile(replace(caller.profile, positive_labels=True))
+        again, answered2, refused2 = _answer(relabelled, seed)
+        if again is None:
+            caller, failure, answered, refused = relabelled, None, answered2, refused2
+    if failure is not None:
+        return Probed(caller, failure, tuple(answered))
+    randomized = learner.randomized and _depends_on_seed(caller, answered)
+    profile = replace(caller.profile, randomized=randomized, refused=tuple(refused))
+    caller = caller.with_profile(profile)
+    caller = caller.with_profile(replace(profile, precision=input_precision(caller, answered)))
+    return Probed(caller, None, tuple(answered))

@@ -1,0 +1,63 @@
+"""Plain-text rendering of one counterexample (terminal panels, assertion messages)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from invariance.render.numbers import fmt_dev
+from invariance.result.model import Counterexample
+
+__all__ = ["counterexample_text", "matrix_text"]
+
+
+def matrix_text(a: np.ndarray | None, limit: int = 8) -> str:
+    if a is None:
+        return "—"
+    a = np.atleast_2d(np.asarray(a, dtype=np.float64))
+    if a.shape[0] > limit or a.shape[1] > limit:
+        head = np.array2string(a[:limit, :limit], precision=4, suppress_small=True, max_line_width=120)
+        return f"{head}\n(showing {min(limit, a.shape[0])}×{min(limit, a.shape[1])} of {a.shape[0]}×{a.shape[1]}; --json has all)"
+    return np.array2string(a, precision=4, suppress_small=True, max_line_width=120)
+
+
+def counterexample_text(cx: Counterexample) -> str:
+    """A counterexample as plain text: the data, both predictions, the numbers and how to replay it."""
+    lines = [
+        f"property: {cx.property}   d = {cx.d}, n = {cx.n}, m = {cx.m}   data: {cx.data_kind}   "
+        f"{'shrunk by Hypothesis' if cx.shrunk else 'NOT shrunk (found by the seeded sweep)'}",
+        f"U: {cx.U_description}",
+    ]
+    if cx.d <= 8:
+        lines.append(matrix_text(cx.U))
+    lines += [
+        "X_train:",
+        matrix_text(cx.X_train),
+        f"y_train: {np.array2string(np.asarray(cx.y_train), precision=4)}",
+        "X_test:",
+        matrix_text(cx.X_test),
+    ]
+    if cx.property == "pm1":
+        lines += ["X_train′ (the twin):", matrix_text(cx.X_train_transformed), "X_test′ (the twin):", matrix_text(cx.X_test_transformed)]
+    y0 = "—" if cx.y_hat is None else np.array2string(np.asarray(cx.y_hat), precision=6)
+    y1 = "—" if cx.y_hat_transformed is None else np.array2string(np.asarray(cx.y_hat_transformed), precision=6)
+    lines += [
+        f"ŷ(x | X, y)       = {y0}",
+        f"ŷ(Ux | XUᵀ, y)    = {y1}",
+        f"deviation {fmt_dev(cx.deviation)} > threshold {fmt_dev(cx.threshold)} (rounding noise measured on this example: {fmt_dev(cx.noise)})",
+    ]
+    if cx.error:
+        lines.append(f"error: {cx.error}")
+    if cx.notes.get("diagnosis"):
+        lines.append(f"diagnosis: {cx.notes['diagnosis']}")
+    if cx.scaling:
+        s = cx.scaling
+        if s.get("applicable"):
+            devs = ", ".join(f"θ={t:g}: {fmt_dev(v)}" for t, v in zip(s["angles"], s["deviations"]))
+            lines.append(f"angle scaling in plane {tuple(s['plane'])}: {devs}")
+        lines.append(f"diagnosis: {s['diagnosis']}")
+    rp = cx.replay_info
+    if rp.get("command"):
+        lines.append(f"replay: {rp['command']}")
+    if rp.get("note"):
+        lines.append(f"replay: {rp['note']}")
+    return "\n".join(lines)

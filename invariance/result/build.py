@@ -1,0 +1,186 @@
+"""The one place results and counterexamples are built (deterministic searches and law tests alike)."""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+import numpy as np
+
+from invariance.data import rotations
+from invariance.contract import Learner
+from invariance.probe.call import Caller
+from invariance.result.model import Counterexample, PropertyReport, Result
+from invariance.settings import CheckConfig
+from invariance.verdict import Diagnosis, Symmetry, Verdict
+
+__all__ = ["counterexample", "law_counterexample", "no_verdict", "replay_info", "verdict_result", "warnings_of"]
+
+POSITIVE_LABELS_NOTE = (
+    "the learner raised on every generic problem but accepts positive labels; every call was given 1 + |y| "
+    "instead of y (shown as y_train), which changes nothing about rotations of X"
+)
+
+#: adapter options and the command-line flags that set them
+_FLAGS = {"passes": "--passes", "lr": "--lr", "batch_size": "--batch-size", "model": "--model", "hidden": "--hidden",
+          "activation": "--activation", "init": "--init", "device": "--device"}
+
+
+def command_for(target: str, config: CheckConfig, *, randomized: bool = False) -> str | None:
+    """The ``invcheck`` command that repeats this check from the directory it ran in, or None when the
+    target cannot be re-imported (a lambda, a function defined inside another)."""
+    if target.startswith("<"):
+        return None
+    import json
+
+    words = ["invcheck", target, "--seed", str(config.seed)]
+    if config.max_examples is not None:
+        words += ["--max-examples", str(config.max_examples)]
+    if config.timeout is not None and config.timeout != 10.0:
+        words += ["--timeout", f"{config.timeout:g}"]
+    if randomized:
+        words += ["--samples", str(config.samples), "--alpha", f"{config.alpha:g}"]
+    for key, flag in _FLAGS.items():
+        if config.options.get(key) is not None:
+            words += [flag, str(config.options[key])]
+    for key, value in (config.options.get("optimizer_kwargs") or {}).items():
+        words += ["--opt", f"{key}={json.dumps(value, separators=(',', ':'))}"]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def replay_info(learner: Learner, config: CheckConfig, *, blob: str | None = None, randomized: bool = False) -> dict:
+    command = command_for(learner.target, config, randomized=randomized)
+    out = {"seed": config.seed, "command": command, "reproduce_failure": blob}
+    if command is None:
+        out["note"] = (
+            f"{learner.target} cannot be re-imported; define it at module level (or save the counterexample "
+            "with --save and call Counterexample.replay() in Python)"
+        )
+    return out
+
+
+def counterexample(outcome, *, caller: Caller, shrunk: bool, replay: dict, scaling: dict | None = None,
+                   notes: dict | None = None) -> Counterexample:
+    """A deterministic violation (a :class:`~invariance.search.run.Outcome`) with what was measured beside it."""
+    case = outcome.case
+    return Counterexample(
+        property=case.property,
+        U=case.U,
+        U_description=(
+            "Gram twin: Z′ = Z Uᵀ with U recovered by Procrustes" if case.family == "gram-twin" else rotations.describe(case.U)
+        ),
+        X_train=case.X_train,
+        y_train=caller.labels(case.y_train),
+        X_test=case.X_test,
+        X_train_transformed=case.X_train_t,
+        X_test_transformed=case.X_test_t,
+        y_hat=outcome.y_hat,
+        y_hat_transformed=outcome.y_hat_t,
+        deviation=outcome.deviation,
+        threshold=outcome.threshold,
+        noise=outcome.noise,
+        family=case.family,
+        data_kind=case.data_kind,
+        shrunk=shrunk,
+        replay_info=replay,
+        error=outcome.error,
+        scaling=scaling,
+        notes={**case.notes, **(notes or {})},
+        caller=caller,
+    )
+
+
+def law_counterexample(case, A: np.ndarray, B: np.ndarray, *, caller: Caller, statistic: float, p: float,
+                       alpha: float, replay: dict) -> Counterexample:
+    """A rejection of the two-sample test: the fixed problem, and each side's mean prediction."""
+    return Counterexample(
+        property=case.property,
+        U=case.U,
+        U_description=rotations.describe(case.U) if case.family != "gram-twin" else "Gram twin",
+        X_train=case.X_train,
+        y_train=caller.labels(case.y_train),
+        X_test=case.X_test,
+        X_train_transformed=case.X_train_t,
+        X_test_transformed=case.X_test_t,
+        y_hat=A.mean(axis=0),
+        y_hat_transformed=B.mean(axis=0),
+        deviation=float(statistic),
+        threshold=alpha,
+        noise=0.0,
+        family=case.family,
+        data_kind=case.data_kind,
+        shrunk=False,
+        replay_info=replay,
+        notes={"y_hat": "mean prediction over the seeds of each side", "p_value": p, "deviation": "KS statistic"},
+    )
+
+
+def warnings_of(caller: Caller, reports=(), law_skips: dict | None = None) -> tuple[str, ...]:
+    """What the reader must know beside the verdict: relabelled y, mutated inputs, refused examples."""
+    out = []
+    if caller.profile.positive_labels:
+        out.append(POSITIVE_LABELS_NOTE)
+    if caller.mutated:
+        out.append(
+            f"the learner modifies its inputs in place ({', '.join(caller.mutated)}); the checker hands every call "
+            "fresh copies, so the verdict is unaffected, but callers of this learner may be surprised"
+        )
+    for r in reports:
+        if r.skips:
+            out.append(
+                f"{r.name}: the learner refused {r.skips} of {r.examples} examples on both sides (raised or returned "
+                "NaN the same way); those are not counterexamples and were skipped"
+            )
+    for name, (skipped, total) in (law_skips or {}).items():
+        if skipped:
+            out.append(
+                f"{name}: the learner refused {skipped} of {total} fixed problems on both sides (raised the same way); "
+                "they were skipped"
+            )
+    return tuple(out)
+
+
+def no_verdict(learner: Learner, caller: Caller, t0: float, message: str, *, diagnosis: Diagnosis | None = None,
+               detail: str | None = None, warnings=(), skipped: bool = False) -> Result:
+    """A result without a verdict: a diagnosis (the learner failed) or a skip (a dependency is missing)."""
+    return Result(
+        target=learner.target,
+        name=learner.name,
+        verdict=None,
+        diagnosis=diagnosis,
+        expected=learner.expected,
+        reason=learner.reason,
+        deviation={"orthogonal": None, "pm1": None},
+        symmetry=None,
+        counterexample=None,
+        evaluations=caller.evaluations,
+        seconds=time.perf_counter() - t0,
+        message=message,
+        warnings=tuple(warnings),
+        detail=detail,
+        skipped=skipped,
+    )
+
+
+def verdict_result(learner: Learner, caller: Caller, t0: float, *, verdict: Verdict, symmetry: Symmetry | None,
+                   deviation: dict, counterexample: Counterexample | None, message: str,
+                   properties: dict[str, PropertyReport], counterexamples: dict[str, Counterexample],
+                   warnings=(), distribution: dict | None = None) -> Result:
+    return Result(
+        target=learner.target,
+        name=learner.name,
+        verdict=verdict,
+        diagnosis=None,
+        expected=learner.expected,
+        reason=learner.reason,
+        deviation=deviation,
+        symmetry=symmetry,
+        counterexample=counterexample,
+        evaluations=caller.evaluations,
+        seconds=time.perf_counter() - t0,
+        message=message,
+        properties=properties,
+        counterexamples=counterexamples,
+        warnings=tuple(warnings),
+        distribution=distribution,
+    )

@@ -1,0 +1,179 @@
+"""Counterexamples that replay: recompute both sides, save to files, load them back safely.
+
+A saved counterexample is a pair of data files (docs/design.md#replay-files): ``NAME.npz`` holds plain
+float64 arrays (loaded with ``allow_pickle=False``) and ``NAME.json`` plain JSON (format, target, name,
+property, deviation, threshold, settings, versions, the directory the check ran in). Both are
+validated before anything is imported; the only code a replay runs is the target the file names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from invariance.errors import UsageError
+from invariance.probe.call import CallError, Caller, Profile, deviation
+
+__all__ = ["FORMAT", "Saved", "deviation_of", "load", "save", "still_violates"]
+
+FORMAT = "invcheck-counterexample"
+FORMAT_VERSION = 1
+#: arrays every file holds (y_hat / y_hat_transformed only where that side answered)
+ARRAYS = ("U", "X_train", "y_train", "X_test", "X_train_transformed", "X_test_transformed")
+OPTIONAL = ("y_hat", "y_hat_transformed")
+
+
+def deviation_of(caller: Caller, X, y, Xt, X2, Xt2) -> float:
+    """Both sides recomputed: their deviation; inf when exactly one side fails, 0 when both fail alike."""
+    sides = []
+    for A, At in ((X, Xt), (X2, Xt2)):
+        try:
+            sides.append(caller.predict(A, y, At))
+        except CallError as exc:
+            sides.append(exc)
+    a, b = sides
+    if isinstance(a, CallError) or isinstance(b, CallError):
+        both = isinstance(a, CallError) and isinstance(b, CallError) and a.kind == b.kind and a.exc_type == b.exc_type
+        return 0.0 if both else float("inf")
+    return deviation(a, b, y)
+
+
+def still_violates(caller: Caller, cx: dict) -> bool:
+    """Whether a recorded counterexample (its JSON, labels as the learner received them) still violates:
+    the two sides differ by more than its recorded threshold, or exactly one side fails."""
+    arr = lambda key: np.asarray(cx[key], dtype=np.float64)  # noqa: E731
+    dev = deviation_of(caller, arr("X_train"), arr("y_train"), arr("X_test"), arr("X_train_transformed"), arr("X_test_transformed"))
+    return dev > float(cx["threshold"])
+
+
+def replay_caller(caller: Caller) -> Caller:
+    """``caller`` handing recorded labels through unchanged (a counterexample records the labels the
+    learner received, 1 + |y| already applied where the profile asked for it)."""
+    return caller.with_profile(replace(caller.profile, positive_labels=False))
+
+
+# ------------------------------------------------------------------------------------------ files
+
+
+def _stem(name: str, prop: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{name}-{prop}")
+
+
+def save(result, directory: str, settings: dict) -> list[str]:
+    """Write each deterministic counterexample of ``result`` as ``NAME-PROPERTY.npz`` + ``.json`` in
+    ``directory``; returns the JSON paths. Two-sample-test rejections are not saved (no single pair of
+    predictions shows them)."""
+    os.makedirs(directory, exist_ok=True)
+    written = []
+    for prop, cx in result.counterexamples.items():
+        if result.distribution is not None:
+            continue
+        stem = os.path.join(directory, _stem(result.name, prop))
+        arrays = {k: np.asarray(getattr(cx, k), dtype=np.float64) for k in ARRAYS}
+        for k in OPTIONAL:
+            if getattr(cx, k) is not None:
+                arrays[k] = np.asarray(getattr(cx, k), dtype=np.float64)
+        np.savez(stem + ".npz", **arrays)
+        seed = cx.caller.seed if (cx.caller is not None and cx.caller.profile.randomized) else None
+        meta = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "target": result.target,
+            "name": result.name,
+            "property": prop,
+            "deviation": cx.deviation if np.isfinite(cx.deviation) else None,
+            "one_side_failed": cx.error,
+            "threshold": cx.threshold,
+            "call_seed": seed,
+            "command": cx.replay_info.get("command"),
+            "settings": settings,
+            "cwd": os.getcwd(),
+        }
+        with open(stem + ".json", "w") as fh:
+            json.dump(meta, fh, indent=2, allow_nan=False)
+        written.append(stem + ".json")
+    return written
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A validated saved counterexample."""
+
+    path: str
+    meta: dict
+    arrays: dict
+
+    @property
+    def target(self) -> str:
+        return self.meta["target"]
+
+
+def _bad(path: str, why: str) -> UsageError:
+    return UsageError(f"{path}: not a valid invcheck counterexample file ({why}); write one with invcheck TARGET --save DIR")
+
+
+def load(path: str) -> Saved:
+    """Read and validate a saved counterexample (either file of the pair). Raises :class:`UsageError`
+    with one line for a missing, damaged or foreign file; imports nothing."""
+    stem, ext = os.path.splitext(path)
+    if ext not in (".json", ".npz"):
+        raise UsageError(f"{path}: give the .json or .npz file that invcheck --save wrote")
+    jpath, npath = stem + ".json", stem + ".npz"
+    for p in (jpath, npath):
+        if not os.path.exists(p):
+            raise UsageError(f"no such file {p!r}: a saved counterexample is a pair NAME.json + NAME.npz")
+    try:
+        with open(jpath) as fh:
+            meta = json.load(fh)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise _bad(jpath, f"unreadable JSON: {exc}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise _bad(jpath, f"its format is not {FORMAT!r}")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise _bad(jpath, f"format_version {meta.get('format_version')!r}, this invcheck reads {FORMAT_VERSION}")
+    for key, kind in (("target", str), ("name", str), ("property", str), ("threshold", (int, float))):
+        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+            raise _bad(jpath, f"{key!r} is missing or not a {getattr(kind, '__name__', 'number')}")
+    if not np.isfinite(meta["threshold"]) or meta["threshold"] <= 0:
+        raise _bad(jpath, "threshold is not a positive number")
+    if meta.get("call_seed") is not None and not isinstance(meta["call_seed"], int):
+        raise _bad(jpath, "call_seed is not an integer")
+    try:
+        with np.load(npath, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise _bad(npath, f"unreadable arrays: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    missing = [k for k in ARRAYS if k not in arrays]
+    if missing:
+        raise _bad(npath, f"missing arrays {', '.join(missing)}")
+    for k, a in arrays.items():
+        if k not in ARRAYS + OPTIONAL:
+            raise _bad(npath, f"unexpected array {k!r}")
+        if a.dtype != np.float64:
+            raise _bad(npath, f"{k} has dtype {a.dtype}, not float64")
+        if not np.all(np.isfinite(a)):
+            raise _bad(npath, f"{k} holds NaN or inf")
+    X, y, Xt, U = arrays["X_train"], arrays["y_train"], arrays["X_test"], arrays["U"]
+    if X.ndim != 2 or Xt.ndim != 2 or y.ndim != 1 or U.ndim != 2:
+        raise _bad(npath, "X_train and X_test must be matrices, y_train a vector, U a matrix")
+    n, d = X.shape
+    m = Xt.shape[0]
+    if y.shape != (n,) or Xt.shape[1] != d or U.shape != (d, d) or n < 1 or m < 1:
+        raise _bad(npath, f"inconsistent shapes X_train {X.shape}, y_train {y.shape}, X_test {Xt.shape}, U {U.shape}")
+    if arrays["X_train_transformed"].shape != X.shape or arrays["X_test_transformed"].shape != Xt.shape:
+        raise _bad(npath, "the transformed data do not have the shapes of the original")
+    return Saved(path, meta, arrays)
+
+
+def replay_saved(saved: Saved, learner) -> float:
+    """Recompute both sides of ``saved`` with ``learner`` (loaded from its target): the deviation."""
+    seed = saved.meta.get("call_seed")
+    caller = Caller(learner, timeout=(saved.meta.get("settings") or {}).get("timeout", 10.0),
+                    profile=Profile(randomized=seed is not None), seed=seed)
+    a = saved.arrays
+    return deviation_of(caller, a["X_train"], a["y_train"], a["X_test"], a["X_train_transformed"], a["X_test_transformed"])

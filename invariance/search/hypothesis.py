@@ -1,0 +1,92 @@
+"""Searching one property with Hypothesis.
+
+:func:`search_property` runs Hypothesis on a strategy of :class:`~invariance.data.strategies.Case`
+and returns the *shrunk* violating case (Hypothesis replays the minimal example last, so the last
+violation recorded is the minimal one), cleaned up by :func:`~invariance.search.shrink.post_shrink`.
+Hypothesis' own reporting is silenced; the seed makes the run deterministic, and an example database
+is used only where one is asked for (earlier failures then replay first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from hypothesis import HealthCheck, Phase, given, seed as hseed, settings
+from hypothesis.errors import Flaky, Unsatisfiable
+from hypothesis.reporting import with_reporter
+
+from invariance.data.strategies import Case
+from invariance.probe.call import CallError
+from invariance.search.run import Outcome, PropertyRun
+from invariance.search.shrink import post_shrink
+from invariance.verdict import Diagnosis
+
+__all__ = ["search_property"]
+
+
+class _Found(Exception):
+    pass
+
+
+def _database(path: str | None):
+    if not path:
+        return None
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    return DirectoryBasedExampleDatabase(path)
+
+
+def search_property(
+    run: PropertyRun,
+    strategy,
+    *,
+    max_examples: int,
+    seed: int,
+    database: str | None = None,
+    key: str = "",
+) -> tuple[Outcome | None, str | None]:
+    """Search for a violation; returns (shrunk outcome or None, @reproduce_failure line or None)."""
+    if max_examples <= 0:
+        return None, None
+
+    @settings(
+        max_examples=max_examples,
+        database=_database(database),
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        print_blob=True,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+    )
+    @given(strategy)
+    def test(case: Case) -> None:
+        if run.evaluate(case):
+            raise _Found()
+
+    test = hseed(seed)(test)
+    test._hypothesis_internal_database_key = hashlib.sha256(key.encode()).digest()  # type: ignore[attr-defined]
+    try:
+        with with_reporter(lambda _msg: None):
+            test()
+    except _Found as found:
+        notes = "\n".join(getattr(found, "__notes__", []))
+        match = re.search(r"@reproduce_failure\([^)]*\)", notes)
+        shrunk = run.last
+        if shrunk is not None and shrunk.error is None:
+            before = (shrunk.case.d, shrunk.case.n, shrunk.case.m)
+            shrunk = post_shrink(run, shrunk)
+            if (shrunk.case.d, shrunk.case.n, shrunk.case.m) != before:
+                match = None  # the blob replays Hypothesis' example, not the cleaned-up one
+        return shrunk, match.group(0) if match else None
+    except Flaky:
+        run.fatal = CallError(
+            Diagnosis.NONDETERMINISTIC,
+            "a violation did not reproduce when replayed: predictions change between identical calls",
+        )
+        return None, None
+    except Unsatisfiable:
+        run.note = "no valid example could be drawn"
+        return None, None
+    return None, None
