@@ -6,7 +6,7 @@
 A learner is invariant in distribution when W₁ and W₁Uᵀ have the same law (Gaussian entries). Torch's
 default initialisation draws i.i.d. *uniform* entries (a cube, symmetric only under signed
 permutations), so ``invcheck torch.optim:SGD --model mlp --init uniform`` should be rejected; Rademacher
-random features likewise (DESIGN §6). This script measures how often the test, exactly as
+random features likewise (docs/design.md#randomised-learners). This script measures how often the test, exactly as
 :mod:`invariance.distribution` runs it (KS per test point, Bonferroni, α = 0.01), rejects each learner
 over ``--seeds`` configuration seeds, on two sets of fixed cases:
 

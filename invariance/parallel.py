@@ -23,7 +23,8 @@ def _worker(target: str, name: str, expected, config: CheckConfig) -> Result:
 
     for learner in load(target, options=config.options):
         if learner.name == name or learner.target == target:
-            return check_learner(learner.with_expected(expected) if expected is not None else learner, config)
+            with one_thread():  # after loading, so that it reaches torch too
+                return check_learner(learner.with_expected(expected) if expected is not None else learner, config)
     raise RuntimeError(f"worker could not re-load {target}")
 
 

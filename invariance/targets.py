@@ -1,6 +1,6 @@
 """Resolve a TARGET string to learners.
 
-Forms (DESIGN §8): ``package.module``, ``package.module:NAME``, ``path/to/file.py:NAME`` and
+Forms (docs/design.md#contracts): ``package.module``, ``package.module:NAME``, ``path/to/file.py:NAME`` and
 ``path/to/file.py``. A module (or package, walked recursively) yields every learner it registers
 with ``@learner``; a module that registers none yields the public functions it defines with the
 contract's three positional parameters. Objects that are not plain callables are handed to the

@@ -1,4 +1,4 @@
-"""Verdicts, diagnoses and symmetry groups: the stable identifiers of DESIGN §2."""
+"""Verdicts, diagnoses and symmetry groups: the stable identifiers of docs/design.md#verdicts."""
 
 from __future__ import annotations
 

@@ -68,7 +68,7 @@ def signed_permutation(rng: np.random.Generator, d: int) -> np.ndarray:
 
 
 def deviation(f, X, y, Xt, U) -> float:
-    """max |ŷ − ŷ′| / max(‖ŷ‖∞, ‖ŷ′‖∞, ‖y‖∞): DESIGN §5, with ŷ′ from inputs mapped by ``U``."""
+    """max |ŷ − ŷ′| / max(‖ŷ‖∞, ‖ŷ′‖∞, ‖y‖∞): docs/design.md#tolerance, with ŷ′ from inputs mapped by ``U``."""
     a = f(X, y, Xt)
     b = f(X @ U.T, y, Xt @ U.T)
     scale = max(np.max(np.abs(a)), np.max(np.abs(b)), np.max(np.abs(y)), 1e-300)
@@ -85,7 +85,7 @@ def twin_deviation(f, Z, Z2, n, y) -> float:
 def gram_twins(rng: np.random.Generator, rows: int, d: int, k: int = 4):
     """±1 matrices Z, Z′ with ZZᵀ = Z′Z′ᵀ that are not a signed column permutation of each other.
 
-    Switching (DESIGN §3): on k columns K every row is a signed row of H_k; negating Z[R, K] for the
+    Switching (docs/design.md#gram-twins): on k columns K every row is a signed row of H_k; negating Z[R, K] for the
     rows R of one Hadamard class changes no inner product between rows.
     """
     H = scipy.linalg.hadamard(k).astype(float)

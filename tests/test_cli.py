@@ -1,4 +1,4 @@
-"""Tests of the ``invcheck`` command line (DESIGN §8): exit codes, one-line errors, the JSON contract.
+"""Tests of the ``invcheck`` command line (docs/design.md#contracts): exit codes, one-line errors, the JSON contract.
 
 ``invariance.cli(argv)`` runs in-process; two subprocess runs check what a user of the console
 script sees (no traceback) and that checking a NumPy learner never imports torch.

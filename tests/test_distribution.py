@@ -1,4 +1,4 @@
-"""The two-sample test for randomised learners (invariance.distribution, DESIGN §6).
+"""The two-sample test for randomised learners (invariance.distribution, docs/design.md#randomised-learners).
 
 Controls, NumPy only (fast): random-feature regressions whose first layer is Gaussian (invariant in
 distribution) or Rademacher (cube-symmetric: not), diagonal AdaGrad from a Gaussian start in full-batch
@@ -114,7 +114,7 @@ def test_rademacher_features_are_rejected_on_generic_data():
     matter: on ±1 data the limiting kernel E cos(w·(x − x′)) = cos(2/√d)^(Hamming distance) is a
     function of inner products, so only finite-feature effects separate the twins, and the test does
     not see them (with the switched-column twins: adjusted p 0.07, 2e-4, 1 at 1000 seeds per side, data
-    seeds 0–2; ≥ 0.03 at 200): the verdict is pm1-invariant, a documented departure from DESIGN §6."""
+    seeds 0–2; ≥ 0.03 at 200): the verdict is pm1-invariant, a documented departure from docs/design.md#randomised-learners."""
     result = _check(rf_rademacher)
     assert result.distribution["orthogonal"]["p_value"] < 1e-20, result.message
     assert result.verdict.value in ("pm1-invariant", "not-invariant")

@@ -1,4 +1,4 @@
-"""The CI gate for users' own repositories (DESIGN §8, ``invariance.testing``, the pytest plugin).
+"""The CI gate for users' own repositories (docs/design.md#contracts, ``invariance.testing``, the pytest plugin).
 
 A scratch repository with two registered learners — one declared correctly, one declared
 ``invariant`` although it normalises each coordinate separately (truly ``pm1-invariant``) — is gated

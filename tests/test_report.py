@@ -132,7 +132,7 @@ def test_build_report_rows_and_flags():
     assert rows["honest"].settings == {"eta": 1.0}
     obj = json.loads(report_json(report))
     assert [f["name"] for f in obj["flags"]] == ["cheater", "lazy"]
-    assert {r["name"] for r in obj["results"]} == set(rows)  # the DESIGN §8 result list
+    assert {r["name"] for r in obj["results"]} == set(rows)  # the docs/design.md#contracts result list
     assert obj["sections"][1]["omitted"] == "torch is not installed"
 
 

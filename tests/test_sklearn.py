@@ -1,4 +1,4 @@
-"""scikit-learn regressors through the adapter (DESIGN §8): a table of estimators × expected verdict,
+"""scikit-learn regressors through the adapter (docs/design.md#contracts): a table of estimators × expected verdict,
 the forms a target may take, and estimators that misbehave.
 
 Every verdict in the table is argued from the estimator's mathematics in docs/sklearn.md. Budgets

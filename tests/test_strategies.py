@@ -1,5 +1,5 @@
 """Property tests of invariance.strategies: every drawn U is orthogonal, every twin is a true twin,
-and the searches shrink to the smallest cases DESIGN §3–4 promise."""
+and the searches shrink to the smallest cases docs/design.md#rotations-and-data promise."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of invariance.targets: every TARGET form of DESIGN §8, and a table of bad inputs."""
+"""Tests of invariance.targets: every TARGET form of docs/design.md#contracts, and a table of bad inputs."""
 
 from __future__ import annotations
 

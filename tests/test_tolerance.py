@@ -1,4 +1,4 @@
-"""Tests of invariance.tolerance: rounding is not a violation, a 1e-4 nudge is (DESIGN §5)."""
+"""Tests of invariance.tolerance: rounding is not a violation, a 1e-4 nudge is (docs/design.md#tolerance)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``torch.optim`` optimizers through the adapter (DESIGN §8): a table of optimizers × expected verdict.
+"""``torch.optim`` optimizers through the adapter (docs/design.md#contracts): a table of optimizers × expected verdict.
 
 Each row's verdict is argued from the optimizer's source in docs/optimizers.md. The budgets are cut
 from the default 150 examples per property to ``BUDGET`` (seed 0, no sweep): every violation in the
@@ -148,7 +148,7 @@ def test_linear_model_is_deterministic():
 
 
 def test_sgd_mlp_with_gaussian_first_layer_is_invariant_in_distribution():
-    """W₁ ~ N(0, 1/d) has the law of W₁Uᵀ and SGD moves W₁ by (·)xᵀ terms (DESIGN §6). 40 seeds per
+    """W₁ ~ N(0, 1/d) has the law of W₁Uᵀ and SGD moves W₁ by (·)xᵀ terms (docs/design.md#randomised-learners). 40 seeds per
     side keep this test short; the level of the test does not depend on the sample size."""
     config = CheckConfig(seed=0, samples=40)
     result = _check("SGD", config, model="mlp", hidden=8)

@@ -1,4 +1,4 @@
-"""``torch.optim`` optimizers as learners: the paper's online protocol (DESIGN §8).
+"""``torch.optim`` optimizers as learners: the paper's online protocol (docs/design.md#contracts).
 
 Default model: a linear neuron ``nn.Linear(d, 1, bias=False)`` with zero weights, square loss
 ½(ŷ − y)², one example per step in order, ``passes`` passes, float64. Options: passes, lr, batch
@@ -179,7 +179,6 @@ def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) 
         torch = _torch()
         if opts["device"].startswith("cuda") and not torch.cuda.is_available():
             raise UsageError(f"--device {opts['device']} asked for, but torch sees no CUDA device; use --device cpu")
-    _torch().set_num_threads(1)  # tiny problems: one thread is fastest and keeps reductions deterministic
     _validate_optimizer_kwargs(_torch(), cls, opts)
 
     if opts["model"] == "mlp":

@@ -4,6 +4,7 @@
     invcheck list [TARGET...]                                                            (cli/listing.py)
     invcheck curves TARGET... --problem hadamard|pm1|gaussian --d D --trials T [--json]   (cli/curves.py)
     invcheck report [TARGET...] --out reports/                                           (cli/report.py)
+    invcheck replay FILE                                                                 (cli/replay.py)
     invcheck --version                                                                   (prints "invcheck 0.1.0")
 
 Exit codes: 0 every verdict matches its declaration (or none was declared); 1 a mismatch;
@@ -17,19 +18,24 @@ import sys
 
 __all__ = ["main", "entry"]
 
-SUBCOMMANDS = ("check", "list", "curves", "report")
+SUBCOMMANDS = ("check", "list", "curves", "report", "replay")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if "--version" in argv and not (argv[0] in SUBCOMMANDS and argv[0] != "check"):
+    if "--version" in argv and not (argv and argv[0] in SUBCOMMANDS and argv[0] != "check"):
         from invariance import __version__  # lazily: --help and --version import nothing heavy
 
         sys.stdout.write(f"invcheck {__version__}\n")
         return 0
     try:
+        _private_hypothesis_home()
         if argv and argv[0] in SUBCOMMANDS:
             cmd, rest = argv[0], argv[1:]
+            if cmd == "replay":
+                from invariance.cli.replay import run as replay_run
+
+                return replay_run(rest)
             if cmd == "list":
                 from invariance.cli.listing import run as list_run
 
@@ -58,6 +64,23 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"invcheck: error: {exc}\n")
             return exc.exit_code
         raise
+
+
+def _private_hypothesis_home() -> None:
+    """Hypothesis keeps files (its example database, a constants cache) in ``./.hypothesis``; a command
+    run in a user's project must not leave one there. Its home goes to a temporary directory removed at
+    exit, unless HYPOTHESIS_STORAGE_DIRECTORY says otherwise; ``--database DIR`` still keeps examples."""
+    import os
+
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    import atexit
+    import shutil
+    import tempfile
+
+    home = tempfile.mkdtemp(prefix="invcheck-hypothesis-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = home
 
 
 def entry() -> None:

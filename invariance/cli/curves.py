@@ -1,4 +1,4 @@
-"""``invcheck curves``: the paper's learning-curve experiment for any learners (DESIGN §7, §8).
+"""``invcheck curves``: the paper's learning-curve experiment for any learners (docs/design.md#learning-curves).
 
 Usage::
 
@@ -16,7 +16,7 @@ target, or the TARGET that loaded it), e.g. ``--set egu.eta=0.5 --set gd.passes=
 (``--set`` overrides it key by key; ``--learner-defaults`` starts from the learners' own defaults);
 the settings used are reported under ``"settings"`` in the JSON.
 
-Output: ``--json`` prints one object on stdout (DESIGN §8, plus extra keys); otherwise a rich table
+Output: ``--json`` prints one object on stdout (docs/design.md#contracts, plus extra keys); otherwise a rich table
 on stdout, and a progress bar on stderr when it is a terminal. Exit codes: 0 done; 1 a learner
 declared invariant/pm1-invariant beats 1 − k/d on Hadamard (its declaration is contradicted);
 2 a usage error (one line on stderr); 3 a learner failed (raised, NaN, wrong shape).

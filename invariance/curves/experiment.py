@@ -1,10 +1,10 @@
-"""Learning curves on the paper's problems: the consequence of rotation invariance (DESIGN §7).
+"""Learning curves on the paper's problems: the consequence of rotation invariance (docs/design.md#learning-curves).
 
 Warmuth, Kotłowski & Amid (ALT 2021): on the sign-flipped Hadamard problem every rotation-invariant
 learner has average square loss ≥ 1 − k/d after k examples, while EGU and GD on a spindly network
 reach ≈ 0 after O(log d) examples. This module *measures* that experiment for any learners and
-returns numbers; :mod:`invariance.cli_curves` renders them (rich, JSON) and
-:mod:`invariance.plotting` draws them (PNG).
+returns numbers; :mod:`invariance.cli.curves` renders them (rich, JSON) and
+:mod:`invariance.curves.plotting` draws them (PNG).
 
 One trial draws a d×d problem ``(X, y)``; for each k in ``ks`` the learner trains on the first k
 rows and predicts all d rows; the curve value is ``mean((ŷ − y)²)`` over the d rows. Trials are
@@ -115,7 +115,7 @@ def make_problem(problem: str, d: int, *, rng: np.random.Generator) -> tuple[np.
 
 
 def bound(problem: str, d: int, ks: Any) -> np.ndarray:
-    """The reference curve of DESIGN §7 at each k in ``ks``.
+    """The reference curve of docs/design.md#learning-curves at each k in ``ks``.
 
     ``1 − k/d`` on Hadamard: the floor of every rotation-invariant learner (on average over the
     problem's symmetries), attained exactly by min-norm least squares. ``(1 − k/d)²`` on random ±1
@@ -191,7 +191,7 @@ class Curves:
         return self.mean()[:, self.ks.index(k)]
 
     def to_json(self) -> dict[str, Any]:
-        """The DESIGN §8 object plus extra keys (never fewer): band, trials, seed, settings, …"""
+        """The docs/design.md#contracts object plus extra keys (never fewer): band, trials, seed, settings, …"""
         lo, hi = self.band()
         mean = self.mean()
         return {

@@ -36,7 +36,7 @@ class PerD:
 ONE_OVER_D = PerD(lambda d: 1.0 / d, "1/d")
 HALF_OVER_D = PerD(lambda d: 0.5 / d, "1/(2d)")
 
-#: Hyperparameters ``invcheck curves`` gives the built-in learners (DESIGN §7) unless told otherwise:
+#: Hyperparameters ``invcheck curves`` gives the built-in learners (docs/design.md#learning-curves) unless told otherwise:
 #: ``--set`` overrides an entry key by key, ``--learner-defaults`` switches the table off. Keyed by
 #: the function's ``module:qualname``, so ``algorithms``, ``algorithms.egu`` and ``algorithms.egu:egu``
 #: find the same entry; a :class:`PerD` value is resolved for the run's d. Every entry is explicit,

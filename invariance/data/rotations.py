@@ -1,4 +1,4 @@
-"""Orthogonal matrices the search draws (DESIGN §4), as plain NumPy constructions.
+"""Orthogonal matrices the search draws (docs/design.md#rotations-and-data), as plain NumPy constructions.
 
 Convention everywhere: a data matrix transforms as ``X ↦ X Uᵀ`` (each row ``x ↦ U x``).
 """

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for the checker's search (DESIGN §3–4).
+"""Hypothesis strategies for the checker's search (docs/design.md#rotations-and-data).
 
 Every strategy is keyword-only and shrinks towards the smallest dimensions (d, n, m), the simplest
 orthogonal map (one reflection, then one Givens rotation by a simple angle) and the simplest numbers
@@ -162,7 +162,7 @@ def orthogonal_cases(
     kinds: tuple[str, ...] = DATA_KINDS,
     property_name: str = "orthogonal",
 ) -> Case:
-    """Generic data and one orthogonal U (DESIGN §4): d in [1, max_d], n in [1, max_n] (both below
+    """Generic data and one orthogonal U (docs/design.md#rotations-and-data): d in [1, max_d], n in [1, max_n] (both below
     and above d), m in [1, max_m]. Shrinks d, n, m towards 1 and U towards a reflection or a Givens
     rotation by a simple angle. Within a data kind the numbers shrink (integer bytes towards 0, the
     Gaussian seed towards 0), but a counterexample need not shrink *across* kinds to integer data:
@@ -179,7 +179,7 @@ def orthogonal_cases(
 
 @st.composite
 def twin_cases(draw, *, max_extra_d: int = 8, max_rows: int = 24, max_m: int = 4) -> Case:
-    """±1 Gram twins (DESIGN §3): rows are training rows then test rows; Z Zᵀ = Z′ Z′ᵀ and Z′ is
+    """±1 Gram twins (docs/design.md#gram-twins): rows are training rows then test rows; Z Zᵀ = Z′ Z′ᵀ and Z′ is
     never a signed column permutation of Z. Shrinks to the minimal 4×4 twin (k = 4, n + m = 4)."""
     k = draw(st.sampled_from((4, 8, 16)))
     d = k + draw(st.integers(0, max_extra_d))

@@ -1,8 +1,8 @@
 """Gram twins: ±1 data sets with equal Gram matrices that are not signed column permutations.
 
-Why (DESIGN §3): a Haar rotation leaves the ±1 cube, so "invariant on ±1 data" is tested on two ±1
+Why (docs/design.md#gram-twins): a Haar rotation leaves the ±1 cube, so "invariant on ±1 data" is tested on two ±1
 matrices Z, Z′ with Z Zᵀ = Z′ Z′ᵀ. Equal Gram matrices mean Z′ = Z Uᵀ for an orthogonal U
-(:func:`invariance.rotations.procrustes` recovers it), so an invariant-on-±1 learner must agree.
+(:func:`invariance.data.rotations.procrustes` recovers it), so an invariant-on-±1 learner must agree.
 
 Construction by switching: on k columns K (k = 4, 8, 16, …) row r holds a signed Hadamard row,
 ``Z[r, K] = s_r · H_k[c_r]``. Rows of different classes are orthogonal on K, so negating ``Z[R, K]``

@@ -28,7 +28,7 @@ TINY = 1e-12
 
 
 def deviation(a: np.ndarray, b: np.ndarray, y: np.ndarray) -> float:
-    """max |a − b| / max(‖a‖∞, ‖b‖∞, ‖y‖∞, TINY) in float64 (DESIGN §5); inf if either is not finite."""
+    """max |a − b| / max(‖a‖∞, ‖b‖∞, ‖y‖∞, TINY) in float64 (docs/design.md#tolerance); inf if either is not finite."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):

@@ -1,5 +1,5 @@
 """Rendering results in a terminal: the result table (or one block per learner on a narrow
-terminal), a panel per learner with its counterexample, and a closing summary line (DESIGN §8).
+terminal), a panel per learner with its counterexample, and a closing summary line (docs/design.md#contracts).
 
 The counterexample text lives in :mod:`invariance.render.text`, the JSON document in
 :mod:`invariance.render.json` and number formatting in :mod:`invariance.render.numbers`; the names

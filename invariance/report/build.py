@@ -1,10 +1,10 @@
-"""The invariance report: judging verdicts against learning curves, and the report's data (issue 4).
+"""The invariance report's data: verdicts beside learning curves, as a frozen :class:`Report`.
 
-Three steps, as everywhere in invcheck: :mod:`invariance.report_measure` *measures* (verdicts by the
-checker, learning curves by :mod:`invariance.curves`); this module *judges* — :func:`curve_flags`
-confronts each verdict with its Hadamard curve (DESIGN §7) — and *builds* the report, a frozen
-:class:`Report`, with a pure function (:func:`build_report`) and its JSON form;
-:mod:`invariance.report_render` renders it as Markdown and self-contained HTML.
+Three steps, as everywhere in invcheck: :mod:`invariance.report.measure` *measures* (verdicts by the
+checker, learning curves by :mod:`invariance.curves`); this module *builds* the report with a pure
+function (:func:`build_report`) and its JSON form, asking :func:`invariance.judge.curve_flags` to confront
+each verdict with its Hadamard curve (docs/design.md#learning-curves); :mod:`invariance.report.render`
+renders it as Markdown and self-contained HTML.
 
 The judgement. Every learner that is invariant — exactly, on ±1 data with one example per step, or in
 distribution — has mean loss ≥ 1 − k/d on the sign-flipped Hadamard problem (Warmuth, Kotłowski &
@@ -150,7 +150,7 @@ class Report:
         return [(s, r, f) for s in self.sections for r in s.rows for f in r.flags if kind in (None, f.kind)]
 
     def to_json(self) -> dict:
-        """The report's JSON: ``results`` is the ``invcheck --json`` list (DESIGN §8) for every row."""
+        """The report's JSON: ``results`` is the ``invcheck --json`` list (docs/design.md#contracts) for every row."""
         return {
             "report": "invcheck rotation-invariance report",
             "format": 1,

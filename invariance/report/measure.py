@@ -5,7 +5,7 @@ A report has sections (:class:`SectionSpec`): the built-in learners (``algorithm
 the TARGETs given on the command line. :func:`measure_section` checks every learner of a section with
 the checker (:func:`invariance.parallel.check_all`) and measures its learning curves
 (:func:`invariance.curves.learning_curves`); it returns numbers and results only, no judging or
-rendering (:mod:`invariance.report` judges and builds, :mod:`invariance.report_render` renders).
+rendering (:mod:`invariance.report.build` builds with the judge's curve rule, :mod:`invariance.report.render` renders).
 
 Curve settings. Built-ins use :data:`invariance.curves.PAPER_SETTINGS`. The torch optimizers train
 the adapter's linear neuron from w = 0, one example per step, :data:`TORCH_PASSES` passes, with the

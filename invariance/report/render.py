@@ -87,7 +87,7 @@ def _method(report: Report) -> list[str]:
         f"Verdicts: the checker (`invcheck TARGET`) with seed {c.get('seed')}, {examples} Hypothesis examples for generic "
         f"data and for ±1 Gram twins, {sym} per symmetry subgroup, per-call time limit {c.get('timeout')} s; "
         f"randomised learners: two-sample KS test, {c.get('samples')} seeds per side, α = {c.get('alpha')}.",
-        "Curves (DESIGN §7): mean over trials of the average square loss on all d rows after training on the first k; "
+        "Curves (docs/design.md#learning-curves): mean over trials of the average square loss on all d rows after training on the first k; "
         "bound 1 − k/d on the sign-flipped Hadamard problem (0.5 at k = d/2), reference (1 − k/d)² on random ±1 "
         f"rows (0.25); curve seed {c.get('seed')}, as `invcheck curves --seed {c.get('seed')}`.",
         f"Flags: **contradiction** — an invariant, pm1-invariant or invariant-in-distribution learner (measured or "

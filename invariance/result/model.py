@@ -1,4 +1,4 @@
-"""Structured results: what was measured, what was concluded, and their JSON form (DESIGN §8)."""
+"""Structured results: what was measured, what was concluded, and their JSON form (docs/design.md#contracts)."""
 
 from __future__ import annotations
 
@@ -166,6 +166,11 @@ class Result:
     detail: str | None = None  # full traceback of a learner failure, for --verbose
     skipped: bool = False  # an optional dependency is missing: no verdict, no failure
 
+
+    def __str__(self) -> str:
+        """One paragraph: the verdict (or diagnosis) with its reason and numbers, and where it came from."""
+        head = self.message if self.verdict is not None or self.skipped else f"{self.diagnosis.value}: {self.message}"
+        return f"{head} [{self.target}; {self.evaluations} evaluations, {self.seconds:.2f} s]"
 
     @property
     def failed(self) -> bool:

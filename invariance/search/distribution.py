@@ -1,4 +1,4 @@
-"""Randomised learners (DESIGN §6): compare prediction *distributions* with a two-sample test.
+"""Randomised learners (docs/design.md#randomised-learners): compare prediction *distributions* with a two-sample test.
 
 For fixed seeded problems (generic Gaussian data rotated by the maps farthest from a signed
 permutation, and three ±1 Gram twins: :func:`distribution_cases`) the learner is run ``samples``
@@ -9,12 +9,12 @@ a twin rejection is ``not-invariant`` (twins are rotations of each other), else 
 Gaussian cases is ``pm1-invariant``, else ``invariant-in-distribution``. An invariant law therefore
 faces two tests at level α each: a false alarm has probability ≤ 2α.
 
-Rounding is not a violation here either (DESIGN §5). A learner whose randomness is discrete (a
+Rounding is not a violation here either (docs/design.md#tolerance). A learner whose randomness is discrete (a
 shuffling order, a tie-breaking feature order) predicts from a few atoms; rotating the data moves each
 atom by rounding, and KS, which sees every distinct value as distinct, would read that ~1e-16 shift as a
 different law (SGDRegressor, per-seed invariant, was rejected at p ≈ 1e-5). So before the test, pooled
 predictions closer than the learner's own rounding sensitivity (measured per case with the probes of
-:mod:`invariance.tolerance`, on the first seeds of each side) are merged into one value.
+:mod:`invariance.probe.noise`, on the first seeds of each side) are merged into one value.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def _samples(caller: Caller, X, y, Xt, seeds) -> np.ndarray:
 
 def _rounding_sensitivity(caller: Caller, X, y, Xt, refs: np.ndarray, seeds, rng: np.random.Generator) -> float:
     """Largest relative change of a seed's predictions under the rounding probes of
-    :func:`invariance.tolerance.probe_noise`, the seed held fixed."""
+    :func:`invariance.probe.noise.probe_noise`, the seed held fixed."""
     return max((probe_noise(caller, X, y, Xt, ref, rng, seed=int(s)) for ref, s in zip(refs, seeds)), default=0.0)
 
 

@@ -180,7 +180,7 @@ def nearest_neighbour_coordinate_ties(X_train, y_train, X_test):
 
 
 def nearest_neighbour_exact_ties(X_train, y_train, X_test):
-    """1-NN by largest |inner product|; exact ties broken by the larger first coordinate (DESIGN §3's
+    """1-NN by largest |inner product|; exact ties broken by the larger first coordinate (docs/design.md#gram-twins's
     example). Not invariant: on ±1 twins the ties are exact on both sides and x₁ decides differently."""
     out = np.empty(len(X_test))
     for j, x in enumerate(X_test):
