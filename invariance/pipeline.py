@@ -23,7 +23,6 @@ from invariance.probe.noise import angle_scaling, column_permutation_deviation
 from invariance.probe.profile import probe, probe_inputs
 from invariance.result import build
 from invariance.result.model import PropertyReport, Result
-from invariance.search import distribution
 from invariance.search.hypothesis import search_property
 from invariance.search.run import Outcome, PropertyRun
 from invariance.search.sweep import sweep_cases
@@ -172,6 +171,8 @@ def _counterexample(outcome: Outcome, run: PropertyRun, learner: Learner, config
 
 def _in_distribution(learner: Learner, caller: Caller, config: CheckConfig, t0: float) -> Result:
     """The two-sample tests of :mod:`invariance.search.distribution`, judged by :func:`judge.law_verdict`."""
+    from invariance.search import distribution  # scipy.stats: imported only for randomised learners
+
     cases = distribution.distribution_cases(config.seed)
     try:
         orth = distribution.test_property(caller, cases["orthogonal"], config.samples, config.seed)
