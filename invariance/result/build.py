@@ -140,47 +140,24 @@ def warnings_of(caller: Caller, reports=(), law_skips: dict | None = None) -> tu
     return tuple(out)
 
 
+def _result(learner: Learner, caller: Caller, t0: float, **fields) -> Result:
+    """Every Result is made here: the learner's identity and declaration, the tally, the wall time."""
+    return Result(target=learner.target, name=learner.name, expected=learner.expected, reason=learner.reason,
+                  evaluations=caller.evaluations, seconds=time.perf_counter() - t0, **fields)
+
+
 def no_verdict(learner: Learner, caller: Caller, t0: float, message: str, *, diagnosis: Diagnosis | None = None,
                detail: str | None = None, warnings=(), skipped: bool = False) -> Result:
     """A result without a verdict: a diagnosis (the learner failed) or a skip (a dependency is missing)."""
-    return Result(
-        target=learner.target,
-        name=learner.name,
-        verdict=None,
-        diagnosis=diagnosis,
-        expected=learner.expected,
-        reason=learner.reason,
-        deviation={"orthogonal": None, "pm1": None},
-        symmetry=None,
-        counterexample=None,
-        evaluations=caller.evaluations,
-        seconds=time.perf_counter() - t0,
-        message=message,
-        warnings=tuple(warnings),
-        detail=detail,
-        skipped=skipped,
-    )
+    return _result(learner, caller, t0, verdict=None, diagnosis=diagnosis, deviation={"orthogonal": None, "pm1": None},
+                   symmetry=None, counterexample=None, message=message, warnings=tuple(warnings), detail=detail,
+                   skipped=skipped)
 
 
 def verdict_result(learner: Learner, caller: Caller, t0: float, *, verdict: Verdict, symmetry: Symmetry | None,
                    deviation: dict, counterexample: Counterexample | None, message: str,
                    properties: dict[str, PropertyReport], counterexamples: dict[str, Counterexample],
                    warnings=(), distribution: dict | None = None) -> Result:
-    return Result(
-        target=learner.target,
-        name=learner.name,
-        verdict=verdict,
-        diagnosis=None,
-        expected=learner.expected,
-        reason=learner.reason,
-        deviation=deviation,
-        symmetry=symmetry,
-        counterexample=counterexample,
-        evaluations=caller.evaluations,
-        seconds=time.perf_counter() - t0,
-        message=message,
-        properties=properties,
-        counterexamples=counterexamples,
-        warnings=tuple(warnings),
-        distribution=distribution,
-    )
+    return _result(learner, caller, t0, verdict=verdict, diagnosis=None, deviation=deviation, symmetry=symmetry,
+                   counterexample=counterexample, message=message, properties=properties,
+                   counterexamples=counterexamples, warnings=tuple(warnings), distribution=distribution)
