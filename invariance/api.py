@@ -72,13 +72,9 @@ def _learners(targets: Iterable[Any], config: CheckConfig, expect: Verdict | Non
     return out
 
 
-def _ignored_options(learner: Learner, config: CheckConfig) -> list[str]:
-    """Adapter options that ``learner`` did not take (a NumPy function given --lr, say)."""
-    return [k for k in config.options if k not in learner.options]
-
-
 def _with_option_warning(result: Result, learner: Learner, config: CheckConfig) -> Result:
-    ignored = _ignored_options(learner, config)
+    """``result`` warned of the adapter options ``learner`` did not take (a NumPy function given --lr)."""
+    ignored = [k for k in config.options if k not in learner.options]
     if not ignored:
         return result
     names = ", ".join("--opt" if k == "optimizer_kwargs" else "--" + k.replace("_", "-") for k in ignored)
@@ -95,7 +91,10 @@ def check_many(targets: Iterable[Any], *, jobs: int = 1, expect: str | Verdict |
     if jobs < 1:
         raise UsageError(f"jobs must be at least 1, got {jobs}")
     config = config if config is not None else config_from(**options)
-    learners = _learners(targets, config, _parse_expected(expect))
+    return _run(_learners(targets, config, _parse_expected(expect)), config, jobs=jobs, progress=progress)
+
+
+def _run(learners: list[Learner], config: CheckConfig, *, jobs: int = 1, progress: bool = False) -> list[Result]:
     from invariance.parallel import check_all
 
     results = check_all(learners, config, jobs=jobs, show_progress=progress)
@@ -117,12 +116,7 @@ def check(target: Any, *, expect: str | Verdict | None = None, **options: Any) -
     if len(learners) != 1:
         names = ", ".join(l.name for l in learners[:5]) + (", …" if len(learners) > 5 else "")
         raise UsageError(f"{target!r} names {len(learners)} learners ({names}); name one, or use invariance.check_many")
-    from invariance.pipeline import check_learner
-    from invariance.threads import one_thread
-
-    with one_thread():
-        result = check_learner(learners[0], config)
-    return _with_option_warning(result, learners[0], config)
+    return _run(learners, config)[0]
 
 
 def assert_verdict(target: Any, verdict: str | Verdict, **options: Any) -> Result:

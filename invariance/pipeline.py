@@ -151,10 +151,8 @@ def _search(name, strategy, examples, learner: Learner, caller: Caller, config: 
 def _counterexample(outcome: Outcome, run: PropertyRun, learner: Learner, config: CheckConfig, *, shrunk: bool, blob):
     """The counterexample with what is measured beside it: the angle scaling (generic data) or the
     permutation control (twins), each worded by the judge."""
-    from invariance.search.run import case_seed
-
     case = outcome.case
-    caller = run.caller.seeded(case_seed(config.seed, case)) if run.caller.profile.randomized else run.caller
+    caller = run.caller_for(case)
     scaling = notes = None
     if outcome.error is None and run.name == "orthogonal":
         scaling = angle_scaling(caller, case)

@@ -18,7 +18,14 @@ import sys
 
 __all__ = ["main", "entry"]
 
-SUBCOMMANDS = ("check", "list", "curves", "report", "replay")
+#: subcommand → (module, its entry function); a bare TARGET list is "check"
+SUBCOMMANDS = {
+    "check": ("invariance.cli.check", "run"),
+    "list": ("invariance.cli.listing", "run"),
+    "curves": ("invariance.cli.curves", "main"),
+    "report": ("invariance.cli.report", "main"),
+    "replay": ("invariance.cli.replay", "run"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,30 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         _private_hypothesis_home()
-        if argv and argv[0] in SUBCOMMANDS:
-            cmd, rest = argv[0], argv[1:]
-            if cmd == "replay":
-                from invariance.cli.replay import run as replay_run
+        cmd, rest = (argv[0], argv[1:]) if argv and argv[0] in SUBCOMMANDS else ("check", argv)
+        import importlib
 
-                return replay_run(rest)
-            if cmd == "list":
-                from invariance.cli.listing import run as list_run
-
-                return list_run(rest)
-            if cmd == "curves":
-                from invariance.cli.curves import main as curves_main
-
-                return curves_main(rest)
-            if cmd == "report":
-                from invariance.cli.report import main as report_main
-
-                return report_main(rest)
-            from invariance.cli.check import run as check_run
-
-            return check_run(rest)
-        from invariance.cli.check import run as check_run
-
-        return check_run(argv)
+        module, function = SUBCOMMANDS[cmd]
+        return getattr(importlib.import_module(module), function)(rest)
     except KeyboardInterrupt:
         sys.stderr.write("invcheck: interrupted\n")
         return 130
@@ -70,7 +58,7 @@ def _private_hypothesis_home() -> None:
     """Hypothesis keeps files (a cache of the constants in loaded modules, an example database) in
     ``./.hypothesis``; a command run in a user's project must not leave one there. Its home goes to the
     user's cache directory instead (``$XDG_CACHE_HOME/invcheck/hypothesis``, else ``~/.cache/…``), which
-    keeps the constants cache warm (a cold one costs ~0.5 s a run), unless HYPOTHESIS_STORAGE_DIRECTORY
+    keeps the constants cache warm (a cold one cost 0.2 s of a 1.2 s verdict), unless HYPOTHESIS_STORAGE_DIRECTORY
     says otherwise. ``--database DIR`` keeps examples where the user asks."""
     import os
 

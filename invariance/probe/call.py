@@ -21,7 +21,7 @@ from invariance.errors import MissingDependency
 from invariance.contract import Learner
 from invariance.verdict import Diagnosis
 
-__all__ = ["CallError", "Caller", "Profile", "Tally", "deviation", "TINY"]
+__all__ = ["CallError", "Caller", "Profile", "Tally", "deviation", "failed_alike", "TINY"]
 
 #: scale floor of the relative deviation, so that all-zero predictions do not divide by zero
 TINY = 1e-12
@@ -48,10 +48,16 @@ class CallError(Exception):
 
     def __init__(self, kind: Diagnosis, message: str, exc_type: str | None = None, detail: str | None = None):
         super().__init__(message)
-        self.message = message  # check.py reports a probe failure through ``.message``
+        self.message = message  # the pipeline reports a probe failure through ``.message``
         self.kind = kind
         self.exc_type = exc_type
         self.detail = detail  # full traceback text, for --verbose
+
+
+def failed_alike(a: object, b: object) -> bool:
+    """Both sides of a comparison failed the same way (same diagnosis, same exception type): the learner
+    refuses that input, which is no counterexample. Exactly one failed side is one."""
+    return isinstance(a, CallError) and isinstance(b, CallError) and a.kind == b.kind and a.exc_type == b.exc_type
 
 
 @contextmanager
@@ -118,10 +124,6 @@ class Profile:
     positive_labels: bool = False
     randomized: bool = False
     refused: tuple[str, ...] = ()
-
-    def to_json(self) -> dict:
-        return {"precision": self.precision, "positive_labels": self.positive_labels,
-                "randomized": self.randomized, "refused": list(self.refused)}
 
 
 @dataclass(frozen=True)

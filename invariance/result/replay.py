@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from invariance.errors import UsageError
-from invariance.probe.call import CallError, Caller, Profile, deviation
+from invariance.probe.call import CallError, Caller, Profile, deviation, failed_alike
 
 __all__ = ["FORMAT", "Saved", "deviation_of", "load", "save", "still_violates"]
 
@@ -38,8 +38,7 @@ def deviation_of(caller: Caller, X, y, Xt, X2, Xt2) -> float:
             sides.append(exc)
     a, b = sides
     if isinstance(a, CallError) or isinstance(b, CallError):
-        both = isinstance(a, CallError) and isinstance(b, CallError) and a.kind == b.kind and a.exc_type == b.exc_type
-        return 0.0 if both else float("inf")
+        return 0.0 if failed_alike(a, b) else float("inf")
     return deviation(a, b, y)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from invariance import judge
 from invariance.data.strategies import Case
-from invariance.probe.call import CallError, Caller, deviation
+from invariance.probe.call import CallError, Caller, deviation, failed_alike
 from invariance.probe.noise import gaussian_noise, rounding_noise
 from invariance.verdict import Diagnosis
 
@@ -56,8 +56,7 @@ class PropertyRun:
         if self.fatal is not None:
             return False
         self.examples += 1
-        # a randomised learner: both sides, and their probes, draw from one seed per case
-        caller = self.caller.seeded(case_seed(self.seed, case)) if self.caller.profile.randomized else self.caller
+        caller = self.caller_for(case)
         sides: list[np.ndarray | CallError] = []
         for X, Xt in ((case.X_train, case.X_test), (case.X_train_t, case.X_test_t)):
             try:
@@ -68,10 +67,9 @@ class PropertyRun:
                     return False
                 sides.append(exc)
         a, b = sides
-        if isinstance(a, CallError) and isinstance(b, CallError):
-            if a.kind == b.kind and a.exc_type == b.exc_type:
-                self.skips += 1  # refuses the input on both sides: not a counterexample
-                return False
+        if failed_alike(a, b):
+            self.skips += 1  # refuses the input on both sides: not a counterexample
+            return False
         if isinstance(a, CallError) or isinstance(b, CallError):
             err = a if isinstance(a, CallError) else b
             side = "original" if err is a else "transformed"
@@ -100,6 +98,11 @@ class PropertyRun:
         if verdict.violation:
             self.last = Outcome(case, a, b, dev, noise, verdict.threshold)
         return verdict.violation
+
+    def caller_for(self, case: Case) -> Caller:
+        """The caller that judges ``case``: for a randomised learner both sides, and their probes, draw
+        from the case's own seed (:func:`case_seed`)."""
+        return self.caller.seeded(case_seed(self.seed, case)) if self.caller.profile.randomized else self.caller
 
     def _gaussian_noise(self, caller: Caller, case: Case) -> float:
         key = (case.n, case.d, case.m)
