@@ -20,8 +20,10 @@ from invariance.verdict import Verdict
 
 __all__ = ["check", "check_many", "assert_verdict", "config_from", "InvarianceAssertion"]
 
-#: options of the check itself (CLI: --seed, --max-examples, --timeout, --database, --samples, --alpha)
-CHECK_OPTIONS = ("seed", "max_examples", "timeout", "database", "samples", "alpha", "verbose")
+#: options of the check itself (CLI: --seed, --max-examples, --timeout, --database, --samples, --alpha,
+#: --precision, --max-d, --min-n, --n-above-d)
+CHECK_OPTIONS = ("seed", "max_examples", "timeout", "database", "samples", "alpha", "verbose", "precision", "max_d",
+                 "min_n", "n_above_d")
 #: options of the adapters (CLI: --passes, --lr, --batch-size, --model, --hidden, --activation, --init,
 #: --opt KEY=VALUE as ``opt={"KEY": VALUE}``, --device); they only apply to torch optimizer targets
 ADAPTER_OPTIONS = ("passes", "lr", "batch_size", "model", "hidden", "activation", "init", "opt", "device")
@@ -48,6 +50,12 @@ def config_from(**options: Any) -> CheckConfig:
         raise UsageError(f"samples must be a whole number ≥ 2, got {checks['samples']!r}")
     if "alpha" in checks and not 0 < checks["alpha"] < 1:
         raise UsageError(f"alpha must lie in (0, 1), got {checks['alpha']!r}")
+    from invariance.contract import Domain, check_precision
+
+    check_precision(checks.get("precision"))
+    limits = {k: checks.pop(k) for k in ("max_d", "min_n", "n_above_d") if k in checks}
+    if limits:
+        checks["domain"] = Domain(**limits)
     adapter = {k: options[k] for k in ADAPTER_OPTIONS if options.get(k) is not None and k != "opt"}
     if options.get("opt"):
         if not isinstance(options["opt"], dict):

@@ -17,34 +17,103 @@ from typing import Any, Callable
 import numpy as np
 
 from invariance.errors import UsageError
-from invariance.verdict import Verdict
+from invariance.verdict import PRECISIONS, Verdict
 
-__all__ = ["Declaration", "Learner", "learner", "declaration_of", "as_learner"]
+__all__ = ["Declaration", "Domain", "Learner", "learner", "declaration_of", "as_learner", "PRECISIONS", "check_precision",
+           "check_max_d"]
+
+#: the smallest ±1 Gram twin has 4 columns: a question about d < 4 leaves nothing to test on ±1 data
+MIN_MAX_D = 4
+
+
+def check_precision(precision: str | None, where: str = "precision") -> str | None:
+    if precision is not None and precision not in PRECISIONS:
+        raise UsageError(f"{where} {precision!r} is not one of {', '.join(PRECISIONS)}")
+    return precision
+
+
+def check_max_d(max_d: int | None, where: str = "max_d") -> int | None:
+    if max_d is not None and (not isinstance(max_d, int) or isinstance(max_d, bool) or max_d < MIN_MAX_D):
+        raise UsageError(f"{where} must be a whole number ≥ {MIN_MAX_D} (the smallest ±1 Gram twin has 4 columns), "
+                         f"got {max_d!r}")
+    return max_d
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The inputs a learner is meant for: at most ``max_d`` columns, at least ``min_n`` training rows, more
+    rows than columns (``n_above_d``). The checker draws only these, and the verdict says so."""
+
+    max_d: int | None = None
+    min_n: int | None = None
+    n_above_d: bool = False
+
+    def __post_init__(self) -> None:
+        check_max_d(self.max_d, "domain max_d")
+        if self.min_n is not None and (not isinstance(self.min_n, int) or isinstance(self.min_n, bool) or not 1 <= self.min_n <= 20):
+            raise UsageError(f"domain min_n must be a whole number in 1–20, got {self.min_n!r}")
+
+    @classmethod
+    def of(cls, value: "Domain | dict | None") -> "Domain | None":
+        if value is None or isinstance(value, Domain):
+            return value
+        if isinstance(value, dict):
+            unknown = set(value) - {"max_d", "min_n", "n_above_d"}
+            if unknown:
+                raise UsageError(f"domain keys are max_d, min_n, n_above_d; got {', '.join(sorted(unknown))}")
+            return cls(**value)
+        raise UsageError(f"domain must be a dict such as {{'max_d': 9}} or a Domain, got {type(value).__name__}")
+
+    def narrowed(self, other: "Domain | None") -> "Domain":
+        """The inputs both domains allow."""
+        if other is None:
+            return self
+        mins = lambda a, b: b if a is None else a if b is None else min(a, b)  # noqa: E731
+        maxs = lambda a, b: b if a is None else a if b is None else max(a, b)  # noqa: E731
+        return Domain(mins(self.max_d, other.max_d), maxs(self.min_n, other.min_n), self.n_above_d or other.n_above_d)
+
+    @property
+    def words(self) -> str | None:
+        """"d ≤ 9, n ≥ 5, n > d", or None for every input."""
+        parts = ([f"d ≤ {self.max_d}"] if self.max_d is not None else []) + (
+            [f"n ≥ {self.min_n}"] if self.min_n is not None else []) + (["n > d"] if self.n_above_d else [])
+        return ", ".join(parts) or None
+
+    def to_json(self) -> dict:
+        return {"max_d": self.max_d, "min_n": self.min_n, "n_above_d": self.n_above_d}
 
 
 @dataclass(frozen=True)
 class Declaration:
-    """A learner's declared verdict and the argument for it."""
+    """A learner's declared verdict and the argument for it, and the question it is asked: the precision
+    the verdict holds at and the domain of inputs."""
 
     verdict: Verdict
     reason: str
     name: str | None = None
+    precision: str | None = None
+    domain: Domain | None = None
 
 
-def learner(verdict: str | Verdict, *, reason: str, name: str | None = None) -> Callable:
+def learner(verdict: str | Verdict, *, reason: str, name: str | None = None, precision: str | None = None,
+            domain: "Domain | dict | None" = None) -> Callable:
     """Register ``fn`` as a learner whose rotation-invariance verdict is ``verdict``.
 
     ``reason`` is the one-line mathematical argument (shown by ``invcheck list`` and in reports).
-    The decorated function is returned unchanged apart from its ``__invcheck__`` attribute.
+    ``precision`` ("float32", "bfloat16", …) declares the arithmetic the verdict holds at; ``domain``
+    (``{"max_d": 9}``) the inputs the learner is meant for. The decorated function is returned unchanged
+    apart from its ``__invcheck__`` attribute.
     """
     parsed = Verdict.parse(verdict) if not isinstance(verdict, Verdict) else verdict
     if not isinstance(reason, str) or not reason.strip():
         raise UsageError("@learner needs reason='…': one line saying why the verdict holds")
+    check_precision(precision, "@learner precision")
+    dom = Domain.of(domain)
 
     def register(fn: Callable) -> Callable:
         if not callable(fn):
             raise UsageError(f"@learner decorates a callable, got {type(fn).__name__}")
-        fn.__invcheck__ = Declaration(parsed, reason.strip(), name)
+        fn.__invcheck__ = Declaration(parsed, reason.strip(), name, precision, dom)
         return fn
 
     return register
@@ -77,6 +146,10 @@ class Learner:
     reason: str | None = None
     randomized: bool = False
     options: dict = field(default_factory=dict, compare=False)
+    #: the precision it computes at, declared (``@learner``) or detected by an adapter, and how it is known
+    precision: str | None = None
+    precision_note: str | None = None
+    domain: Domain | None = None
 
     def __call__(
         self,
@@ -111,4 +184,7 @@ def as_learner(obj: Any, *, name: str, target: str) -> Learner:
         expected=decl.verdict if decl else None,
         reason=decl.reason if decl else None,
         randomized=_accepts_rng(obj),
+        precision=decl.precision if decl else None,
+        precision_note="declared by @learner" if decl and decl.precision else None,
+        domain=decl.domain if decl else None,
     )

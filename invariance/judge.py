@@ -18,13 +18,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from invariance.verdict import Symmetry, Verdict
+from invariance.verdict import PRECISIONS, Symmetry, Verdict
 
 __all__ = [
     "FLOOR",
     "NOISE_FACTOR",
     "F32_WEIGHT",
-    "EXACT_INPUT_LIMIT",
+    "PRECISIONS",
+    "UNIT_ROUNDOFF",
+    "ALLOWANCE",
+    "ALLOWANCE_PRECISIONS",
+    "MIN_DRAWN",
+    "D_RANGES",
+    "CONFIRM_PROBES",
+    "MIN_USABLE",
+    "allowance",
+    "floor_at",
+    "suggest_precision",
+    "Evidence",
+    "evidence_of",
     "BOUND_MARGIN",
     "CLAIMS",
     "IMPLIED",
@@ -32,13 +44,14 @@ __all__ = [
     "Judgement",
     "ExampleJudgement",
     "sensitivity",
+    "jitter_unit",
     "threshold",
-    "twin_limit",
     "judge_example",
     "noise_needed",
     "verdict_of",
     "law_verdict",
     "symmetry_of",
+    "relied_on",
     "scaling_diagnosis",
     "permutation_control_words",
     "curve_flags",
@@ -51,28 +64,53 @@ __all__ = [
 FLOOR = 1e-10
 #: how far above its own measured rounding sensitivity a deviation must lie to count
 NOISE_FACTOR = 100.0
-#: weight of the float32-level probe: a deviation must exceed 10× the response to a 2⁻²⁴ perturbation
+#: weight of the float32-level probe of a learner judged at float32 or coarser: a deviation must exceed
+#: 10× the response to a 2⁻²⁴ perturbation (at float64 the jitter is 2⁻⁵² and counts fully)
 F32_WEIGHT = 0.1
-#: on exact inputs (±1 Gram twins) a deviation at or below this is rounding; above it, it is judged
-#: against the learner's noise on Gaussian data of the same size: no input was rounded, and sound
-#: float64 learners differ there by ≤ 1e-12 (measured on every built-in)
-EXACT_INPUT_LIMIT = 1e-6
+#: the unit roundoff u = 2⁻ᵗ (t significand bits) of each precision a verdict can hold at
+UNIT_ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24, "tf32": 2.0**-11, "float16": 2.0**-11, "bfloat16": 2.0**-8}
+#: a learner computing at tf32, float16 or bfloat16 may deviate by up to ALLOWANCE · u_p · √max(d, n)
+#: (rounding errors of a length-s computation grow like √s u); measured: Muon (bfloat16 Newton–Schulz)
+#: reaches 4.3 u at d = n = 4. At float64 and float32 the rounding is *measured* by the probes instead
+#: (their round trip and jitter reach it); inside a tf32/float16/bfloat16 computation no probe of the
+#: float64 inputs does, so the allowance stands in for the measurement.
+ALLOWANCE = 8.0
+#: the precisions judged by the allowance rather than by probes
+ALLOWANCE_PRECISIONS = ("tf32", "float16", "bfloat16")
+#: how many independent rounding probes (each: a round trip and a jitter, on both sides) must all fail to
+#: explain a deviation before it counts: one probe can miss a near-tie that the rotation happened to break
+CONFIRM_PROBES = 3
 
 
-def sensitivity(round_trip: float, jitter: float) -> float:
+def allowance(precision: str, d: int, n: int) -> float:
+    """The rounding a learner computing at ``precision`` is allowed on a problem of d columns and n rows
+    (0 at float64 and float32, whose rounding the probes measure)."""
+    if precision not in ALLOWANCE_PRECISIONS:
+        return 0.0
+    return ALLOWANCE * UNIT_ROUNDOFF[precision] * float(np.sqrt(max(d, n, 1)))
+
+
+def floor_at(precision: str, d: int, n: int) -> float:
+    """The deviation below which nothing needs measuring: :data:`FLOOR` or the precision's allowance."""
+    return max(FLOOR, allowance(precision, d, n))
+
+
+def jitter_unit(precision: str) -> float:
+    """The relative size of the probe's jitter: float64 rounding (2⁻⁵²) at float64, 2⁻²⁴ at float32 or coarser."""
+    return 2.0**-52 if precision == "float64" else 2.0**-24
+
+
+def sensitivity(round_trip: float, jitter: float, precision: str = "float64") -> float:
     """A learner's rounding sensitivity on one input from its two probes: the round trip (XVᵀ)V counts
-    fully, the response to a 2⁻²⁴ jitter with weight :data:`F32_WEIGHT`."""
-    return max(round_trip, F32_WEIGHT * jitter)
+    fully; the response to a :func:`jitter_unit` jitter fully at float64 (both perturb at rounding level)
+    and with weight :data:`F32_WEIGHT` at float32 or coarser (2⁻²⁴ is a perturbation, not only rounding)."""
+    return max(round_trip, (1.0 if precision == "float64" else F32_WEIGHT) * jitter)
 
 
-def threshold(noise: float) -> float:
-    """The deviation a generic example must exceed to be a violation, given its measured noise."""
-    return max(FLOOR, NOISE_FACTOR * noise)
-
-
-def twin_limit(generic_noise: float) -> float:
-    """The deviation a ±1 twin must exceed, given the learner's noise on Gaussian data of its size."""
-    return max(EXACT_INPUT_LIMIT, threshold(generic_noise))
+def threshold(noise: float, *, precision: str = "float64", d: int = 1, n: int = 1) -> float:
+    """The deviation an example must exceed to be a violation, given its measured noise — one rule for
+    generic data and ±1 twins (for a twin the noise is measured on a Gaussian problem of its size)."""
+    return max(floor_at(precision, d, n), NOISE_FACTOR * noise)
 
 
 @dataclass(frozen=True)
@@ -81,24 +119,68 @@ class ExampleJudgement:
     threshold: float
 
 
-def noise_needed(deviation: float, *, exact_inputs: bool) -> str | None:
-    """Which measured noise judging this deviation needs: ``None`` (at or below the floor: rounding for
-    any float64 learner), ``"gaussian"`` (a ±1 twin above :data:`EXACT_INPUT_LIMIT`: the learner's noise
-    on Gaussian data of the same size, since perturbing exact twins would break the ties they exist to
-    test) or ``"example"`` (the rounding probes on this example's own inputs)."""
-    if deviation <= FLOOR:
+def noise_needed(deviation: float, *, exact_inputs: bool, precision: str = "float64", d: int = 1, n: int = 1) -> str | None:
+    """Which measured noise judging this deviation needs: ``None`` (at or below :func:`floor_at`: rounding
+    at this precision), ``"gaussian"`` (a ±1 twin: the learner's noise on Gaussian data of the same size,
+    since perturbing exact twins would break the ties they exist to test) or ``"example"`` (the rounding
+    probes on this example's own inputs)."""
+    if deviation <= floor_at(precision, d, n):
         return None
-    if exact_inputs and deviation > EXACT_INPUT_LIMIT:
-        return "gaussian"
-    return "example"
+    return "gaussian" if exact_inputs else "example"
 
 
-def judge_example(deviation: float, noise: float, *, kind: str | None) -> ExampleJudgement:
+def judge_example(deviation: float, noise: float, *, kind: str | None, precision: str = "float64", d: int = 1,
+                  n: int = 1) -> ExampleJudgement:
     """Violation or rounding for one example, given the noise of the ``kind`` :func:`noise_needed` asked for."""
-    if kind is None:
-        return ExampleJudgement(False, FLOOR)
-    limit = twin_limit(noise) if kind == "gaussian" else threshold(noise)
+    limit = floor_at(precision, d, n) if kind is None else threshold(noise, precision=precision, d=d, n=n)
     return ExampleJudgement(deviation > limit, limit)
+
+
+def suggest_precision(deviation: float, d: int, n: int, current: str) -> str | None:
+    """The finest precision coarser than ``current`` whose rounding allowance covers ``deviation`` — what
+    to suggest when a violation does not scale with θ — or None."""
+    coarser = PRECISIONS[PRECISIONS.index(current) + 1:]
+    for p in coarser:
+        if p in ALLOWANCE_PRECISIONS and p != "tf32" and deviation <= allowance(p, d, n):
+            return p
+    return None
+
+
+# ------------------------------------------------------------------------------------------- evidence
+
+#: the share of a property's examples that must be usable (answered on both sides) for a pass to count
+MIN_USABLE = 0.5
+#: the ranges of d a search promises to cover: each that held at least MIN_DRAWN examples must hold a usable one
+D_RANGES = ((1, 4), (5, 8), (9, 16), (17, 24))
+MIN_DRAWN = 5
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Whether a passed search carries its verdict: ``enough``, and if not, why (in words)."""
+
+    enough: bool
+    usable: int
+    examples: int
+    why: str | None = None
+
+
+def evidence_of(shapes: list[tuple[int, int, int, bool]]) -> Evidence:
+    """Judge the evidence of a *passed* search from its examples, each (d, n, m, usable). Not enough
+    when fewer than :data:`MIN_USABLE` of them were usable, or when some range of d in :data:`D_RANGES`
+    was drawn but none of its examples was usable."""
+    examples = len(shapes)
+    usable = sum(1 for s in shapes if s[3])
+    if examples == 0:
+        return Evidence(False, 0, 0, "no example could be drawn")
+    if usable < MIN_USABLE * examples:
+        return Evidence(False, usable, examples, f"only {usable} of {examples} examples were usable (at least "
+                                                 f"{MIN_USABLE:.0%} are needed)")
+    for lo, hi in D_RANGES:
+        drawn = [s for s in shapes if lo <= s[0] <= hi]
+        if len(drawn) >= MIN_DRAWN and not any(s[3] for s in drawn):
+            return Evidence(False, usable, examples, f"none of the {len(drawn)} examples with d in {lo}–{hi} was usable")
+    return Evidence(True, usable, examples)
 
 
 # ------------------------------------------------------------------------------------------- verdicts
@@ -164,6 +246,12 @@ IMPLIED = {
     Verdict.PM1_INVARIANT: {"orthogonal": False, "pm1": True},
     Verdict.NOT_INVARIANT: {"orthogonal": None, "pm1": False},
 }
+
+
+def relied_on(verdict: Verdict) -> tuple[str, ...]:
+    """The properties whose *pass* a verdict rests on: each must carry enough usable examples
+    (:func:`evidence_of`), or the result is inconclusive. A found violation needs no count."""
+    return tuple(k for k, v in IMPLIED.get(verdict, {}).items() if v is True)
 
 # ------------------------------------------------------------------- words for the measured diagnoses
 

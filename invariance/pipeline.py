@@ -17,7 +17,7 @@ from invariance import judge
 from invariance.data.rotations import haar
 from invariance.data.strategies import Case, orthogonal_cases, twin_cases
 from invariance.errors import MissingDependency
-from invariance.contract import Learner
+from invariance.contract import Domain, Learner
 from invariance.probe.call import CallError, Caller, Tally
 from invariance.probe.noise import angle_scaling, column_permutation_deviation
 from invariance.probe.profile import probe, probe_inputs
@@ -27,7 +27,8 @@ from invariance.search.hypothesis import search_property
 from invariance.search.run import Outcome, PropertyRun
 from invariance.search.sweep import sweep_cases
 from invariance.settings import Budget, CheckConfig
-from invariance.verdict import Verdict
+from invariance.search.shrink import post_shrink
+from invariance.verdict import Diagnosis, Verdict
 
 __all__ = ["Budget", "CheckConfig", "check_learner"]
 
@@ -44,7 +45,7 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
     t0 = time.perf_counter()
     tally = Tally()
     try:
-        probed = probe(learner, seed=config.seed, timeout=config.timeout, tally=tally)
+        probed = probe(learner, seed=config.seed, timeout=config.timeout, tally=tally, precision=config.precision)
     except MissingDependency as exc:
         return build.no_verdict(learner, Caller(learner, tally=tally), t0, f"skipped: {exc}", skipped=True)
     caller = probed.caller
@@ -54,11 +55,15 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
     if caller.profile.randomized and not _invariant_seed_by_seed(caller, config.seed):
         return _in_distribution(learner, caller, config, t0)
 
+    domain = _domain(learner, config)
+    limits = _limits(domain)
+    generic = dict(limits, max_d=min(16, limits["max_d"] or 16))
     budget = config.effective_budget
-    orth = _search("orthogonal", orthogonal_cases(), budget.orthogonal, learner, caller, config, sweep=budget.sweep)
+    orth = _search("orthogonal", orthogonal_cases(**generic), budget.orthogonal, learner, caller, config,
+                   sweep=budget.sweep, limits=limits)
     searched = [orth]
     if orth.run.fatal is None:
-        searched.append(_search("pm1", twin_cases(), budget.pm1, learner, caller, config))
+        searched.append(_search("pm1", twin_cases(**limits), budget.pm1, learner, caller, config))
     clean = all(s.run.fatal is None for s in searched) and all(s.report.passed for s in searched)
     if caller.profile.randomized and not clean:
         return _in_distribution(learner, caller, config, t0)
@@ -70,23 +75,37 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
                 c = s.run.fatal_case
                 where = f" during the {s.run.name} search (d={c.d}, n={c.n}, m={c.m})"
             return build.no_verdict(learner, caller, t0, f"{s.run.fatal}{where}", diagnosis=s.run.fatal.kind,
-                                    detail=s.run.fatal.detail, warnings=build.warnings_of(caller, reports))
+                                    detail=s.run.fatal.detail, warnings=build.warnings_of(caller, reports), domain=domain)
     pm1 = searched[1].report
+    deviation = {"orthogonal": orth.report.max_deviation, "pm1": pm1.max_deviation}
+    properties = {r.name: r for r in reports}
+    non_finite = [s for s in searched if s.run.non_finite is not None]
+    if non_finite:
+        return build.no_verdict(learner, caller, t0, _non_finite_message(non_finite), diagnosis=Diagnosis.NON_FINITE,
+                                warnings=build.warnings_of(caller, reports), deviation=deviation, properties=properties,
+                                domain=domain)
     judgement = judge.verdict_of(orth.report.passed, pm1.passed)
+    short = [r for r in reports if r.name in judge.relied_on(judgement.verdict) and r.evidence is not None]
+    if short:
+        return build.no_verdict(learner, caller, t0, _inconclusive_message(judgement.verdict, short, searched),
+                                diagnosis=Diagnosis.INCONCLUSIVE, warnings=build.warnings_of(caller, reports),
+                                deviation=deviation, properties=properties, domain=domain)
     why = judgement.why
     if caller.profile.randomized:  # both searches passed with one seed per example on both sides
         why = ("randomised, but equal seed by seed: both sides of every example drew from the same seed (one "
                "seed per example), so no test of the law is needed")
     signed = perm = None
     if judgement.verdict is not Verdict.INVARIANT:
-        signed = _search("signed-permutation", orthogonal_cases(families=("signed-permutation",), property_name="signed-permutation"),
+        signed = _search("signed-permutation", orthogonal_cases(families=("signed-permutation",), property_name="signed-permutation",
+                                                                **generic),
                          budget.symmetry, learner, caller, config).report
         reports.append(signed)
-        if not signed.passed:
-            perm = _search("permutation", orthogonal_cases(families=("permutation",), property_name="permutation"),
+        if not _holds(signed):
+            perm = _search("permutation", orthogonal_cases(families=("permutation",), property_name="permutation",
+                                                           **generic),
                            budget.symmetry, learner, caller, config).report
             reports.append(perm)
-    symmetry = judge.symmetry_of(signed and signed.passed, perm and perm.passed,
+    symmetry = judge.symmetry_of(signed and _holds(signed), perm and _holds(perm),
                                  orthogonal_ok=judgement.verdict is Verdict.INVARIANT)
     counterexamples = {r.name: r.counterexample for r in reports if r.counterexample is not None}
     primary = counterexamples.get(judgement.primary) if judgement.primary else None
@@ -94,13 +113,77 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
         learner, caller, t0,
         verdict=judgement.verdict,
         symmetry=symmetry,
-        deviation={"orthogonal": orth.report.max_deviation, "pm1": pm1.max_deviation},
+        deviation=deviation,
         counterexample=primary,
-        message=_message(judgement.verdict, why, orth.report, pm1, primary),
+        message=_message(judgement.verdict, why, orth.report, pm1, primary, caller, domain),
         properties={r.name: r for r in reports},
         counterexamples=counterexamples,
         warnings=build.warnings_of(caller, reports),
+        domain=domain,
     )
+
+
+def _narrowing_hint(shapes: list[tuple[int, int, int, bool]]) -> str:
+    """The narrower question the refusals point to: the one domain limit that excludes every refused
+    example and keeps every usable one (more rows than columns, at least N rows, at most D columns)."""
+    bad = [s for s in shapes if not s[3]]
+    good = [s for s in shapes if s[3]]
+    fixes = []
+    if bad and all(n <= d for d, n, _, _ in bad) and all(n > d for d, n, _, _ in good):
+        fixes.append(("--n-above-d", "'n_above_d': True"))
+    min_n = max((n for _, n, _, _ in bad), default=0) + 1
+    if bad and min_n <= 20 and all(n >= min_n for _, n, _, _ in good):
+        fixes.append((f"--min-n {min_n}", f"'min_n': {min_n}"))
+    max_d = min((d for d, _, _, _ in bad), default=0) - 1
+    if bad and max_d >= 4 and all(d <= max_d for d, _, _, _ in good):
+        fixes.append((f"--max-d {max_d}", f"'max_d': {max_d}"))
+    if not fixes:
+        return ("make the learner accept these inputs, or narrow the question to the inputs it is meant for "
+                "(--max-d, --min-n, --n-above-d)")
+    flag, key = fixes[0]
+    return (f"if the learner is meant only for such inputs, ask that question: {flag} (or "
+            f"@learner(..., domain={{{key}}}))")
+
+
+def _holds(report: PropertyReport) -> bool:
+    """A symmetry search shows the group only when it passed on enough usable examples."""
+    return report.passed and report.evidence is None
+
+
+def _domain(learner: Learner, config: CheckConfig) -> Domain | None:
+    """The inputs both the question (options) and the learner's declaration allow; None for all of them."""
+    if config.domain is None and learner.domain is None:
+        return None
+    return (config.domain or Domain()).narrowed(learner.domain)
+
+
+def _limits(domain: Domain | None) -> dict:
+    """The domain as the strategies' keyword arguments."""
+    d = domain or Domain()
+    return {"max_d": d.max_d, "min_n": d.min_n or 1, "n_above_d": d.n_above_d}
+
+
+def _non_finite_message(searched: list[_Searched]) -> str:
+    s = min(searched, key=lambda s: (s.run.non_finite.d, s.run.non_finite.n, s.run.non_finite.m))
+    c = s.run.non_finite
+    counts = "; ".join(f"{x.run.non_finite_count} of {x.run.examples} {_NAMES[x.run.name]} examples" for x in searched)
+    return (f"returned NaN/inf on valid input: the smallest input that triggers it has d={c.d}, n={c.n}, m={c.m} "
+            f"({c.data_kind} data); {counts}. Fix the learner, or, if it is meant only for smaller inputs, narrow "
+            "the question with --max-d or @learner(..., domain={'max_d': D})")
+
+
+_NAMES = {"orthogonal": "generic", "pm1": "±1 twin", "signed-permutation": "signed-permutation", "permutation": "permutation"}
+
+
+def _inconclusive_message(verdict: Verdict, short: list[PropertyReport], searched: list[_Searched]) -> str:
+    parts = [f"inconclusive: the evidence would say {verdict.value}, but it does not carry it"]
+    for r in short:
+        refused = f"; refused shapes: {', '.join(r.refused[:3])}" if r.refused else ""
+        parts.append(f"{_NAMES[r.name]} search: {r.evidence}; the learner refused {r.skips} of {r.examples} examples on "
+                     f"both sides{refused}")
+    shapes = [sh for s in searched if s.run.name in {r.name for r in short} for sh in s.run.shapes]
+    parts.append(_narrowing_hint(shapes))
+    return "; ".join(parts)
 
 
 def _invariant_seed_by_seed(caller: Caller, seed: int) -> bool:
@@ -117,23 +200,29 @@ def _invariant_seed_by_seed(caller: Caller, seed: int) -> bool:
     return True
 
 
-def _search(name, strategy, examples, learner: Learner, caller: Caller, config: CheckConfig, *, sweep=False) -> _Searched:
+def _search(name, strategy, examples, learner: Learner, caller: Caller, config: CheckConfig, *, sweep=False,
+            limits: dict | None = None) -> _Searched:
     t0 = time.perf_counter()
     run = PropertyRun(name, caller, config.seed)
     outcome, blob = search_property(run, strategy, max_examples=examples, seed=config.seed, database=config.database,
                                     key=f"{learner.target}::{name}")
     shrunk = True
     if outcome is None and sweep and run.fatal is None:
-        for case in sweep_cases(config.seed, property_name=name):
+        for case in sweep_cases(config.seed, property_name=name, **(limits or {})):
             if run.evaluate(case):
                 outcome, shrunk = run.last, False
                 run.note = "found by the seeded sweep of larger problems; Hypothesis did not reach it, so it is not shrunk"
                 break
             if run.fatal is not None:
                 break
-    cx = None
+    cx = strongest = None
     if outcome is not None:
         cx = _counterexample(outcome, run, learner, config, shrunk=shrunk, blob=blob)
+        strong = _strongest(run, outcome)
+        if strong is not None:
+            strongest = _counterexample(strong, run, learner, config, shrunk=False, blob=None)
+    evidence = None if outcome is not None else judge.evidence_of(run.shapes)
+    nf = run.non_finite
     report = PropertyReport(
         name=run.name,
         passed=outcome is None,
@@ -144,8 +233,38 @@ def _search(name, strategy, examples, learner: Learner, caller: Caller, config: 
         counterexample=cx,
         seconds=time.perf_counter() - t0,
         note=run.note,
+        usable=run.examples - run.skips,
+        evidence=None if evidence is None or evidence.enough else evidence.why,
+        refused=_refused_words(run.refused),
+        non_finite=None if nf is None else {"d": nf.d, "n": nf.n, "m": nf.m, "count": run.non_finite_count},
+        excused=None if run.excused is None else {**run.excused.to_json(), "count": run.excused_count},
+        strongest=strongest,
     )
     return _Searched(run, report)
+
+
+def _refused_words(refused: list) -> tuple[str, ...]:
+    """The three smallest distinct refused shapes, each with the learner's first words about it."""
+    first: dict = {}
+    for d, n, m, why in refused:
+        first.setdefault((d, n, m), why)
+    return tuple(f"d={d}, n={n}, m={m} ({first[d, n, m]})" for d, n, m in sorted(first)[:3])
+
+
+def _strongest(run: PropertyRun, minimal: Outcome) -> Outcome | None:
+    """The strongest violation the search saw (largest deviation ÷ threshold), when it is stronger than the
+    minimal one, shrunk by the same greedy pass only while it keeps half its strength."""
+    best = run.strongest
+    ratio = lambda o: o.deviation / o.threshold  # noqa: E731
+    if best is None or best is minimal or minimal.error is not None or best.error is not None:
+        return None
+    if ratio(best) <= ratio(minimal):
+        return None
+    target = 0.5 * ratio(best)
+    last = run.last
+    strong = post_shrink(run, best, keep=lambda o: o.error is None and ratio(o) >= target)
+    run.last = last
+    return strong
 
 
 def _counterexample(outcome: Outcome, run: PropertyRun, learner: Learner, config: CheckConfig, *, shrunk: bool, blob):
@@ -156,6 +275,14 @@ def _counterexample(outcome: Outcome, run: PropertyRun, learner: Learner, config
     scaling = notes = None
     if outcome.error is None and run.name == "orthogonal":
         scaling = angle_scaling(caller, case)
+        slope = scaling.get("slope")
+        if scaling.get("applicable") and not (slope is not None and slope >= 0.5):
+            lower = judge.suggest_precision(outcome.deviation, case.d, case.n, caller.profile.precision)
+            if lower is not None:
+                scaling["suggestion"] = (
+                    f"the deviation does not scale with θ and sits within {lower} rounding (allowance "
+                    f"{judge.allowance(lower, case.d, case.n):.1e} here): if the learner computes in {lower}, ask "
+                    f"at that precision: --precision {lower}")
     if outcome.error is None and case.family == "gram-twin":
         try:
             dev = column_permutation_deviation(caller, case, outcome.y_hat, outcome.y_hat_t)
@@ -219,15 +346,24 @@ def _in_distribution(learner: Learner, caller: Caller, config: CheckConfig, t0: 
     )
 
 
-def _message(verdict: Verdict, why: str, orth: PropertyReport, pm1: PropertyReport, cx) -> str:
-    parts = [f"{verdict.value}: {why}"]
-    parts.append(f"generic data: max deviation {_fmt(orth.max_deviation)} over {orth.examples} examples")
-    parts.append(f"±1 twins: max deviation {_fmt(pm1.max_deviation)} over {pm1.examples} examples")
+def _message(verdict: Verdict, why: str, orth: PropertyReport, pm1: PropertyReport, cx, caller: Caller,
+             domain: Domain | None) -> str:
+    profile = caller.profile
+    at = "" if profile.precision == "float64" else f" at {profile.precision} precision ({profile.precision_note})"
+    where = "" if domain is None or domain.words is None else f" for {domain.words}"
+    parts = [f"{verdict.value}{at}{where}: {why}"]
+    for label, r in (("generic data", orth), ("±1 twins", pm1)):
+        parts.append(f"{label}: max deviation {_fmt(r.max_deviation)} over {r.examples} examples")
+        if r.excused is not None:
+            e = r.excused
+            parts.append(f"{label}: {e['count']} deviation(s) above {judge.FLOOR:g} excused, the largest {e['words']}")
     if cx is not None:
         parts.append(
             f"counterexample ({cx.property}): d={cx.d}, n={cx.n}, m={cx.m}, {cx.U_description}, deviation {_fmt(cx.deviation)}"
             f" > threshold {_fmt(cx.threshold)}"
         )
+        if cx.scaling and cx.scaling.get("suggestion"):
+            parts.append(cx.scaling["suggestion"])
     return "; ".join(parts)
 
 

@@ -13,6 +13,8 @@ import platform
 import sys
 from dataclasses import dataclass, field
 
+from invariance.contract import Domain
+
 __all__ = ["Budget", "CheckConfig", "versions"]
 
 
@@ -47,6 +49,10 @@ class CheckConfig:
     samples: int = 200  # per side, for randomised learners (docs/design.md#randomised-learners)
     alpha: float = 0.01
     verbose: bool = False
+    #: the precision the verdict must hold at (None: the learner's declared or detected one, else float64)
+    precision: str | None = None
+    #: the inputs the question covers (None: every input the budget draws)
+    domain: "Domain | None" = None
     options: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -61,6 +67,8 @@ class CheckConfig:
             "timeout": self.timeout,
             "samples": self.samples,
             "alpha": self.alpha,
+            "precision": self.precision,
+            "domain": None if self.domain is None else self.domain.to_json(),
             "database": self.database,
             "options": dict(self.options),
             "versions": versions(),

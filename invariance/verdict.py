@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Verdict", "Diagnosis", "Symmetry"]
+__all__ = ["Verdict", "Diagnosis", "Symmetry", "PRECISIONS"]
+
+#: the precisions a verdict can hold at, finest first (docs/design.md#tolerance)
+PRECISIONS = ("float64", "float32", "tf32", "float16", "bfloat16")
 
 
 class Verdict(str, enum.Enum):
@@ -37,6 +40,7 @@ class Diagnosis(str, enum.Enum):
     TIMEOUT = "timeout"  # one call ran past the per-call limit
     NON_FINITE = "non-finite"  # NaN or infinite predictions
     BAD_SHAPE = "bad-shape"  # output is not a length-m vector of numbers
+    INCONCLUSIVE = "inconclusive"  # too few usable examples to carry any verdict
 
     def __str__(self) -> str:
         return self.value

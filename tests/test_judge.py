@@ -61,18 +61,56 @@ def test_symmetry_of(signed, perm, orthogonal_ok, symmetry):
 
 
 def test_example_rule_with_literal_numbers():
-    """Floor 1e-10; generic data: above 100 × the measured noise; twins above max(1e-6, 100 × noise)."""
+    """Floor 1e-10; above it, 100 × the measured noise — one rule for generic data and twins (a twin's
+    noise is measured on a Gaussian problem of its size)."""
+    assert judge.FLOOR == 1e-10 and judge.NOISE_FACTOR == 100.0 and judge.F32_WEIGHT == 0.1
     assert judge.noise_needed(1e-10, exact_inputs=False) is None
+    assert judge.noise_needed(1e-10, exact_inputs=True) is None
     assert judge.noise_needed(2e-10, exact_inputs=False) == "example"
-    assert judge.noise_needed(5e-7, exact_inputs=True) == "example"  # at or below 1e-6 the probes decide
-    assert judge.noise_needed(2e-6, exact_inputs=True) == "gaussian"
+    assert judge.noise_needed(2e-10, exact_inputs=True) == "gaussian"
     assert judge.judge_example(2e-10, 1e-13, kind="example").violation  # threshold max(1e-10, 1e-11)
     assert not judge.judge_example(2e-10, 1e-11, kind="example").violation  # threshold 1e-9
     assert judge.judge_example(2e-10, 1e-11, kind="example").threshold == pytest.approx(1e-9)
-    assert not judge.judge_example(9e-7, 1e-16, kind="gaussian").violation  # under 1e-6
-    assert judge.judge_example(2e-6, 1e-16, kind="gaussian").violation
-    assert not judge.judge_example(2e-6, 1e-7, kind="gaussian").violation  # 100 × 1e-7 = 1e-5
-    assert judge.sensitivity(1e-15, 1e-8) == pytest.approx(1e-9)  # the 2⁻²⁴ probe weighs 0.1
+    for kind in ("example", "gaussian"):  # the same numbers give the same answer on both kinds of data
+        assert judge.judge_example(1.5e-8, 1e-16, kind=kind).violation  # the 1e-8·tanh control's twin deviation
+        assert judge.judge_example(2e-10, 1e-16, kind=kind).threshold == judge.FLOOR
+        assert not judge.judge_example(2e-6, 1e-7, kind=kind).violation  # 100 × 1e-7 = 1e-5
+    # at float64 both probes perturb at rounding level and count fully; at float32 the 2⁻²⁴ jitter weighs 0.1
+    assert judge.sensitivity(1e-15, 1e-8) == pytest.approx(1e-8)
+    assert judge.sensitivity(1e-15, 1e-8, "float32") == pytest.approx(1e-9)
+    assert judge.jitter_unit("float64") == 2.0**-52 and judge.jitter_unit("float32") == 2.0**-24
+
+
+def test_precision_allowance_with_literal_numbers():
+    """tf32/float16/bfloat16 are judged by 8 · u · √max(d, n); float64 and float32 by their probes."""
+    assert judge.allowance("float64", 4, 4) == 0.0 and judge.allowance("float32", 4, 4) == 0.0
+    assert judge.allowance("bfloat16", 4, 4) == pytest.approx(8 * 2.0**-8 * 2)  # 6.25e-2
+    assert judge.allowance("float16", 1, 9) == pytest.approx(8 * 2.0**-11 * 3)
+    assert judge.floor_at("float64", 16, 24) == judge.FLOOR
+    assert judge.floor_at("bfloat16", 1, 1) == pytest.approx(8 * 2.0**-8)
+    assert judge.noise_needed(1.7e-2, exact_inputs=False, precision="bfloat16", d=4, n=4) is None  # Muon's largest
+    assert judge.noise_needed(7e-2, exact_inputs=False, precision="bfloat16", d=4, n=4) == "example"
+    assert judge.judge_example(7e-2, 1e-16, kind="example", precision="bfloat16", d=4, n=4).violation
+    assert judge.suggest_precision(3.7e-3, 2, 2, "float64") == "float16" or judge.allowance("float16", 2, 2) < 3.7e-3
+    assert judge.suggest_precision(1.7e-2, 4, 4, "float64") == "bfloat16"
+    assert judge.suggest_precision(0.5, 4, 4, "float64") is None
+
+
+def test_evidence_rule_with_literal_numbers():
+    """A pass carries a verdict with ≥ 50 % usable examples and a usable one in every range of d drawn ≥ 5 times."""
+    ok = [(2, 3, 1, True)] * 5 + [(2, 3, 1, False)] * 5
+    assert judge.evidence_of(ok).enough
+    assert not judge.evidence_of(ok + [(2, 3, 1, False)]).enough  # 5 of 11 < 50 %
+    assert "only 5 of 11" in judge.evidence_of(ok + [(2, 3, 1, False)]).why
+    high = [(12, 3, 1, False)] * 5
+    good = [(2, 3, 1, True)] * 20
+    assert not judge.evidence_of(good + high).enough  # none of the 5 examples with d in 9–16
+    assert "none of the 5 examples with d in 9–16" in judge.evidence_of(good + high).why
+    assert judge.evidence_of(good + high[:4]).enough  # 4 drawn: too few to promise that range
+    assert not judge.evidence_of([]).enough
+    assert judge.relied_on(judge.Verdict.INVARIANT) == ("orthogonal", "pm1")
+    assert judge.relied_on(judge.Verdict.PM1_INVARIANT) == ("pm1",)
+    assert judge.relied_on(judge.Verdict.NOT_INVARIANT) == ()
 
 
 def test_scaling_words():

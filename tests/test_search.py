@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hypothesis
 import numpy as np
 import pytest
 
@@ -28,10 +29,14 @@ def nudged_case() -> Case:
 
 
 def test_sweep_covers_large_d_and_n():
+    """docs/design.md#rotations-and-data: d ∈ {1, 2, 3, 4, 6, 8, 12, 16}, n ∈ {1, ⌊d/2⌋, d, 2d + 3}, m = 3, a Haar U
+    for every (d, n) and one Givens rotation for d ≥ 2 — 54 problems, up to n = 35."""
     cases = sweep_cases(0)
-    assert max(c.d for c in cases) >= 16
-    assert max(c.n for c in cases) >= 2 * 16 + 3
-    assert {c.d for c in cases} >= {1, 2, 12, 16}
+    grid = [(d, n) for d in (1, 2, 3, 4, 6, 8, 12, 16) for n in sorted({1, max(1, d // 2), d, 2 * d + 3})]
+    expected = sorted([(d, n, "haar") for d, n in grid] + [(d, n, "givens") for d, n in grid if d >= 2])
+    assert sorted((c.d, c.n, c.family) for c in cases) == expected
+    assert len(cases) == 54 and max(c.n for c in cases) == 35
+    assert {c.m for c in cases} == {3}
     for c in cases:
         assert rotations.orthogonality_error(c.U) <= 1e-12
         assert np.array_equal(c.X_train_t, c.X_train @ c.U.T) and np.array_equal(c.X_test_t, c.X_test @ c.U.T)
@@ -57,21 +62,32 @@ def test_evaluating_a_case_is_a_pure_function_of_it(monkeypatch):
     run = prun(C.least_squares_nudged)
     case = nudged_case()
     first = run.evaluate(case)
+    first_seeds = list(seeds)
     run.evaluate(nudged_case())
+    assert seeds[len(first_seeds):] == first_seeds
     for other in sweep_cases(1)[:20]:
         run.evaluate(other)
+    mark = len(seeds)
     again = run.evaluate(case)
     assert first is again is True
-    assert seeds[0] == seeds[1] == seeds[-1]
-    assert len(set(seeds)) > 1  # other cases get other seeds
+    # a violation must survive CONFIRM_PROBES probes, seeded case_seed, case_seed + 1, …
+    assert seeds[mark:] == first_seeds == [first_seeds[0] + k for k in range(search.judge.CONFIRM_PROBES)]
+    assert len(set(seeds)) > len(first_seeds)  # other cases get other seeds
 
 
 def test_search_finds_and_shrinks_a_violation():
     run = prun(C.least_squares_nudged)
     outcome, blob = search_property(run, orthogonal_cases(), max_examples=50, seed=0)
-    assert outcome is not None and outcome.deviation > outcome.threshold
-    assert (outcome.case.d, outcome.case.n, outcome.case.m) == (1, 1, 1)
-    assert blob is None or blob.startswith("@reproduce_failure")
+    case = outcome.case
+    assert (case.d, case.n, case.m) == (1, 1, 1)
+    assert case.family == "reflection" and case.U.tolist() == [[-1.0]]  # the simplest U in d = 1
+    # the reflection leaves least squares alone and flips the nudge 1e-4·x: the deviation is the nudge's
+    ls = case.X_test[0, 0] * case.y_train[0] / case.X_train[0, 0]
+    nudge = 1e-4 * case.X_test[0, 0]
+    want = 2 * abs(nudge) / max(abs(ls + nudge), abs(ls - nudge), abs(case.y_train[0]))
+    assert outcome.deviation == pytest.approx(want, rel=1e-9) and outcome.deviation > outcome.threshold
+    # Hypothesis shrank to d = n = m = 1 itself, so the post-shrink changed no size and the blob is kept
+    assert blob.startswith(f"@reproduce_failure('{hypothesis.__version__}', b'") and blob.endswith("')")
     assert run.fatal is None
 
 

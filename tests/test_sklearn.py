@@ -27,7 +27,10 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.svm import SVR  # noqa: E402
 from sklearn.tree import DecisionTreeRegressor  # noqa: E402
 
+from dataclasses import replace  # noqa: E402
+
 from invariance.adapters.sklearn import learner_from_estimator  # noqa: E402
+from invariance.contract import Domain  # noqa: E402
 from invariance.pipeline import Budget, CheckConfig, check_learner as check  # noqa: E402
 from invariance.cli import main  # noqa: E402
 from invariance.errors import UsageError  # noqa: E402
@@ -148,8 +151,14 @@ def test_an_estimator_refusing_small_inputs_gets_a_verdict_not_an_error():
     from sklearn.linear_model import RANSACRegressor
 
     result = check(_learner(RANSACRegressor(random_state=0)), BUDGET)
-    assert result.diagnosis is None and result.verdict is not None, result.message
-    assert any("refused" in w for w in result.warnings)
+    # refusing most of the budget (n ≤ d) leaves no evidence for a verdict: inconclusive, naming the question
+    assert result.diagnosis.value == "inconclusive" and "--n-above-d" in result.message, result.message
+    _assert_refusals_on_both_properties(result)
+    # with its seed fixed, RANSAC draws the same row subsets on both sides; each fit is least squares, the
+    # inlier test compares |y − ŷ| with MAD(y): invariant in exact arithmetic (its jumps are rounding-driven)
+    asked = check(_learner(RANSACRegressor(random_state=0)), replace(BUDGET, domain=Domain(n_above_d=True)))
+    assert asked.diagnosis is None and asked.verdict.value == "invariant", asked.message
+    assert asked.symmetry.value == "orthogonal"
 
 
 def test_every_call_fits_a_fresh_clone_and_leaves_the_instance_alone():
@@ -236,8 +245,17 @@ def test_fit_that_raises_exits_3_with_one_line(tmp_path, monkeypatch, capsys):
 
 def test_estimator_refusing_small_inputs_is_skipped_on_both_sides_and_still_judged():
     result = check(_learner(RefusesSmall()), BUDGET)
-    assert result.verdict is not None and result.verdict.value == "invariant", result.message
-    assert any("refused" in w for w in result.warnings)
+    assert result.diagnosis is None and result.verdict.value == "invariant", result.message
+    assert result.symmetry.value == "orthogonal"
+    _assert_refusals_on_both_properties(result)
+
+
+def _assert_refusals_on_both_properties(result):
+    """Both searches drew inputs the estimator refuses (n ≤ d; twins with < 5 training rows): one
+    refusal warning per property, nothing else."""
+    assert [w.split(": ", 1)[0] for w in result.warnings] == ["orthogonal", "pm1"], result.warnings
+    for w in result.warnings:
+        assert "the learner refused " in w and " of 30 examples on both sides" in w, w
 
 
 @pytest.mark.parametrize(

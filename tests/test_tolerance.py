@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from invariance.data import rotations
-from invariance.probe.call import Caller as Meter, deviation
+from invariance.probe.call import Caller as Meter, Profile, deviation
 from invariance.contract import as_learner
 from invariance.data.strategies import Case
 from invariance.judge import FLOOR, NOISE_FACTOR, threshold
@@ -14,8 +14,8 @@ from invariance.probe.noise import angle_scaling, rounding_noise
 from learners import controls as C
 
 
-def meter(fn) -> Meter:
-    return Meter(as_learner(fn, name=fn.__name__, target=f"t:{fn.__name__}"))
+def meter(fn, precision: str = "float64") -> Meter:
+    return Meter(as_learner(fn, name=fn.__name__, target=f"t:{fn.__name__}"), profile=Profile(precision=precision))
 
 
 def make_case(d=4, n=6, m=2, seed=0, integers=False, U=None) -> Case:
@@ -59,11 +59,12 @@ def test_a_float64_invariant_learner_stays_below_the_floor(seed):
 @pytest.mark.parametrize("seed", range(5))
 def test_float32_rounding_is_measured_and_not_called_a_violation(seed):
     case = make_case(seed=seed)
-    mt = meter(least_squares_float32)
+    mt = meter(least_squares_float32, "float32")  # the probe profiles it at float32 (test_check.py)
     a, b = both_sides(mt, case)
     dev = deviation(a, b, case.y_train)
     noise = rounding_noise(mt, case, a, b, seed)
-    assert noise > 0.0
+    assert noise > 1e-9
+    assert rounding_noise(meter(least_squares_float32), case, a, b, seed) == 0.0  # float64 probes cannot see it
     assert dev <= threshold(noise), (dev, noise)
 
 

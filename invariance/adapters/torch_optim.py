@@ -173,6 +173,38 @@ def train_predict(optimizer_cls, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, o
         return model(Xt_)[:, 0].detach().cpu().numpy().astype(np.float64)
 
 
+def step_precision(cls: type, opts: dict) -> tuple[str | None, str | None]:
+    """The coarsest floating dtype an optimizer's training run produces, watched with a
+    ``TorchFunctionMode`` on a 4×3 problem: ("bfloat16" or "float16", a note saying where), or (None, None)
+    when everything stays in float64 (or the optimizer cannot train on that problem: it is diagnosed later).
+    Muon orthogonalises its update by Newton–Schulz in bfloat16: its verdict holds at that precision."""
+    torch = _torch()
+    from torch.overrides import TorchFunctionMode
+
+    low = {torch.bfloat16: "bfloat16", torch.float16: "float16"}
+    seen: dict[str, str] = {}
+
+    class _Watch(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            for t in out if isinstance(out, (tuple, list)) else (out,):
+                if isinstance(t, torch.Tensor) and t.dtype in low:
+                    seen.setdefault(low[t.dtype], getattr(func, "__name__", str(func)))
+            return out
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    try:
+        with _Watch():
+            train_predict(cls, X, y, X[:1], {**opts, "passes": 1}, 0)
+    except Exception:
+        return None, None
+    for dtype in ("bfloat16", "float16"):  # the coarsest first
+        if dtype in seen:
+            return dtype, f"detected: {cls.__name__}'s step computes in torch.{dtype}, seen in {seen[dtype]}()"
+    return None, None
+
+
 def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) -> Learner:
     opts = _validated(options)
     if opts["device"] != "cpu":
@@ -197,12 +229,15 @@ def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) 
     desc = ", ".join(f"{k}={v}" for k, v in opts.items() if k != "optimizer_kwargs" and (opts["model"] == "mlp" or k not in ("hidden", "activation", "init")))
     if opts["optimizer_kwargs"]:
         desc += f", {opts['optimizer_kwargs']}"
+    precision, note = step_precision(cls, opts)
     return Learner(
         name=name,
         fn=fit_predict,
         target=target,
         expected=None,
         reason=None,
+        precision=precision,
+        precision_note=note,
         randomized=opts["model"] == "mlp",
         options={"description": f"{cls.__module__}.{cls.__name__} ({desc})", **opts},
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from invariance.verdict import PRECISIONS
+
 __all__ = ["run"]
 
 VERDICTS = ("invariant", "pm1-invariant", "not-invariant", "invariant-in-distribution")
@@ -43,6 +45,15 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", default=None, metavar="DIR", help="Hypothesis example database (replays earlier failures first)")
     p.add_argument("--samples", type=int, default=200, help="seeds per side for randomised learners (default 200)")
     p.add_argument("--alpha", type=float, default=0.01, help="level of the two-sample test for randomised learners (default 0.01)")
+    p.add_argument("--precision", choices=PRECISIONS, default=None,
+                   help="the precision the verdict must hold at: the tolerance becomes its calibrated rounding "
+                        "(default: declared or detected, else float64)")
+    p.add_argument("--max-d", type=int, default=None, metavar="D",
+                   help="ask only about inputs with at most D columns (D ≥ 4; default: d up to 16, twins up to 24)")
+    p.add_argument("--min-n", type=int, default=None, metavar="N",
+                   help="ask only about training sets of at least N rows (a learner that needs N samples)")
+    p.add_argument("--n-above-d", action="store_true", default=None,
+                   help="ask only about training sets with more rows than columns (RANSAC and the like)")
     p.add_argument("--save", default=None, metavar="DIR", help="write each counterexample to DIR as .npz + .json (invcheck replay FILE re-runs it)")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="check learners in N parallel processes")
     p.add_argument("-v", "--verbose", action="store_true", help="every counterexample and full tracebacks")
@@ -63,7 +74,7 @@ def _options(args: argparse.Namespace) -> dict:
     """The keyword options of :func:`invariance.check` that the flags set."""
     import json
 
-    opts = {k: getattr(args, k) for k in ("seed", "max_examples", "timeout", "database", "samples", "alpha", "verbose",
+    opts = {k: getattr(args, k) for k in ("seed", "max_examples", "timeout", "database", "samples", "alpha", "verbose", "precision", "max_d", "min_n", "n_above_d",
                                           "passes", "lr", "batch_size", "model", "hidden", "activation", "init", "device")}
     opts = {k: v for k, v in opts.items() if v is not None}
     kwargs = {}

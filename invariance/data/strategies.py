@@ -161,6 +161,8 @@ def orthogonal_cases(
     families: tuple[str, ...] = FAMILIES,
     kinds: tuple[str, ...] = DATA_KINDS,
     property_name: str = "orthogonal",
+    min_n: int = 1,
+    n_above_d: bool = False,
 ) -> Case:
     """Generic data and one orthogonal U (docs/design.md#rotations-and-data): d in [1, max_d], n in [1, max_n] (both below
     and above d), m in [1, max_m]. Shrinks d, n, m towards 1 and U towards a reflection or a Givens
@@ -169,7 +171,8 @@ def orthogonal_cases(
     a seeded kind uses no more choices than the integer kind, so Hypothesis may keep it."""
     # permutations and rotations of R¹ are all the identity: such families start at d = 2
     d = draw(st.integers(1 if any(f in _FAMILIES_IN_R1 for f in families) else 2, max_d))
-    n = draw(st.integers(1, max_n))
+    low = max(min_n, d + 1 if n_above_d else 1)
+    n = draw(st.integers(low, max(low, max_n)))
     m = draw(st.integers(1, max_m))
     kind = draw(st.sampled_from(kinds))
     X, y, Xt = _data(draw, kind, n, m, d)
@@ -178,13 +181,18 @@ def orthogonal_cases(
 
 
 @st.composite
-def twin_cases(draw, *, max_extra_d: int = 8, max_rows: int = 24, max_m: int = 4) -> Case:
+def twin_cases(draw, *, max_extra_d: int = 8, max_rows: int = 24, max_m: int = 4, max_d: int | None = None,
+               min_n: int = 1, n_above_d: bool = False) -> Case:
     """±1 Gram twins (docs/design.md#gram-twins): rows are training rows then test rows; Z Zᵀ = Z′ Z′ᵀ and Z′ is
-    never a signed column permutation of Z. Shrinks to the minimal 4×4 twin (k = 4, n + m = 4)."""
-    k = draw(st.sampled_from((4, 8, 16)))
-    d = k + draw(st.integers(0, max_extra_d))
-    rows = draw(st.integers(4, max(4, max_rows)))
-    m = draw(st.integers(1, min(max_m, rows - 1)))
+    never a signed column permutation of Z. Shrinks to the minimal 4×4 twin (k = 4, n + m = 4). ``max_d``
+    (≥ 4) bounds d = k + extra columns."""
+    top = 10**9 if max_d is None else max_d
+    k = draw(st.sampled_from(tuple(k for k in (4, 8, 16) if k <= top)))
+    d = k + draw(st.integers(0, min(max_extra_d, top - k)))
+    low_n = max(min_n, d + 1 if n_above_d else 1)
+    low = max(4, low_n + 1)
+    rows = draw(st.integers(low, max(low, max_rows)))
+    m = draw(st.integers(1, min(max_m, rows - low_n)))
     n = rows - m
     # the switched columns: the first k unless the draw moves them (shrinks to 0..k-1)
     columns = np.array(draw(st.permutations(range(d))), dtype=int)[:k] if d > k and draw(st.booleans()) else np.arange(k)

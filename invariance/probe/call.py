@@ -114,13 +114,15 @@ class Tally:
 class Profile:
     """What the probe learned about a learner, made once and passed down unchanged.
 
-    ``precision``: ``"float32"`` when the learner only sees its inputs rounded to float32 (its rounding
-    unit is 2⁻²⁴), else ``"float64"``. ``positive_labels``: it refuses y ≤ 0 (Poisson, Gamma), so every
+    ``precision``: the precision the verdict holds at (its rounding allowance is the judge's), and
+    ``precision_note`` how it was chosen: asked for, declared, detected (a learner that only sees its
+    inputs rounded to float32; a torch optimizer computing its step in a lower dtype) or the default. ``positive_labels``: it refuses y ≤ 0 (Poisson, Gamma), so every
     call gets 1 + |y|. ``randomized``: it takes ``rng`` *and* its predictions depend on the seed (a learner
     that takes ``rng`` but ignores it is judged as deterministic, with seed 0). ``refused``: the probe
     shapes it raised on (skipped on both sides by the searches)."""
 
     precision: str = "float64"
+    precision_note: str = "the default"
     positive_labels: bool = False
     randomized: bool = False
     refused: tuple[str, ...] = ()

@@ -4,7 +4,8 @@ Pure measurements, in units of the relative deviation; :mod:`invariance.judge` s
 (docs/design.md#tolerance):
 
 * :func:`probe_noise` — predictions on *round-tripped* inputs ``(X Vᵀ) V`` for a Haar V (float64
-  rounding, ~d·ε, exactly what a rotation adds) and on inputs jittered at the float32 unit 2⁻²⁴;
+  rounding, ~d·ε, exactly what a rotation adds) and on inputs jittered at the precision's probe unit
+  (2⁻⁵² at float64, 2⁻²⁴ at float32 or coarser);
 * :func:`rounding_noise` — that on both sides of one example;
 * :func:`gaussian_noise` — that on a seeded Gaussian problem of a twin's size (twins are exact ±1 data
   and must not be perturbed: that would break the exact ties they exist to test);
@@ -70,20 +71,21 @@ def rounding_noise(caller: Caller, case, y_hat: np.ndarray, y_hat_t: np.ndarray,
 
 def probe_noise(caller: Caller, X, y, Xt, ref: np.ndarray, rng: np.random.Generator, *, seed: int | None = None) -> float:
     """How far the learner's predictions ``ref`` on (X, y, Xt) move under rounding-level perturbations:
-    a round trip ``(X Vᵀ) V`` through a Haar V and a relative perturbation at 2⁻²⁴, combined by
+    a round trip ``(X Vᵀ) V`` through a Haar V and a relative jitter at :func:`judge.jitter_unit`, combined by
     :func:`invariance.judge.sensitivity`. For a learner that rounds its inputs to float32
     (``caller.profile.precision``) the round trip is taken in float32 (~d·2⁻²⁴, what a rotation adds
     for it). Raises :class:`CallError`."""
     V = haar(rng, X.shape[1])
-    if caller.profile.precision == "float32":
+    if caller.profile.precision != "float64":  # float32 or coarser: a rotation adds float32-level rounding
         V32 = V.astype(np.float32)
         trip = lambda A: ((A.astype(np.float32) @ V32.T) @ V32).astype(np.float64)  # noqa: E731
     else:
         trip = lambda A: (A @ V.T) @ V  # noqa: E731
-    jitter = lambda A: A * (1.0 + 2.0**-24 * rng.choice((-1.0, 1.0), A.shape))  # noqa: E731
+    unit = judge.jitter_unit(caller.profile.precision)
+    jitter = lambda A: A * (1.0 + unit * rng.choice((-1.0, 1.0), A.shape))  # noqa: E731
     p_trip = caller.predict(trip(X), y, trip(Xt), seed=seed)
     p_jit = caller.predict(jitter(X), y, jitter(Xt), seed=seed)
-    return judge.sensitivity(deviation(p_trip, ref, y), deviation(p_jit, ref, y))
+    return judge.sensitivity(deviation(p_trip, ref, y), deviation(p_jit, ref, y), caller.profile.precision)
 
 
 def gaussian_noise(caller: Caller, y: np.ndarray, n: int, d: int, m: int, seed: int) -> float:

@@ -99,8 +99,10 @@ def _depends_on_seed(caller: Caller, answered) -> bool:
     return False
 
 
-def probe(learner: Learner, *, seed: int, timeout: float | None, tally: Tally | None = None) -> Probed:
-    """Probe ``learner`` and return its profile (inside a caller) or its failure. Raises
+def probe(learner: Learner, *, seed: int, timeout: float | None, tally: Tally | None = None,
+          precision: str | None = None) -> Probed:
+    """Probe ``learner`` and return its profile (inside a caller) or its failure. ``precision`` is the one
+    asked for (else the learner's declared one, else detection). Raises
     :class:`~invariance.errors.MissingDependency` when a learner needs a package that is absent."""
     caller = Caller(learner, timeout=timeout, profile=Profile(randomized=learner.randomized), tally=tally or Tally())
     failure, answered, refused = _answer(caller, seed)
@@ -114,5 +116,13 @@ def probe(learner: Learner, *, seed: int, timeout: float | None, tally: Tally | 
     randomized = learner.randomized and _depends_on_seed(caller, answered)
     profile = replace(caller.profile, randomized=randomized, refused=tuple(refused))
     caller = caller.with_profile(profile)
-    caller = caller.with_profile(replace(profile, precision=input_precision(caller, answered)))
+    if precision is not None:
+        chosen, note = precision, "asked for"
+    elif learner.precision is not None:
+        chosen, note = learner.precision, learner.precision_note or "declared"
+    else:
+        chosen = input_precision(caller, answered)
+        note = ("detected: its predictions are bit-identical on inputs rounded to float32"
+                if chosen == "float32" else "the default")
+    caller = caller.with_profile(replace(profile, precision=chosen, precision_note=note))
     return Probed(caller, None, tuple(answered))

@@ -40,6 +40,15 @@ def command_for(target: str, config: CheckConfig, *, randomized: bool = False) -
         words += ["--timeout", f"{config.timeout:g}"]
     if randomized:
         words += ["--samples", str(config.samples), "--alpha", f"{config.alpha:g}"]
+    if config.precision is not None:
+        words += ["--precision", config.precision]
+    dom = config.domain
+    if dom is not None and dom.max_d is not None:
+        words += ["--max-d", str(dom.max_d)]
+    if dom is not None and dom.min_n is not None:
+        words += ["--min-n", str(dom.min_n)]
+    if dom is not None and dom.n_above_d:
+        words += ["--n-above-d"]
     for key, flag in _FLAGS.items():
         if config.options.get(key) is not None:
             words += [flag, str(config.options[key])]
@@ -127,9 +136,10 @@ def warnings_of(caller: Caller, reports=(), law_skips: dict | None = None) -> tu
         )
     for r in reports:
         if r.skips:
+            shown = f" (smallest: {r.refused[0]})" if r.refused else ""
             out.append(
-                f"{r.name}: the learner refused {r.skips} of {r.examples} examples on both sides (raised or returned "
-                "NaN the same way); those are not counterexamples and were skipped"
+                f"{r.name}: the learner refused {r.skips} of {r.examples} examples on both sides{shown}; those are "
+                "not counterexamples and were skipped"
             )
     for name, (skipped, total) in (law_skips or {}).items():
         if skipped:
@@ -142,22 +152,27 @@ def warnings_of(caller: Caller, reports=(), law_skips: dict | None = None) -> tu
 
 def _result(learner: Learner, caller: Caller, t0: float, **fields) -> Result:
     """Every Result is made here: the learner's identity and declaration, the tally, the wall time."""
+    fields.setdefault("precision", caller.profile.precision)
+    fields.setdefault("precision_note", caller.profile.precision_note)
     return Result(target=learner.target, name=learner.name, expected=learner.expected, reason=learner.reason,
                   evaluations=caller.evaluations, seconds=time.perf_counter() - t0, **fields)
 
 
 def no_verdict(learner: Learner, caller: Caller, t0: float, message: str, *, diagnosis: Diagnosis | None = None,
-               detail: str | None = None, warnings=(), skipped: bool = False) -> Result:
-    """A result without a verdict: a diagnosis (the learner failed) or a skip (a dependency is missing)."""
-    return _result(learner, caller, t0, verdict=None, diagnosis=diagnosis, deviation={"orthogonal": None, "pm1": None},
-                   symmetry=None, counterexample=None, message=message, warnings=tuple(warnings), detail=detail,
-                   skipped=skipped)
+               detail: str | None = None, warnings=(), skipped: bool = False, deviation: dict | None = None,
+               properties: dict | None = None, domain=None) -> Result:
+    """A result without a verdict: a diagnosis (the learner failed, or the evidence is inconclusive) or a
+    skip (a dependency is missing). What was measured before (deviations, properties) is kept."""
+    return _result(learner, caller, t0, verdict=None, diagnosis=diagnosis,
+                   deviation=deviation or {"orthogonal": None, "pm1": None}, symmetry=None, counterexample=None,
+                   message=message, warnings=tuple(warnings), detail=detail, skipped=skipped,
+                   properties=dict(properties or {}), domain=domain)
 
 
 def verdict_result(learner: Learner, caller: Caller, t0: float, *, verdict: Verdict, symmetry: Symmetry | None,
                    deviation: dict, counterexample: Counterexample | None, message: str,
                    properties: dict[str, PropertyReport], counterexamples: dict[str, Counterexample],
-                   warnings=(), distribution: dict | None = None) -> Result:
+                   warnings=(), distribution: dict | None = None, domain=None) -> Result:
     return _result(learner, caller, t0, verdict=verdict, diagnosis=None, deviation=deviation, symmetry=symmetry,
                    counterexample=counterexample, message=message, properties=properties,
-                   counterexamples=counterexamples, warnings=tuple(warnings), distribution=distribution)
+                   counterexamples=counterexamples, warnings=tuple(warnings), distribution=distribution, domain=domain)

@@ -128,6 +128,18 @@ class PropertyReport:
     counterexample: Counterexample | None
     seconds: float
     note: str | None = None
+    #: examples answered on both sides (the rest were refused alike and skipped)
+    usable: int | None = None
+    #: why a passed search does not carry a verdict (too few usable examples), or None
+    evidence: str | None = None
+    #: the smallest refused shapes, in words ("d=10, n=1, m=1: ValueError …")
+    refused: tuple = ()
+    #: the smallest input on which both sides returned NaN/inf, and how many did: {"d", "n", "m", "count"}
+    non_finite: dict | None = None
+    #: the largest deviation above the floor that was judged rounding, what excused it, and how many were
+    excused: dict | None = None
+    #: the strongest violation found (largest deviation ÷ threshold), shrunk only while it stays strong
+    strongest: Counterexample | None = None
 
     def to_json(self) -> dict:
         return _listify(
@@ -135,8 +147,14 @@ class PropertyReport:
                 "passed": self.passed,
                 "examples": self.examples,
                 "skips": self.skips,
+                "usable": self.usable,
+                "evidence": self.evidence,
+                "refused": list(self.refused),
+                "non_finite": self.non_finite,
                 "max_deviation": self.max_deviation,
                 "max_rounding_noise": self.max_noise,
+                "excused": self.excused,
+                "strongest": None if self.strongest is None else self.strongest.to_json(),
                 "seconds": round(self.seconds, 4),
                 "note": self.note,
             }
@@ -165,6 +183,11 @@ class Result:
     distribution: dict | None = None
     detail: str | None = None  # full traceback of a learner failure, for --verbose
     skipped: bool = False  # an optional dependency is missing: no verdict, no failure
+    #: the precision the verdict holds at, and how it was chosen (asked for, declared, detected, the default)
+    precision: str = "float64"
+    precision_note: str | None = None
+    #: the inputs the verdict covers (a :class:`~invariance.contract.Domain`; None: every input drawn)
+    domain: Any = None
 
 
     def __str__(self) -> str:
@@ -200,4 +223,7 @@ class Result:
             "counterexamples": {k: v.to_json() for k, v in self.counterexamples.items()},
             "distribution": _listify(self.distribution),
             "skipped": self.skipped,
+            "precision": self.precision,
+            "precision_note": self.precision_note,
+            "domain": None if self.domain is None else self.domain.to_json(),
         }

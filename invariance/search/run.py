@@ -18,7 +18,7 @@ from invariance.probe.call import CallError, Caller, deviation, failed_alike
 from invariance.probe.noise import gaussian_noise, rounding_noise
 from invariance.verdict import Diagnosis
 
-__all__ = ["Outcome", "PropertyRun", "case_seed"]
+__all__ = ["Excusal", "Outcome", "PropertyRun", "case_seed"]
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,45 @@ class Outcome:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Excusal:
+    """A deviation above the floor that was judged rounding, and what excused it."""
+
+    deviation: float
+    threshold: float
+    noise: float
+    by: str  # "example-probes", "gaussian-probes" or "precision"
+    d: int
+    n: int
+    m: int
+    precision: str = "float64"
+
+    @property
+    def words(self) -> str:
+        what = {
+            "example-probes": f"this example's measured rounding sensitivity {self.noise:.1e} (round trip through a Haar V "
+                              "and a rounding-level jitter, on both sides)",
+            "gaussian-probes": f"the learner's measured rounding sensitivity {self.noise:.1e} on a Gaussian problem of the "
+                               "same size (exact ±1 twins are not perturbed)",
+            "precision": f"the {self.precision} rounding allowance {judge.ALLOWANCE:g}·u·√max(d, n) "
+                         f"(u = 2^{int(np.log2(judge.UNIT_ROUNDOFF[self.precision]))})",
+        }[self.by]
+        return (f"deviation {self.deviation:.1e} (d={self.d}, n={self.n}, m={self.m}) excused by {what}: "
+                f"threshold {self.threshold:.1e}")
+
+    def to_json(self) -> dict:
+        return {"deviation": self.deviation, "threshold": self.threshold, "noise": self.noise, "by": self.by,
+                "d": self.d, "n": self.n, "m": self.m, "precision": self.precision, "words": self.words}
+
+
 @dataclass
 class PropertyRun:
-    """Mutable tally of one property's search (only the checker touches it)."""
+    """Mutable tally of one property's search (only the checker touches it).
+
+    Beside the counts it keeps the evidence the judge needs: every example's shape and whether it was
+    usable (``shapes``), the smallest input on which both sides returned NaN/inf (``non_finite``), the
+    largest deviation above the floor that was excused (``excused``) and the strongest violation seen
+    (``strongest``: largest deviation ÷ threshold)."""
 
     name: str
     caller: Caller
@@ -48,8 +84,19 @@ class PropertyRun:
     fatal: CallError | None = None
     fatal_case: Case | None = None
     last: Outcome | None = None
+    strongest: Outcome | None = None
     note: str | None = None
+    shapes: list = field(default_factory=list)
+    refused: list = field(default_factory=list)
+    non_finite: Case | None = None
+    non_finite_count: int = 0
+    excused: Excusal | None = None
+    excused_count: int = 0
     _gaussian: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def precision(self) -> str:
+        return self.caller.profile.precision
 
     def evaluate(self, case: Case) -> bool:
         """True when ``case`` is a violation (recorded in ``self.last``)."""
@@ -67,13 +114,22 @@ class PropertyRun:
                     return False
                 sides.append(exc)
         a, b = sides
+        shape = (case.d, case.n, case.m)
         if failed_alike(a, b):
             self.skips += 1  # refuses the input on both sides: not a counterexample
+            self.shapes.append((*shape, False))
+            if a.kind is Diagnosis.NON_FINITE:
+                self.non_finite_count += 1
+                if self.non_finite is None or shape < (self.non_finite.d, self.non_finite.n, self.non_finite.m):
+                    self.non_finite = case
+            else:
+                self.refused.append((*shape, str(a)))
             return False
+        self.shapes.append((*shape, True))
         if isinstance(a, CallError) or isinstance(b, CallError):
             err = a if isinstance(a, CallError) else b
             side = "original" if err is a else "transformed"
-            self.last = Outcome(
+            self._violation(Outcome(
                 case,
                 None if isinstance(a, CallError) else a,
                 None if isinstance(b, CallError) else b,
@@ -81,33 +137,54 @@ class PropertyRun:
                 0.0,
                 judge.FLOOR,
                 error=f"only the {side} side failed: {err}",
-            )
+            ))
             self.max_deviation = float("inf")
             return True
         dev = deviation(a, b, case.y_train)
         self.max_deviation = max(self.max_deviation, dev)
-        kind = judge.noise_needed(dev, exact_inputs=case.family == "gram-twin")
+        d, n, p = case.d, case.n, self.precision
+        kind = judge.noise_needed(dev, exact_inputs=case.family == "gram-twin", precision=p, d=d, n=n)
         if kind is None:
+            if dev > judge.FLOOR:
+                self._excuse(Excusal(dev, judge.floor_at(p, d, n), 0.0, "precision", d, n, case.m, p))
             return False
-        if kind == "gaussian":
-            noise = self._gaussian_noise(caller, case)
-        else:
-            noise = rounding_noise(caller, case, a, b, case_seed(self.seed, case))
+        noise = 0.0
+        for probe in range(judge.CONFIRM_PROBES):  # a violation must survive every probe
+            if kind == "gaussian":
+                noise = max(noise, self._gaussian_noise(caller, case, probe))
+            else:
+                noise = max(noise, rounding_noise(caller, case, a, b, case_seed(self.seed, case) + probe))
+            verdict = judge.judge_example(dev, noise, kind=kind, precision=p, d=d, n=n)
+            if not verdict.violation:
+                break
         self.max_noise = max(self.max_noise, noise if np.isfinite(noise) else 0.0)
-        verdict = judge.judge_example(dev, noise, kind=kind)
         if verdict.violation:
-            self.last = Outcome(case, a, b, dev, noise, verdict.threshold)
+            self._violation(Outcome(case, a, b, dev, noise, verdict.threshold))
+        else:
+            by = "gaussian-probes" if kind == "gaussian" else "example-probes"
+            self._excuse(Excusal(dev, verdict.threshold, noise, by, d, n, case.m, p))
         return verdict.violation
+
+    def _violation(self, outcome: Outcome) -> None:
+        self.last = outcome
+        ratio = lambda o: o.deviation / o.threshold  # noqa: E731
+        if self.strongest is None or ratio(outcome) > ratio(self.strongest):
+            self.strongest = outcome
+
+    def _excuse(self, excusal: Excusal) -> None:
+        self.excused_count += 1
+        if self.excused is None or excusal.deviation > self.excused.deviation:
+            self.excused = excusal
 
     def caller_for(self, case: Case) -> Caller:
         """The caller that judges ``case``: for a randomised learner both sides, and their probes, draw
         from the case's own seed (:func:`case_seed`)."""
         return self.caller.seeded(case_seed(self.seed, case)) if self.caller.profile.randomized else self.caller
 
-    def _gaussian_noise(self, caller: Caller, case: Case) -> float:
-        key = (case.n, case.d, case.m)
+    def _gaussian_noise(self, caller: Caller, case: Case, probe: int) -> float:
+        key = (case.n, case.d, case.m, probe)
         if key not in self._gaussian:
-            self._gaussian[key] = gaussian_noise(caller, case.y_train, case.n, case.d, case.m, self.seed)
+            self._gaussian[key] = gaussian_noise(caller, case.y_train, case.n, case.d, case.m, self.seed + probe)
         return self._gaussian[key]
 
 

@@ -48,10 +48,11 @@ def _without(case: Case, *, col: int | None = None, train_row: int | None = None
     return new
 
 
-def post_shrink(run: PropertyRun, outcome: Outcome, *, max_rounds: int = 3) -> Outcome:
-    """Drop columns U leaves alone, training rows and test rows while the violation persists.
-    while the violation persists. Hypothesis' shrinker can stall on a large d because shrinking d
-    re-aligns every later draw; this pass cannot enlarge anything."""
+def post_shrink(run: PropertyRun, outcome: Outcome, *, max_rounds: int = 3, keep=None) -> Outcome:
+    """Drop columns U leaves alone, training rows and test rows while the violation persists (and
+    ``keep(outcome)`` holds, when given: the strongest counterexample shrinks only while it stays strong).
+    Hypothesis' shrinker can stall on a large d because shrinking d re-aligns every later draw; this pass
+    cannot enlarge anything."""
     best = outcome
     for _ in range(max_rounds):
         improved = False
@@ -62,7 +63,8 @@ def post_shrink(run: PropertyRun, outcome: Outcome, *, max_rounds: int = 3) -> O
                 if smaller is None:
                     continue
                 if run.evaluate(smaller) and run.last is not None and run.last.case is smaller:
-                    best, improved = run.last, True
+                    if keep is None or keep(run.last):
+                        best, improved = run.last, True
         if not improved:
             break
     run.last = best

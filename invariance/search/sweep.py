@@ -10,7 +10,8 @@ from invariance.data.strategies import Case
 __all__ = ["sweep_cases"]
 
 
-def sweep_cases(seed: int, *, property_name: str = "orthogonal") -> list[Case]:
+def sweep_cases(seed: int, *, property_name: str = "orthogonal", max_d: int | None = None, min_n: int = 1,
+                n_above_d: bool = False) -> list[Case]:
     """A seeded grid of larger problems (d up to 16, n = 1, d/2, d, 2d+3) with Haar and Givens U.
 
     Hypothesis favours small sizes; this sweep makes sure violations that need a larger d or n
@@ -19,7 +20,10 @@ def sweep_cases(seed: int, *, property_name: str = "orthogonal") -> list[Case]:
     rng = np.random.default_rng([seed, 0x5EEB])
     cases: list[Case] = []
     for d in (1, 2, 3, 4, 6, 8, 12, 16):
-        for n in sorted({1, max(1, d // 2), d, 2 * d + 3}):
+        if max_d is not None and d > max_d:
+            continue
+        low = max(min_n, d + 1 if n_above_d else 1)
+        for n in sorted({max(low, k) for k in (1, max(1, d // 2), d, 2 * d + 3)}):
             m = 3
             X = rng.standard_normal((n + m, d))
             if rng.random() < 0.5:
