@@ -29,6 +29,7 @@ __all__ = [
     "ALLOWANCE",
     "ALLOWANCE_PRECISIONS",
     "MIN_DRAWN",
+    "UNSTABLE_NOISE",
     "D_RANGES",
     "CONFIRM_PROBES",
     "MIN_USABLE",
@@ -50,8 +51,10 @@ __all__ = [
     "noise_needed",
     "verdict_of",
     "law_verdict",
+    "MIN_SHIFT",
     "symmetry_of",
     "relied_on",
+    "SUBGROUP_PROPERTIES",
     "scaling_diagnosis",
     "permutation_control_words",
     "curve_flags",
@@ -123,7 +126,8 @@ def noise_needed(deviation: float, *, exact_inputs: bool, precision: str = "floa
     """Which measured noise judging this deviation needs: ``None`` (at or below :func:`floor_at`: rounding
     at this precision), ``"gaussian"`` (a ±1 twin: the learner's noise on Gaussian data of the same size,
     since perturbing exact twins would break the ties they exist to test) or ``"example"`` (the rounding
-    probes on this example's own inputs)."""
+    probes on this example's own inputs). ``exact_inputs``: both sides are exact integers (twins, or
+    integer data under a signed permutation)."""
     if deviation <= floor_at(precision, d, n):
         return None
     return "gaussian" if exact_inputs else "example"
@@ -153,6 +157,10 @@ MIN_USABLE = 0.5
 #: the ranges of d a search promises to cover: each that held at least MIN_DRAWN examples must hold a usable one
 D_RANGES = ((1, 4), (5, 8), (9, 16), (17, 24))
 MIN_DRAWN = 5
+#: a rounding sensitivity at or above this (relative) means rounding alone moves the predictions visibly;
+#: when more than half of a pass's usable examples were excused by such noise, the learner's answer is set
+#: by its arithmetic (an arbitrary eigenbasis, chaotic iterations), and the pass carries no verdict
+UNSTABLE_NOISE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -165,12 +173,19 @@ class Evidence:
     why: str | None = None
 
 
-def evidence_of(shapes: list[tuple[int, int, int, bool]]) -> Evidence:
+def evidence_of(shapes: list[tuple[int, int, int, bool]], unstable: int = 0) -> Evidence:
     """Judge the evidence of a *passed* search from its examples, each (d, n, m, usable). Not enough
-    when fewer than :data:`MIN_USABLE` of them were usable, or when some range of d in :data:`D_RANGES`
-    was drawn but none of its examples was usable."""
+    when fewer than :data:`MIN_USABLE` of them were usable, when some range of d in :data:`D_RANGES`
+    was drawn at least :data:`MIN_DRAWN` times but none of its examples was usable, or when more than
+    half of the usable ones were excused by a rounding sensitivity ≥ :data:`UNSTABLE_NOISE`
+    (``unstable`` of them)."""
     examples = len(shapes)
     usable = sum(1 for s in shapes if s[3])
+    if usable and unstable > 0.5 * usable:
+        return Evidence(False, usable, examples,
+                        f"on {unstable} of {usable} usable examples rounding-level perturbations moved the predictions "
+                        f"by ≥ {UNSTABLE_NOISE:g} (relative), and those deviations were excused: the learner's answer is "
+                        "set by its arithmetic, not by the data, so no verdict can be read from it")
     if examples == 0:
         return Evidence(False, 0, 0, "no example could be drawn")
     if usable < MIN_USABLE * examples:
@@ -212,20 +227,31 @@ def verdict_of(orthogonal_passed: bool, pm1_passed: bool) -> Judgement:
     return Judgement(Verdict.NOT_INVARIANT, "orthogonal", "violates on generic data and on ±1 Gram twins")
 
 
-def law_verdict(orthogonal_p: float, pm1_p: float, alpha: float) -> Judgement:
-    """A randomised learner's verdict from the Bonferroni-adjusted p-values of its two-sample tests.
-    A twin rejection is a rotation rejection (twins are rotations of each other), whatever the
-    Gaussian cases said; a Gaussian rejection alone is ``pm1-invariant``."""
-    orth_rejected, pm1_rejected = orthogonal_p < alpha, pm1_p < alpha
-    if pm1_rejected:
+#: the smallest KS distance between the two sides' laws worth caring about: a law test passes only when
+#: its data exclude a shift this large (largest KS statistic + the distance detectable at its size ≤ this)
+MIN_SHIFT = 0.3
+
+
+def law_verdict(orthogonal: str, pm1: str) -> Judgement | None:
+    """A randomised learner's verdict from the outcomes of its two sequential law tests ("rejected",
+    "excluded", "undecided"). A twin rejection is a rotation rejection (twins are rotations of each
+    other), whatever the Gaussian cases said; a Gaussian rejection with the twins' law excluded is
+    ``pm1-invariant``; both excluded is ``invariant-in-distribution``. None when a test the verdict
+    rests on is undecided: inconclusive."""
+    if pm1 == "rejected":
         return Judgement(
             Verdict.NOT_INVARIANT,
-            "orthogonal" if orth_rejected else "pm1",
+            "orthogonal" if orthogonal == "rejected" else "pm1",
             "the law of its predictions changes on ±1 Gram twins",
         )
-    if orth_rejected:
-        return Judgement(Verdict.PM1_INVARIANT, "orthogonal", "the law changes on generic data, not on ±1 twins")
-    return Judgement(Verdict.INVARIANT_IN_DISTRIBUTION, None, "no two-sample test rejects")
+    if orthogonal == "rejected":
+        if pm1 == "excluded":
+            return Judgement(Verdict.PM1_INVARIANT, "orthogonal", "the law changes on generic data, not on ±1 twins")
+        return None
+    if orthogonal == "excluded" and pm1 == "excluded":
+        return Judgement(Verdict.INVARIANT_IN_DISTRIBUTION, None,
+                         f"no two-sample test rejects, and each excludes a KS shift of {MIN_SHIFT:g} or more")
+    return None
 
 
 def symmetry_of(signed_passed: bool | None, perm_passed: bool | None, *, orthogonal_ok: bool) -> Symmetry:
@@ -238,6 +264,9 @@ def symmetry_of(signed_passed: bool | None, perm_passed: bool | None, *, orthogo
         return Symmetry.PERMUTATIONS
     return Symmetry.NONE
 
+
+#: the searches over subgroups of O(d) that keep integer data exact
+SUBGROUP_PROPERTIES = ("signed-permutation", "permutation")
 
 #: what each declared verdict implies for each property: True = must pass, False = must fail, None =
 #: either. It is :func:`verdict_of` read backwards, so the two cannot disagree (tests/test_judge.py).

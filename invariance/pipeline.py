@@ -22,9 +22,11 @@ from invariance.probe.call import CallError, Caller, Tally
 from invariance.probe.noise import angle_scaling, column_permutation_deviation
 from invariance.probe.profile import probe, probe_inputs
 from invariance.result import build
+from invariance.render.numbers import fmt_num, fmt_p
 from invariance.result.model import PropertyReport, Result
 from invariance.search.hypothesis import search_property
 from invariance.search.run import Outcome, PropertyRun
+from invariance.search.sample import generic_sample, twin_sample
 from invariance.search.sweep import sweep_cases
 from invariance.settings import Budget, CheckConfig
 from invariance.search.shrink import post_shrink
@@ -59,11 +61,12 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
     limits = _limits(domain)
     generic = dict(limits, max_d=min(16, limits["max_d"] or 16))
     budget = config.effective_budget
-    orth = _search("orthogonal", orthogonal_cases(**generic), budget.orthogonal, learner, caller, config,
-                   sweep=budget.sweep, limits=limits)
+    orth = _search("orthogonal", orthogonal_cases(**generic), generic_sample(config.seed, budget.orthogonal, **generic),
+                   budget.orthogonal, learner, caller, config, sweep=budget.sweep, limits=limits)
     searched = [orth]
     if orth.run.fatal is None:
-        searched.append(_search("pm1", twin_cases(**limits), budget.pm1, learner, caller, config))
+        searched.append(_search("pm1", twin_cases(**limits), twin_sample(config.seed, budget.pm1, **limits), budget.pm1,
+                                learner, caller, config))
     clean = all(s.run.fatal is None for s in searched) and all(s.report.passed for s in searched)
     if caller.profile.randomized and not clean:
         return _in_distribution(learner, caller, config, t0)
@@ -96,13 +99,16 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
                "seed per example), so no test of the law is needed")
     signed = perm = None
     if judgement.verdict is not Verdict.INVARIANT:
-        signed = _search("signed-permutation", orthogonal_cases(families=("signed-permutation",), property_name="signed-permutation",
-                                                                **generic),
+        fam = ("signed-permutation",)
+        signed = _search("signed-permutation",
+                         orthogonal_cases(families=fam, property_name="signed-permutation", **generic),
+                         generic_sample(config.seed, budget.symmetry, families=fam, property_name="signed-permutation", **generic),
                          budget.symmetry, learner, caller, config).report
         reports.append(signed)
         if not _holds(signed):
-            perm = _search("permutation", orthogonal_cases(families=("permutation",), property_name="permutation",
-                                                           **generic),
+            fam = ("permutation",)
+            perm = _search("permutation", orthogonal_cases(families=fam, property_name="permutation", **generic),
+                           generic_sample(config.seed, budget.symmetry, families=fam, property_name="permutation", **generic),
                            budget.symmetry, learner, caller, config).report
             reports.append(perm)
     symmetry = judge.symmetry_of(signed and _holds(signed), perm and _holds(perm),
@@ -200,13 +206,32 @@ def _invariant_seed_by_seed(caller: Caller, seed: int) -> bool:
     return True
 
 
-def _search(name, strategy, examples, learner: Learner, caller: Caller, config: CheckConfig, *, sweep=False,
+def _search(name, strategy, sample, examples, learner: Learner, caller: Caller, config: CheckConfig, *, sweep=False,
             limits: dict | None = None) -> _Searched:
+    """One property: the seeded NumPy ``sample`` first; once it holds a violation, Hypothesis (``strategy``,
+    ``examples``) finds one again and shrinks it. With an example database Hypothesis leads, so that
+    earlier failures replay first. A passed property is backed by the sweep of larger problems."""
     t0 = time.perf_counter()
     run = PropertyRun(name, caller, config.seed)
-    outcome, blob = search_property(run, strategy, max_examples=examples, seed=config.seed, database=config.database,
-                                    key=f"{learner.target}::{name}")
+    search = lambda: search_property(run, strategy, max_examples=examples, seed=config.seed,  # noqa: E731
+                                     database=config.database, key=f"{learner.target}::{name}")
     shrunk = True
+    if config.database:
+        outcome, blob = search()
+    else:
+        outcome = blob = found = None
+        for case in sample:
+            if run.evaluate(case):
+                found = run.last
+                break
+            if run.fatal is not None:
+                break
+        if found is not None:
+            outcome, blob = search()
+            if outcome is None and run.fatal is None:
+                outcome, shrunk = post_shrink(run, found), False
+                run.note = ("found by the seeded sample; Hypothesis did not find it again within its budget, so only "
+                            "the greedy pass (columns, rows) shrank it")
     if outcome is None and sweep and run.fatal is None:
         for case in sweep_cases(config.seed, property_name=name, **(limits or {})):
             if run.evaluate(case):
@@ -221,7 +246,7 @@ def _search(name, strategy, examples, learner: Learner, caller: Caller, config: 
         strong = _strongest(run, outcome)
         if strong is not None:
             strongest = _counterexample(strong, run, learner, config, shrunk=False, blob=None)
-    evidence = None if outcome is not None else judge.evidence_of(run.shapes)
+    evidence = None if outcome is not None else judge.evidence_of(run.shapes, run.unstable)
     nf = run.non_finite
     report = PropertyReport(
         name=run.name,
@@ -295,55 +320,66 @@ def _counterexample(outcome: Outcome, run: PropertyRun, learner: Learner, config
 
 
 def _in_distribution(learner: Learner, caller: Caller, config: CheckConfig, t0: float) -> Result:
-    """The two-sample tests of :mod:`invariance.search.distribution`, judged by :func:`judge.law_verdict`."""
+    """The sequential two-sample tests of :mod:`invariance.search.distribution`, judged by :func:`judge.law_verdict`."""
     from invariance.search import distribution  # scipy.stats: imported only for randomised learners
 
     cases = distribution.distribution_cases(config.seed)
     try:
-        orth = distribution.test_property(caller, cases["orthogonal"], config.samples, config.seed)
-        pm1 = distribution.test_property(caller, cases["pm1"], config.samples, config.seed + 1)
+        orth = distribution.test_property(caller, cases["orthogonal"], config.samples, config.seed, alpha=config.alpha)
+        pm1 = distribution.test_property(caller, cases["pm1"], config.samples, config.seed + 1, alpha=config.alpha)
     except CallError as exc:
         return build.no_verdict(learner, caller, t0, f"failed while sampling predictions: {exc}", diagnosis=exc.kind, detail=exc.detail)
-    judgement = judge.law_verdict(orth["p_value"], pm1["p_value"], config.alpha)
+    judgement = judge.law_verdict(orth["outcome"], pm1["outcome"])
     tests = {"orthogonal": orth, "pm1": pm1}
     for t in tests.values():
-        t["rejected"] = t["p_value"] < config.alpha
+        t["rejected"] = t["outcome"] == "rejected"
+    public = {k: {kk: vv for kk, vv in v.items() if not kk.startswith("_")} for k, v in tests.items()}
+    dist = {"test": "two-sample Kolmogorov–Smirnov, Bonferroni over test points, sequential (α split over "
+                    f"{distribution.LOOKS} looks at {config.samples}, {2 * config.samples} and {4 * config.samples} seeds per side)",
+            "alpha": config.alpha, "samples": config.samples, "min_shift": judge.MIN_SHIFT, **public}
+    reports = {
+        k: PropertyReport(k, v["outcome"] != "rejected", v["samples"] * 2 * len(cases[k]), 0, v["max_ks_statistic"],
+                          v["rounding_noise"], None, 0.0, note=f"{v['outcome']}: {_law_words(v)}",
+                          usable=v["samples"] * 2 * (len(cases[k]) - v["cases_skipped"]))
+        for k, v in tests.items()
+    }
+    law_skips = {k: (v["cases_skipped"], len(cases[k])) for k, v in tests.items()}
+    deviation = {"orthogonal": orth["max_ks_statistic"], "pm1": pm1["max_ks_statistic"]}
+    if judgement is None:
+        undecided = [k for k, v in tests.items() if v["outcome"] == "undecided"]
+        message = ("inconclusive: " + "; ".join(f"{_NAMES[k]} law test: {_law_words(tests[k])}" for k in tests) +
+                   f"; neither rejects nor excludes a KS shift of {judge.MIN_SHIFT:g} at the cap of "
+                   f"{tests[undecided[0]]['samples']} seeds per side ({', '.join(_NAMES[k] for k in undecided)}): "
+                   f"raise --samples (now {config.samples}) for a decision")
+        return build.no_verdict(learner, caller, t0, message, diagnosis=Diagnosis.INCONCLUSIVE, deviation=deviation,
+                                properties=reports, warnings=build.warnings_of(caller, law_skips=law_skips, law_diverged={k: v["non_finite_seeds"] for k, v in tests.items()}))
     cx = None
     if judgement.primary is not None:
         primary = tests[judgement.primary]
         p, case, A, B = primary["_worst"]
         cx = build.law_counterexample(case, A, B, caller=caller, statistic=primary["max_ks_statistic"], p=p, alpha=config.alpha,
                                       replay=build.replay_info(learner, config, randomized=True))
-    public = {k: {kk: vv for kk, vv in v.items() if not kk.startswith("_")} for k, v in tests.items()}
-    dist = {"test": "two-sample Kolmogorov–Smirnov, Bonferroni over test points", "alpha": config.alpha,
-            "samples": config.samples, **public}
-    reports = {
-        k: PropertyReport(k, not v["rejected"], config.samples * 2 * len(cases[k]), 0, v["max_ks_statistic"], v["rounding_noise"],
-                          None, 0.0, note=f"adjusted p = {v['p_value']:.3g}")
-        for k, v in tests.items()
-    }
     verdict = judgement.verdict
-    message = (
-        f"{verdict.value}: orthogonal two-sample p = {orth['p_value']:.3g}, ±1 twin p = {pm1['p_value']:.3g} "
-        f"(α = {config.alpha}, {config.samples} seeds per side, KS, Bonferroni over {orth['tests']} and {pm1['tests']} test points)"
-    )
-    if verdict is not Verdict.NOT_INVARIANT:
-        message += (
-            f"; a test that does not reject is not a proof: small differences of law need more seeds "
-            f"(--samples {5 * config.samples} has 5× the cost)"
-        )
+    message = f"{verdict.value}: {judgement.why}; " + "; ".join(f"{_NAMES[k]} law test: {_law_words(v)}" for k, v in tests.items())
     return build.verdict_result(
         learner, caller, t0,
         verdict=verdict,
         symmetry=judge.symmetry_of(None, None, orthogonal_ok=True) if verdict is Verdict.INVARIANT_IN_DISTRIBUTION else None,
-        deviation={"orthogonal": orth["max_ks_statistic"], "pm1": pm1["max_ks_statistic"]},
+        deviation=deviation,
         counterexample=cx,
         message=message,
         properties=reports,
         counterexamples={} if cx is None else {cx.property: cx},
-        warnings=build.warnings_of(caller, law_skips={k: (v["cases_skipped"], len(cases[k])) for k, v in tests.items()}),
+        warnings=build.warnings_of(caller, law_skips=law_skips, law_diverged={k: v["non_finite_seeds"] for k, v in tests.items()}),
         distribution=dist,
     )
+
+
+def _law_words(t: dict) -> str:
+    """One law test in words: its statistic, adjusted p against its level, and what its size can detect."""
+    return (f"KS statistic {fmt_num(t['max_ks_statistic'])}, adjusted p {fmt_p(t['p_value'])} "
+            f"(level {fmt_num(t['level'])}, {t['tests']} test points), {t['samples']} seeds per side "
+            f"({t['looks']} look{'s' if t['looks'] > 1 else ''}), smallest detectable KS distance {fmt_num(t['detectable_ks'])}")
 
 
 def _message(verdict: Verdict, why: str, orth: PropertyReport, pm1: PropertyReport, cx, caller: Caller,

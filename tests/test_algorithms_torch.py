@@ -41,7 +41,16 @@ def test_declared_verdict_in_distribution(name):
     f, expected = LEARNERS[name]
     r = check(as_learner(f, name=name, target=f"algorithms.{name}:{name}"), CheckConfig(samples=100))
     assert r.verdict is not None and r.verdict.value == expected, r.message
-    assert r.distribution is not None and 0.0 <= r.distribution["orthogonal"]["p_value"] <= 1.0
+    law = r.distribution
+    assert (law["samples"], law["alpha"]) == (100, 0.01)
+    rejected = {k: law[k]["rejected"] for k in ("orthogonal", "pm1")}
+    assert all(rejected[k] == (law[k]["p_value"] < 0.01) for k in rejected)
+    if expected == "invariant-in-distribution":  # W₁ ~ N(0, 1/d) has the law of W₁Uᵀ: neither test rejects
+        assert rejected == {"orthogonal": False, "pm1": False}, r.message
+        assert r.symmetry.value == "orthogonal"
+    else:  # identity input layer, w = u⊙u: the law moves under rotations and between ±1 twins
+        assert rejected == {"orthogonal": True, "pm1": True}, r.message
+        assert r.symmetry is None and r.counterexample.property == "orthogonal"  # both reject: judge.law_verdict's primary
 
 
 def test_mlp_gaussian_first_layer_is_invariant_in_law_but_not_per_seed():

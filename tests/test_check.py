@@ -48,13 +48,19 @@ CONTROLS = [
     pytest.param(C.least_squares_quartic, PM1, Symmetry.SIGNED_PERMUTATIONS, FAST, id="least-squares-plus-1e-4-fourth-powers"),
     pytest.param(C.switches_when_d_large, PM1, Symmetry.SIGNED_PERMUTATIONS, None, id="coordinatewise-when-d-gt-8"),
     pytest.param(C.switches_when_n_large, NOT, Symmetry.NONE, None, id="nudged-when-n-gt-12"),
-    pytest.param(C.nearest_neighbour_coordinate_ties, NOT, None, FAST, id="ties-broken-by-a-coordinate"),
+    pytest.param(C.nearest_neighbour_coordinate_ties, NOT, Symmetry.NONE, None, id="ties-broken-by-a-coordinate"),
     pytest.param(C.adagrad_diag, PM1, Symmetry.SIGNED_PERMUTATIONS, FAST, id="diagonal-adagrad"),
     pytest.param(C.adagrad_diag_batch, NOT, Symmetry.SIGNED_PERMUTATIONS, FAST, id="full-batch-diagonal-adagrad"),
     pytest.param(C.egu, NOT, Symmetry.PERMUTATIONS, FAST, id="egu"),
     pytest.param(C.eg_pm, NOT, Symmetry.SIGNED_PERMUTATIONS, FAST, id="eg-plus-minus"),
     pytest.param(M.refuses_d1_adagrad, PM1, Symmetry.SIGNED_PERMUTATIONS, FAST, id="adagrad-refusing-d1"),
-    pytest.param(M.raises_on_negative_corner, PM1, None, FAST, id="raises-on-one-side-only"),
+    pytest.param(M.raises_on_negative_corner, PM1, Symmetry.NONE, FAST, id="raises-on-one-side-only"),
+    # ---- the 1e-10 … 1e-6 band: small violations, additive and multiplicative, generic and ±1 only
+    pytest.param(C.least_squares_tanh_1e8, NOT, Symmetry.NONE, FAST, id="least-squares-times-1-plus-1e-8-tanh-x1"),
+    pytest.param(C.least_squares_plus_1e9, NOT, Symmetry.NONE, FAST, id="least-squares-plus-1e-9-x1"),
+    pytest.param(C.least_squares_pm1_nudged, NOT, Symmetry.NONE, FAST, id="plus-1e-8-x1-on-pm1-data-only"),
+    pytest.param(C.least_squares_pm1_scaled, NOT, Symmetry.NONE, FAST, id="times-1-plus-1e-8-x1-on-pm1-data-only"),
+    pytest.param(C.ridge_gd_l1_stopping, NOT, Symmetry.SIGNED_PERMUTATIONS, FAST, id="ridge-gd-l1-stopping-rule"),
 ]
 
 
@@ -77,8 +83,8 @@ def test_control_gets_the_verdict_its_mathematics_dictates(results, fn, verdict,
     r = results(fn, max_examples)
     assert r.diagnosis is None, r.message
     assert r.verdict is verdict, r.message
-    if symmetry is not None:
-        assert r.symmetry is symmetry, r.message
+    assert r.symmetry is symmetry, r.message  # pinned for every control
+    assert not (verdict is not INV and symmetry is Symmetry.ORTHOGONAL)
     orth, pm1 = r.deviation["orthogonal"], r.deviation["pm1"]
     if verdict is INV:
         assert r.counterexample is None

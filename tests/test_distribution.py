@@ -104,9 +104,19 @@ def test_a_learner_equal_seed_by_seed_is_invariant():
     assert _law(random_penalty_ridge).verdict.value == "invariant-in-distribution"
 
 
-def test_a_learner_not_equal_seed_by_seed_goes_to_the_two_sample_test():
+def test_a_learner_not_equal_seed_by_seed_goes_to_the_two_sample_test(monkeypatch):
+    import invariance.pipeline as P
+
+    searched = []
+    real = P._search
+    monkeypatch.setattr(P, "_search", lambda name, *a, **k: searched.append(name) or real(name, *a, **k))
     result = _check(rf_gaussian)  # a random first layer W: W Uᵀ ≠ W seed by seed
-    assert result.distribution is not None and result.evaluations < 1400  # 1286: no per-seed search ran
+    assert searched == []  # no per-seed search ran: the cheap look on the probe problems sent it straight to the law test
+    assert result.verdict.value == "invariant-in-distribution" and result.distribution["samples"] == 100
+    for k in ("orthogonal", "pm1"):  # 3 problems × 2 sides × the seeds per side of the last look (100, 200 or 400)
+        law = result.distribution[k]
+        assert law["outcome"] == "excluded" and law["samples"] == 100 * 2 ** (law["looks"] - 1)
+        assert result.properties[k].examples == 3 * 2 * law["samples"]
 
 
 def test_rademacher_features_are_rejected_on_generic_data():
@@ -117,7 +127,8 @@ def test_rademacher_features_are_rejected_on_generic_data():
     seeds 0–2; ≥ 0.03 at 200): the verdict is pm1-invariant, a documented departure from docs/design.md#randomised-learners."""
     result = _check(rf_rademacher)
     assert result.distribution["orthogonal"]["p_value"] < 1e-20, result.message
-    assert result.verdict.value in ("pm1-invariant", "not-invariant")
+    assert result.distribution["orthogonal"]["rejected"] and not result.distribution["pm1"]["rejected"]
+    assert result.verdict.value == "pm1-invariant", result.message
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -133,7 +144,8 @@ def test_twin_stage_separates_batch_from_online_adagrad(seed):
     assert batch.distribution["pm1"]["p_value"] < 1e-4, batch.message
     assert batch.verdict.value == "not-invariant", batch.message
     assert online.distribution["orthogonal"]["p_value"] < 1e-3, online.message
-    assert online.distribution["pm1"]["p_value"] > 0.1 and online.verdict.value == "pm1-invariant", online.message
+    # the online learner's twin law is the same: the sequential test does not reject, and excludes a shift of 0.3
+    assert online.distribution["pm1"]["outcome"] == "excluded" and online.verdict.value == "pm1-invariant", online.message
 
 
 def rf_gaussian_needs_5_rows(X_train, y_train, X_test, *, rng):

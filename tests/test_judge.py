@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from invariance import Symmetry, Verdict, judge
@@ -24,18 +25,36 @@ def test_verdict_of(orthogonal, pm1, verdict, primary):
 
 
 @pytest.mark.parametrize(
-    "p_orth, p_pm1, verdict, primary",
+    "orth, pm1, verdict, primary",
     [
-        (0.5, 0.5, Verdict.INVARIANT_IN_DISTRIBUTION, None),
-        (1e-5, 0.5, Verdict.PM1_INVARIANT, "orthogonal"),
-        (0.5, 1e-5, Verdict.NOT_INVARIANT, "pm1"),
-        (1e-5, 1e-5, Verdict.NOT_INVARIANT, "orthogonal"),
-        (0.0099, 0.0101, Verdict.PM1_INVARIANT, "orthogonal"),  # at α = 0.01: strictly below rejects
+        ("excluded", "excluded", Verdict.INVARIANT_IN_DISTRIBUTION, None),
+        ("rejected", "excluded", Verdict.PM1_INVARIANT, "orthogonal"),
+        ("excluded", "rejected", Verdict.NOT_INVARIANT, "pm1"),
+        ("rejected", "rejected", Verdict.NOT_INVARIANT, "orthogonal"),
+        ("undecided", "rejected", Verdict.NOT_INVARIANT, "pm1"),  # a twin rejection needs nothing else
+        ("rejected", "undecided", None, None),  # pm1-invariant rests on the twins' law: inconclusive
+        ("undecided", "excluded", None, None),
+        ("excluded", "undecided", None, None),
+        ("undecided", "undecided", None, None),
     ],
 )
-def test_law_verdict(p_orth, p_pm1, verdict, primary):
-    j = judge.law_verdict(p_orth, p_pm1, 0.01)
-    assert j.verdict is verdict and j.primary == primary
+def test_law_verdict(orth, pm1, verdict, primary):
+    j = judge.law_verdict(orth, pm1)
+    if verdict is None:
+        assert j is None
+    else:
+        assert j.verdict is verdict and j.primary == primary
+
+
+def test_sequential_law_test_with_literal_numbers():
+    """α split over 3 looks; the detectable KS distance c·√(2/n); a shift of 0.3 is worth caring about."""
+    from invariance.search.distribution import LOOKS, detectable_ks
+
+    assert LOOKS == 3 and judge.MIN_SHIFT == 0.3
+    # c = √(−ln(level/2)/2): level 0.01/3/6 (Bonferroni over looks and 6 test points) at 200 seeds per side
+    assert detectable_ks(200, 0.01 / 3 / 6) == pytest.approx(np.sqrt(-np.log(0.01 / 36) / 2) * np.sqrt(2 / 200))
+    assert detectable_ks(200, 0.01 / 18) == pytest.approx(0.2022, abs=1e-3)
+    assert detectable_ks(800, 0.01 / 18) == pytest.approx(0.2022 / 2, abs=1e-3)
 
 
 def test_implied_outcomes_are_verdict_of_read_backwards():

@@ -112,9 +112,11 @@ def test_checks_run_with_one_thread_and_restore_the_pools():
     torch.set_num_threads(2)
     try:
         before = [p["num_threads"] for p in threadpool_info()]
+        assert before  # numpy's BLAS at least: the check below is not over an empty list
         with one_thread():
             assert torch.get_num_threads() == 1
-            assert all(p["num_threads"] == 1 for p in threadpool_info())
+            inside = [p["num_threads"] for p in threadpool_info()]
+            assert len(inside) >= len(before) and set(inside) == {1}
         assert torch.get_num_threads() == 2 and [p["num_threads"] for p in threadpool_info()] == before
     finally:
         torch.set_num_threads(original)

@@ -241,12 +241,13 @@ def test_stale_rows_fails_on_a_changed_verdict(committed):
     egu = next(r for r in doctored if r["name"] == "egu")
     egu["verdict"] = "invariant"
     msgs = stale_rows(doctored, _fresh_from(rows))
-    assert len(msgs) == 1 and "algorithms.egu:egu" in msgs[0] and "'invariant'" in msgs[0]
-    assert any("new learner" in m for m in stale_rows(rows[1:], _fresh_from(rows)))
-    assert any("no longer loaded" in m for m in stale_rows(rows, _fresh_from(rows)[1:]))
+    assert msgs == ["algorithms.egu:egu: committed verdict 'invariant', now 'not-invariant' (copied)"]
+    first = rows[0]["target"]
+    assert stale_rows(rows[1:], _fresh_from(rows)) == [f"{first}: not in the committed report (a new learner)"]
+    assert stale_rows(rows, _fresh_from(rows)[1:]) == [f"{first}: in the committed report but no longer loaded"]
     redeclared = _fresh_from(rows)
     redeclared[0] = Fresh(redeclared[0].target, redeclared[0].verdict, None, "not-invariant", "copied")
-    assert any("declared" in m for m in stale_rows(rows, redeclared))
+    assert stale_rows(rows, redeclared) == [f"{first}: committed declared {rows[0]['declared']!r}, now 'not-invariant' (copied)"]
 
 
 def test_recheck_fails_for_a_changed_learner(committed):
@@ -263,8 +264,12 @@ def test_recheck_fails_for_a_changed_learner(committed):
     assert fixed.verdict == "invariant"
     broken = recheck(as_learner(egu.fn, name="least_squares", target=ls.target), results[ls.target])
     assert broken.verdict == "not-invariant"
-    rows = next(s["rows"] for s in committed["sections"] if s["key"] == "builtins")
-    assert any("algorithms.egu:egu" in m for m in stale_rows(rows, [fixed]))
+    egu_row = next(r for s in committed["sections"] if s["key"] == "builtins" for r in s["rows"] if r["name"] == "egu")
+    # ls.fn carries least squares' declaration: both the verdict and the declaration have moved
+    assert [m.split(" (", 1)[0] for m in stale_rows([egu_row], [fixed])] == [
+        "algorithms.egu:egu: committed verdict 'not-invariant', now 'invariant'",
+        "algorithms.egu:egu: committed declared 'not-invariant', now 'invariant'",
+    ]
 
 
 # ------------------------------------------------------------------------------------------------- CLI
@@ -319,7 +324,8 @@ def test_report_end_to_end(tmp_path, capsys):
     assert obj["sections"][0]["plan"]["ks"] == list(range(1, 9))
     assert len(_table_rows((out / "invariance.md").read_text(), "Selected learners")) == 2
     page = (out / "invariance.html").read_text()
-    assert all(s.startswith("data:image/png;base64,") for s in _attributes(page, "src"))
+    srcs = _attributes(page, "src")
+    assert len(srcs) == 2 and all(s.startswith("data:image/png;base64,") for s in srcs)  # the two plots, inlined
 
 
 def test_no_curves_json_only(tmp_path):
@@ -339,7 +345,7 @@ def test_missing_packages_omit_their_sections(monkeypatch):
     assert specs["sklearn"].targets == ()
     for key in ("torch", "sklearn"):
         m = measure_section(specs[key], None)  # never reaches the checker
-        assert m.omitted and "not installed" in m.omitted and "pip install" in m.omitted
+        assert m.omitted == f"{key} is not installed (pip install 'invcheck[{key}]'); section omitted"
     report = build_report([measure_section(specs["torch"], None)], command="c", config={}, environment={}, seconds=0)
     assert "torch is not installed" in render_markdown(report)
 
@@ -358,11 +364,19 @@ def test_torch_curve_settings_cover_every_dense_optimizer():
     assert curve_settings(gd, 128)["passes"] == 5  # PAPER_SETTINGS
 
 
-def test_sklearn_zoo_targets_load():
+def test_sklearn_zoo_targets_load(committed):
     pytest.importorskip("sklearn")
     from invariance.report.zoo_sklearn import ZOO
 
-    assert len(ZOO) >= 12
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    learners = [load(f"invariance.report.zoo_sklearn:{name}")[0] for name in ZOO]
+    assert [l.name for l in learners] == list(ZOO)
+    sklearn_rows = next(s["rows"] for s in committed["sections"] if s["key"] == "sklearn")
+    assert [r["name"] for r in sklearn_rows] == list(ZOO)  # one report row per zoo entry, in ZOO order
     (learner,) = load("invariance.report.zoo_sklearn:standard_scaled_ridge")
     X = np.random.default_rng(0).standard_normal((6, 3))
-    assert learner(X, X[:, 0], X).shape == (6,)
+    want = make_pipeline(StandardScaler(), Ridge()).fit(X, X[:, 0]).predict(X)
+    np.testing.assert_allclose(learner(X, X[:, 0], X), want, rtol=1e-12)

@@ -53,8 +53,9 @@ def test_every_drawn_U_is_orthogonal(family, data, d):
 @given(data=st.data(), d=st.integers(1, 16))
 def test_default_families_draw_orthogonal_matrices(data, d):
     U, family = data.draw(orthogonal_matrices(d=d))
-    assert family in FAMILIES
-    assert rotations.orthogonality_error(U) <= 1e-12
+    assert family in (IN_R1 if d == 1 else FAMILIES)
+    assert U.shape == (d, d) and rotations.orthogonality_error(U) <= 1e-12
+    _check_family_shape(U, family)  # the family named is the family drawn
     if d == 1:
         assert U.tolist() == [[-1.0]]
 
@@ -98,16 +99,26 @@ def test_families_without_a_one_dimensional_element_start_at_d_2(family, data):
 @given(data=st.data())
 def test_each_data_kind_draws_what_it_says(kind, data):
     case = data.draw(orthogonal_cases(kinds=(kind,)))
-    X = np.vstack([case.X_train, case.X_test])
+    X, y = np.vstack([case.X_train, case.X_test]), case.y_train
     assert case.data_kind == kind
+    small_ints = lambda a: np.array_equal(a, np.round(a)) and np.max(np.abs(a)) <= 3  # noqa: E731
+    if kind in ("integers", "pm1"):  # labels: small integers for integer and ±1 data …
+        assert small_ints(y)
+    else:  # … Gaussian otherwise
+        assert not np.array_equal(y, np.round(y))
     if kind == "integers":
-        assert np.array_equal(X, np.round(X)) and np.max(np.abs(X)) <= 3
+        assert small_ints(X)
     elif kind == "pm1":
         assert set(np.unique(X)) <= {-1.0, 1.0}
-    elif kind == "orthogonal-rows" and len(X) <= case.d:
-        assert np.allclose(X @ X.T, case.d * np.eye(len(X)))
-    elif kind == "repeated-rows" and len(X) >= 6:
-        assert len(np.unique(X, axis=0)) <= len(X) // 3
+    elif kind == "gaussian":
+        assert not np.array_equal(X, np.round(X))
+    elif kind == "orthogonal-rows":  # √d × (rows of a Haar matrix of size max(d, n + m), first d columns)
+        if len(X) <= case.d:
+            np.testing.assert_allclose(X @ X.T, case.d * np.eye(len(X)), atol=1e-9)
+        else:
+            np.testing.assert_allclose(X.T @ X, case.d * np.eye(case.d), atol=1e-9)
+    else:  # repeated-rows: max(1, ⌊(n + m)/3⌋) distinct rows
+        assert len(np.unique(X, axis=0)) <= max(1, len(X) // 3)
 
 
 def test_orthogonal_cases_shrink_to_the_smallest_case():
@@ -140,7 +151,10 @@ def test_every_twin_has_equal_gram_matrices_and_is_not_trivial(case):
     assert set(np.unique(Z)) <= {-1.0, 1.0} and set(np.unique(Z2)) <= {-1.0, 1.0}
     assert np.array_equal(Z @ Z.T, Z2 @ Z2.T)  # ±1 integers: exactly equal
     assert not twins.is_signed_column_permutation(Z, Z2)
-    assert case.n >= 1 and case.m >= 1 and case.n + case.m >= 4
+    # docs/design.md#gram-twins: k ∈ {4, 8, 16} switched columns, d = k + (0…8), 4–24 rows, m ∈ [1, 4] test rows
+    k = case.notes["k"]
+    assert k in (4, 8, 16) and k <= case.d <= k + 8 and len(case.notes["switched_columns"]) == k
+    assert 4 <= case.n + case.m <= 24 and 1 <= case.m <= 4 and case.n >= 1
     U = rotations.procrustes(Z, Z2)
     assert rotations.orthogonality_error(U) <= 1e-10
     assert np.max(np.abs(Z @ U.T - Z2)) <= 1e-10
@@ -150,11 +164,17 @@ def test_every_twin_has_equal_gram_matrices_and_is_not_trivial(case):
 
 
 def test_twin_search_reaches_the_minimal_4x4_twin():
+    """docs/design.md#gram-twins: Z = H₄ (every sign shrunk to +), Z′ negates one row z_c, and Z′ = ZUᵀ for the
+    Householder reflection U = I − ½ z_c z_cᵀ; m shrinks to one test row."""
     case = find(twin_cases(), lambda c: True)
-    assert case.d == 4
-    assert case.n + case.m == 4
+    assert (case.d, case.n, case.m) == (4, 3, 1)
     Z = np.vstack([case.X_train, case.X_test])
     Z2 = np.vstack([case.X_train_t, case.X_test_t])
+    H4 = np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]], dtype=float)
+    np.testing.assert_array_equal(Z, H4)
+    (c,) = case.notes["flipped_rows"]
+    np.testing.assert_array_equal(Z2, np.where(np.arange(4)[:, None] == c, -Z, Z))
+    np.testing.assert_allclose(case.U, np.eye(4) - 0.5 * np.outer(Z[c], Z[c]), atol=1e-12)
     assert np.array_equal(Z @ Z.T, Z2 @ Z2.T)
     assert not twins.is_signed_column_permutation(Z, Z2)
 

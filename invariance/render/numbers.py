@@ -2,6 +2,7 @@
 
 * :func:`fmt_num` — a measured quantity in ``%.3g`` style: ``0.5``, ``0.0119``, ``1.72e+05``;
 * :func:`fmt_dev` — a deviation, always in scientific notation with two digits: ``1.2e-05``;
+* :func:`fmt_p` — a p-value: ``0.24``, ``0.0031``, ``< 1e-12``;
 * :func:`fmt_seconds` — a duration: ``0.11s``, ``2.7s``, ``154s``.
 
 None prints as ``—``; non-finite values print as ``∞``, ``-∞`` or ``nan`` (never ``inf``), so no cell
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["fmt_num", "fmt_dev", "fmt_seconds", "is_diverged", "DIVERGED_ABOVE"]
+__all__ = ["fmt_num", "fmt_dev", "fmt_p", "deviation_cell", "MARKS", "fmt_seconds", "is_diverged", "DIVERGED_ABOVE"]
 
 #: a loss above this (or a non-finite one) is reported as ``diverged`` rather than as a number
 DIVERGED_ABOVE = 1e6
@@ -43,6 +44,46 @@ def fmt_dev(x: float | None) -> str:
     if not math.isfinite(x):
         return "∞"
     return f"{x:.1e}"
+
+
+def fmt_p(p: float | None) -> str:
+    """A p-value: two significant digits (``'0.24'``, ``'0.0031'``), ``'< 1e-12'`` below 1e-12, ``'1'`` at 1."""
+    if p is None:
+        return "—"
+    p = float(p)
+    if not math.isfinite(p):
+        return _nonfinite(p)
+    if p < 1e-12:
+        return "< 1e-12"
+    if p >= 1.0:
+        return "1"
+    return f"{p:.2g}"
+
+
+#: the short marks of :func:`deviation_cell` (terminal tables), explained under the table
+MARKS = {"violation": "✗", "excused": "≈"}
+
+
+def deviation_cell(doc: dict, key: str, *, short: bool = False) -> str:
+    """A result's deviation on one property (``key``: "orthogonal" or "pm1") as a table cell that says
+    what the number is: ``4.1e-01 violation``, ``8.6e-03 excused`` (a deviation above the floor judged
+    rounding; the message says by what), ``2.0e-15``; for a randomised learner ``KS 0.08, p 0.93``.
+    ``doc`` is :meth:`Result.to_json` (or a report row holding its keys)."""
+    dist = doc.get("distribution")
+    if dist:
+        side = dist.get(key) or {}
+        return f"KS {fmt_num(side.get('max_ks_statistic'))}{'' if short else ','} p {fmt_p(side.get('p_value'))}"
+    value = (doc.get("deviation") or {}).get(key)
+    prop = (doc.get("properties") or {}).get(key) or {}
+    word = lambda w: f" {MARKS[w]}" if short else f" {w}"  # noqa: E731
+    if value is None and prop.get("passed") is False:
+        return "∞" + word("violation")  # one side failed (JSON has no inf)
+    text = fmt_dev(value)
+    if prop.get("passed") is False:
+        return text + word("violation")
+    if prop.get("excused") and value is not None and value > 1e-10:
+        return text + word("excused")
+    return text
 
 
 def fmt_seconds(s: float | None) -> str:

@@ -9,7 +9,7 @@ imported from them here (``to_json``, ``fmt_dev``, ``_counterexample_text``) kee
 from __future__ import annotations
 
 from invariance.render.json import to_json  # re-exported
-from invariance.render.numbers import fmt_dev, fmt_num, fmt_seconds  # fmt_dev re-exported
+from invariance.render.numbers import MARKS, deviation_cell, fmt_dev, fmt_num, fmt_seconds  # fmt_dev re-exported
 from invariance.render.text import counterexample_text as _counterexample_text  # re-exported
 from invariance.result.model import Result
 
@@ -68,12 +68,13 @@ def _table(results: list[Result]):
     ):
         table.add_column(col, justify=justify, no_wrap=True)
     for r in results:
+        doc = _cells_doc(r)
         table.add_row(
             r.name,
             _verdict_text(r),
             _declared_text(r),
-            fmt_dev(r.deviation.get("orthogonal")),
-            fmt_dev(r.deviation.get("pm1")),
+            deviation_cell(doc, "orthogonal", short=True),
+            deviation_cell(doc, "pm1", short=True),
             _symmetry(r),
             str(r.evaluations),
             fmt_seconds(r.seconds),
@@ -130,8 +131,9 @@ def _compact(results: list[Result], console) -> None:
         if sum(cols) + 4 + head[2].cell_len <= width:
             for item, w in zip(head[:2], cols):
                 item.pad_right(w - item.cell_len)
+        doc = _cells_doc(r)
         nums = [
-            Text(f"{label} {fmt_dev(r.deviation.get(key))}")
+            Text(f"{label} {deviation_cell(doc, key, short=True)}")
             for label, key in (("orth. dev", "orthogonal"), ("±1 dev", "pm1"))
             if r.deviation.get(key) is not None
         ]
@@ -140,6 +142,25 @@ def _compact(results: list[Result], console) -> None:
         nums.append(Text(f"{r.evaluations} eval{'' if r.evaluations == 1 else 's'} in {fmt_seconds(r.seconds)}"))
         _print_lines(console, pack_items(head, width, hang=4, sep="  "))
         _print_lines(console, pack_items(nums, width, indent=4))
+
+
+def _legend(results: list[Result]) -> str | None:
+    """The marks the deviation cells used, explained (None when there are none)."""
+    cells = [deviation_cell(_cells_doc(r), k, short=True) for r in results for k in ("orthogonal", "pm1")]
+    parts = []
+    if any(c.endswith(MARKS["violation"]) for c in cells):
+        parts.append(f"{MARKS['violation']} a violation")
+    if any(c.endswith(MARKS["excused"]) for c in cells):
+        parts.append(f"{MARKS['excused']} above 1e-10 but excused as rounding (the panel says by what)")
+    if any(c.startswith("KS ") for c in cells):
+        parts.append("KS: largest two-sample KS statistic, p: adjusted p-value (randomised learners)")
+    return "deviations: " + "; ".join(parts) if parts else None
+
+
+def _cells_doc(r: Result) -> dict:
+    """What :func:`deviation_cell` reads, without serialising counterexamples."""
+    return {"deviation": r.deviation, "distribution": r.distribution,
+            "properties": {k: {"passed": v.passed, "excused": v.excused} for k, v in r.properties.items()}}
 
 
 def summary_line(results: list[Result]) -> str:
@@ -185,24 +206,35 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
         console.print(table)
     else:
         _compact(results, console)
+    legend = _legend(results)
+    if legend:
+        console.print(Text(legend, style="dim"), highlight=False)
     for r in results:
         body = [r.message]
         if r.distribution:
             d = r.distribution
-            body.append(
-                f"two-sample test: {d.get('test')} at level α = {d.get('alpha')}, {d.get('samples')} seeds per side; "
-                f"orthogonal p = {_p(d.get('orthogonal'))}, ±1 twin p = {_p(d.get('pm1'))}"
-            )
+            body.append(f"law test: {d.get('test')}; α = {d.get('alpha')}; a shift worth caring about: KS ≥ {d.get('min_shift')}")
         for w in r.warnings:
             body.append(f"warning: {w}")
         if r.reason:
             body.append(f"declared because: {r.reason}")
-        if r.counterexample is not None:
+        shown = shown_counterexample(r)
+        if shown is not None:
             body.append("")
-            body.append(_counterexample_text(r.counterexample))
+            if shown is not r.counterexample:
+                m = r.counterexample
+                body.append(
+                    f"strongest counterexample found (deviation {fmt_dev(shown.deviation)} = "
+                    f"{shown.deviation / shown.threshold:.3g} × its threshold); the minimal one (d={m.d}, n={m.n}, m={m.m}: "
+                    f"{fmt_dev(m.deviation)} vs threshold {fmt_dev(m.threshold)}) is within {STRONG_RATIO:g}× of its threshold "
+                    f"— {'shown below' if verbose else 'shown with -v'}"
+                )
+            body.append(_counterexample_text(shown))
+            if verbose and shown is not r.counterexample:
+                body += ["", "minimal counterexample:", _counterexample_text(r.counterexample)]
         if verbose:
             for name, cx in r.counterexamples.items():
-                if cx is not r.counterexample:
+                if cx is not r.counterexample and cx is not shown:
                     body += ["", f"also ({name}):", _counterexample_text(cx)]
             if r.detail:
                 body += ["", r.detail]
@@ -212,6 +244,18 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
     console.print(Text(summary_line(results), style="bold green" if ok else "bold red"), highlight=False)
 
 
-def _p(side) -> str:
-    p = (side or {}).get("p_value")
-    return fmt_num(p) if isinstance(p, (int, float)) else str(p)
+#: a minimal counterexample within this factor of its threshold gives way to the strongest in the panel
+STRONG_RATIO = 10.0
+
+
+def shown_counterexample(r: Result):
+    """The counterexample a panel shows: the minimal one, unless it is within :data:`STRONG_RATIO` × its
+    threshold and the search saw a stronger one (then that one, shrunk while it stayed strong)."""
+    cx = r.counterexample
+    if cx is None or cx.error is not None or not cx.threshold:
+        return cx
+    prop = r.properties.get(cx.property)
+    strong = getattr(prop, "strongest", None)
+    if strong is not None and cx.deviation < STRONG_RATIO * cx.threshold:
+        return strong
+    return cx

@@ -24,7 +24,7 @@ def counterexample_text(cx: Counterexample) -> str:
     """A counterexample as plain text: the data, both predictions, the numbers and how to replay it."""
     lines = [
         f"property: {cx.property}   d = {cx.d}, n = {cx.n}, m = {cx.m}   data: {cx.data_kind}   "
-        f"{'shrunk by Hypothesis' if cx.shrunk else 'NOT shrunk (found by the seeded sweep)'}",
+        f"{'shrunk by Hypothesis' if cx.shrunk else 'not shrunk by Hypothesis (found by the seeded sample or sweep)'}",
         f"U: {cx.U_description}",
     ]
     if cx.d <= 8:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from invariance.render.numbers import deviation_cell
 from invariance.judge import BOUND_MARGIN, CLAIMS, Flag, curve_flags
 from invariance.curves.experiment import Curves
 from invariance.report.measure import SectionMeasurement
@@ -84,6 +85,8 @@ class Row:
     first_k: int | None = None  # first k with mean Hadamard loss < 0.1
     flags: tuple[Flag, ...] = ()
     settings: dict = field(default_factory=dict)
+    #: the deviation cells as the tables print them: "4.1e-01 violation", "8.6e-03 excused", "KS 0.08, p 0.93"
+    cells: dict = field(default_factory=dict)
     result: Result | None = field(default=None, compare=False)
 
     def to_json(self) -> dict:
@@ -95,6 +98,7 @@ class Row:
             "declared": self.declared,
             "match": self.match,
             "deviation": dict(self.deviation),
+            "deviation_cells": dict(self.cells),
             "symmetry": self.symmetry,
             "counterexample": self.counterexample,
             "message": self.message,
@@ -226,6 +230,7 @@ def _row(result: Result, m: SectionMeasurement, margin: float) -> Row:
         first_k=first,
         flags=flags,
         settings=dict(m.settings.get(result.target, {})),
+        cells={k: deviation_cell(j, k) for k in ("orthogonal", "pm1")},
         result=result,
     )
 

@@ -119,8 +119,8 @@ def _fmt_setting(v) -> str:
 def _cells(row: Row) -> list[str]:
     flags = ", ".join(sorted({f.kind for f in row.flags})) or ""
     return [
-        row.name, verdict_text(row), declared_text(row), fmt_dev(row.deviation.get("orthogonal")),
-        fmt_dev(row.deviation.get("pm1")), row.symmetry or "—", counterexample_text(row),
+        row.name, verdict_text(row), declared_text(row), row.cells.get("orthogonal", fmt_dev(row.deviation.get("orthogonal"))),
+        row.cells.get("pm1", fmt_dev(row.deviation.get("pm1"))), row.symmetry or "—", counterexample_text(row),
         _num(row.hadamard_half), _num(row.pm1_half), "—" if row.first_k is None else str(row.first_k), flags,
     ]
 
@@ -249,8 +249,8 @@ def _row_html(row: Row) -> str:
     cx = _e(counterexample_text(row))
     return (
         f"<tr{cls}><td class=\"name\" title=\"{_e(row.target)}\">{_e(row.name)}</td><td>{_badge(row)}</td>"
-        f"<td class=\"decl\">{_declared_html(row)}</td><td class=\"num\">{_e(fmt_dev(row.deviation.get('orthogonal')))}</td>"
-        f"<td class=\"num\">{_e(fmt_dev(row.deviation.get('pm1')))}</td><td class=\"sym\">{_e(row.symmetry or '—')}</td>"
+        f"<td class=\"decl\">{_declared_html(row)}</td><td class=\"num\">{_e(row.cells.get('orthogonal', fmt_dev(row.deviation.get('orthogonal'))))}</td>"
+        f"<td class=\"num\">{_e(row.cells.get('pm1', fmt_dev(row.deviation.get('pm1'))))}</td><td class=\"sym\">{_e(row.symmetry or '—')}</td>"
         f"<td class=\"cx\">{cx}</td><td class=\"num\">{_loss_html(row.hadamard_half)}</td>"
         f"<td class=\"num\">{_num(row.pm1_half)}</td><td class=\"num\">{'—' if row.first_k is None else row.first_k}</td>"
         f"<td>{_flags_html(row.flags)}</td></tr>"

@@ -124,7 +124,7 @@ def law_counterexample(case, A: np.ndarray, B: np.ndarray, *, caller: Caller, st
     )
 
 
-def warnings_of(caller: Caller, reports=(), law_skips: dict | None = None) -> tuple[str, ...]:
+def warnings_of(caller: Caller, reports=(), law_skips: dict | None = None, law_diverged: dict | None = None) -> tuple[str, ...]:
     """What the reader must know beside the verdict: relabelled y, mutated inputs, refused examples."""
     out = []
     if caller.profile.positive_labels:
@@ -141,6 +141,10 @@ def warnings_of(caller: Caller, reports=(), law_skips: dict | None = None) -> tu
                 f"{r.name}: the learner refused {r.skips} of {r.examples} examples on both sides{shown}; those are "
                 "not counterexamples and were skipped"
             )
+    for name, diverged in (law_diverged or {}).items():
+        if diverged:
+            out.append(f"{name}: {diverged} of the seeds drawn returned NaN/inf (a diverging run); they enter the law "
+                       "test as an atom of their own")
     for name, (skipped, total) in (law_skips or {}).items():
         if skipped:
             out.append(

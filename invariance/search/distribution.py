@@ -31,7 +31,7 @@ from invariance.probe.call import TINY, CallError, Caller
 from invariance.probe.noise import probe_noise
 from invariance.verdict import Diagnosis
 
-__all__ = ["distribution_cases", "merge_ties", "test_property"]
+__all__ = ["LOOKS", "detectable_ks", "distribution_cases", "merge_ties", "test_property"]
 
 
 #: the rotations of the d = 2 and d = 4 cases: each maps every coordinate axis onto a diagonal, as far
@@ -82,13 +82,32 @@ CALIBRATION_SEEDS = 3
 
 
 def _samples(caller: Caller, X, y, Xt, seeds) -> np.ndarray:
-    return np.stack([caller.predict(X, y, Xt, seed=int(s)) for s in seeds])
+    """One row of predictions per seed. A seed whose predictions are NaN/inf (a diverging initialisation)
+    is part of the learner's law: its row is +inf, an atom of its own that both sides can show."""
+    rows = []
+    for s in seeds:
+        try:
+            rows.append(caller.predict(X, y, Xt, seed=int(s)))
+        except CallError as exc:
+            if exc.kind is not Diagnosis.NON_FINITE:
+                raise
+            rows.append(np.full(len(Xt), np.inf))
+    return np.stack(rows)
 
 
 def _rounding_sensitivity(caller: Caller, X, y, Xt, refs: np.ndarray, seeds, rng: np.random.Generator) -> float:
     """Largest relative change of a seed's predictions under the rounding probes of
-    :func:`invariance.probe.noise.probe_noise`, the seed held fixed."""
-    return max((probe_noise(caller, X, y, Xt, ref, rng, seed=int(s)) for ref, s in zip(refs, seeds)), default=0.0)
+    :func:`invariance.probe.noise.probe_noise`, the seed held fixed (diverging seeds are left out)."""
+    out = 0.0
+    for ref, s in zip(refs, seeds):
+        if not np.all(np.isfinite(ref)):
+            continue
+        try:
+            out = max(out, probe_noise(caller, X, y, Xt, ref, rng, seed=int(s)))
+        except CallError as exc:
+            if exc.kind is not Diagnosis.NON_FINITE:
+                raise
+    return out
 
 
 def merge_ties(a: np.ndarray, b: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -97,7 +116,8 @@ def merge_ties(a: np.ndarray, b: np.ndarray, tol: float) -> tuple[np.ndarray, np
     pooled = np.concatenate([a, b])
     order = np.argsort(pooled, kind="stable")
     v = pooled[order]
-    starts = np.concatenate([[True], np.diff(v) > tol])
+    with np.errstate(invalid="ignore"):  # inf − inf between diverged seeds: equal atoms, merged
+        starts = np.concatenate([[True], np.diff(v) > tol])
     out = np.empty_like(pooled)
     out[order] = v[starts][np.cumsum(starts) - 1]
     return out[: len(a)], out[len(a) :]
@@ -111,55 +131,107 @@ def _refused(caller: Caller, case: Case, seed_a: int, seed_b: int) -> bool:
         try:
             caller.predict(X, case.y_train, Xt, seed=int(s))
         except CallError as exc:
+            if exc.kind is Diagnosis.NON_FINITE:
+                return False  # a diverging seed is part of the law (see _samples), not a refusal
             if exc.kind is not Diagnosis.ERROR:
                 raise
             errors.append(exc.exc_type)
     return len(errors) == 2 and errors[0] == errors[1]
 
 
-def test_property(caller: Caller, cases: list[Case], samples: int, seed: int) -> dict:
-    pvals, stats_, worst, noise_max, skipped = [], [], None, 0.0, 0
-    seeds = np.random.default_rng([seed, 0x5EED]).permutation(2**20)[: 2 * samples * len(cases)]
+#: looks of the sequential test: the first at ``samples`` seeds per side, then 2× and 4× (the cap)
+LOOKS = 3
+
+
+def detectable_ks(samples: int, level: float) -> float:
+    """The smallest two-sample KS distance a test with ``samples`` draws per side rejects at ``level``
+    (asymptotic critical value c(level)·√(2/samples), c = √(−ln(level/2)/2))."""
+    return float(np.sqrt(-np.log(level / 2.0) / 2.0) * np.sqrt(2.0 / samples))
+
+
+def test_property(caller: Caller, cases: list[Case], samples: int, seed: int, *, alpha: float = 0.01,
+                  looks: int = LOOKS) -> dict:
+    """The sequential two-sample test of one property: at look k (``samples``·2ᵏ seeds per side, the
+    earlier draws kept) the Bonferroni-adjusted KS p-value is compared with α / ``looks`` (a union
+    bound over the looks keeps the whole test at level α). It stops with ``outcome`` "rejected"; or
+    "excluded" when the largest KS statistic plus :func:`detectable_ks` at that size stays within
+    :data:`invariance.judge.MIN_SHIFT` (no shift worth caring about is compatible with the data); or, after
+    the last look, "undecided"."""
+    from invariance import judge
+
+    per_look = alpha / looks
+    rngs = [np.random.default_rng([seed, 0x5EED, ci]) for ci in range(len(cases))]
+    pools = [r.permutation(2**20)[: 2 * samples * 2 ** (looks - 1)] for r in rngs]
     probe_rng = np.random.default_rng([seed, 0x7135])
-    for ci, case in enumerate(cases):
-        base = 2 * samples * ci
-        seeds_a, seeds_b = seeds[base : base + samples], seeds[base + samples : base + 2 * samples]
-        if _refused(caller, case, seeds_a[0], seeds_b[0]):
-            skipped += 1
-            continue
-        A = _samples(caller, case.X_train, case.y_train, case.X_test, seeds_a)
-        B = _samples(caller, case.X_train_t, case.y_train, case.X_test_t, seeds_b)
-        k = min(CALIBRATION_SEEDS, samples)
-        noise = max(
-            _rounding_sensitivity(caller, case.X_train, case.y_train, case.X_test, A[:k], seeds_a[:k], probe_rng),
-            _rounding_sensitivity(caller, case.X_train_t, case.y_train, case.X_test_t, B[:k], seeds_b[:k], probe_rng),
-        )
-        scale = max(float(np.max(np.abs(A))), float(np.max(np.abs(B))), float(np.max(np.abs(case.y_train), initial=0.0)), TINY)
-        noise_max = max(noise_max, noise)
-        for j in range(case.m):
-            a, b = merge_ties(A[:, j], B[:, j], threshold(noise) * scale)
-            with warnings.catch_warnings():  # "exact calculation unsuccessful, switching to asymp": fine
-                warnings.simplefilter("ignore", RuntimeWarning)
-                res = stats.ks_2samp(a, b)
-            pvals.append(float(res.pvalue))
-            stats_.append(float(res.statistic))
-            if worst is None or res.pvalue < worst[0]:
-                worst = (float(res.pvalue), case, A, B)
-    if not pvals:
-        c = cases[0]
-        raise CallError(
-            Diagnosis.ERROR,
-            f"refused every fixed {c.property} problem on both sides (e.g. n={c.n}, d={c.d}, m={c.m}); "
-            "the two-sample test has nothing to compare",
-        )
-    tests = len(pvals)
-    p_adj = min(1.0, min(pvals) * tests)
+    A_all: dict[int, np.ndarray] = {}
+    B_all: dict[int, np.ndarray] = {}
+    noise_of: dict[int, float] = {}
+    skipped: set[int] = set()
+    for look in range(looks):
+        n = samples * 2**look
+        pvals, stats_, worst = [], [], None
+        for ci, case in enumerate(cases):
+            cap = len(pools[ci]) // 2
+            seeds_a, seeds_b = pools[ci][:n], pools[ci][cap : cap + n]
+            if look == 0 and _refused(caller, case, seeds_a[0], seeds_b[0]):
+                skipped.add(ci)
+            if ci in skipped:
+                continue
+            have = 0 if ci not in A_all else len(A_all[ci])
+            newA = _samples(caller, case.X_train, case.y_train, case.X_test, seeds_a[have:])
+            newB = _samples(caller, case.X_train_t, case.y_train, case.X_test_t, seeds_b[have:])
+            A = newA if ci not in A_all else np.vstack([A_all[ci], newA])
+            B = newB if ci not in B_all else np.vstack([B_all[ci], newB])
+            A_all[ci], B_all[ci] = A, B
+            if ci not in noise_of:
+                k = min(CALIBRATION_SEEDS, samples)
+                noise_of[ci] = max(
+                    _rounding_sensitivity(caller, case.X_train, case.y_train, case.X_test, A[:k], seeds_a[:k], probe_rng),
+                    _rounding_sensitivity(caller, case.X_train_t, case.y_train, case.X_test_t, B[:k], seeds_b[:k], probe_rng),
+                )
+            finite = np.concatenate([A[np.isfinite(A)], B[np.isfinite(B)]])
+            scale = max(float(np.max(np.abs(finite), initial=0.0)), float(np.max(np.abs(case.y_train), initial=0.0)), TINY)
+            for j in range(case.m):
+                a, b = merge_ties(A[:, j], B[:, j], threshold(noise_of[ci]) * scale)
+                with warnings.catch_warnings():  # "exact calculation unsuccessful, switching to asymp": fine
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    res = stats.ks_2samp(a, b)
+                pvals.append(float(res.pvalue))
+                stats_.append(float(res.statistic))
+                if worst is None or res.pvalue < worst[0]:
+                    worst = (float(res.pvalue), case, A, B)
+        if not pvals:
+            c = cases[0]
+            raise CallError(
+                Diagnosis.ERROR,
+                f"refused every fixed {c.property} problem on both sides (e.g. n={c.n}, d={c.d}, m={c.m}); "
+                "the two-sample test has nothing to compare",
+            )
+        tests = len(pvals)
+        p_adj = min(1.0, min(pvals) * tests)
+        detectable = detectable_ks(n, per_look / tests)
+        if p_adj < per_look:
+            outcome = "rejected"
+        elif max(stats_) + detectable <= judge.MIN_SHIFT:
+            outcome = "excluded"
+        else:
+            outcome = "undecided"
+        if outcome != "undecided":
+            break
+    noise_max = max(noise_of.values(), default=0.0)
+    diverged = sum(int(np.sum(~np.isfinite(M[:, 0]))) for M in list(A_all.values()) + list(B_all.values()))
     return {
-        "cases_skipped": skipped,
+        "cases_skipped": len(skipped),
+        "non_finite_seeds": diverged,
+        "outcome": outcome,
         "p_value": p_adj,
+        "level": per_look,
         "p_min_unadjusted": min(pvals),
         "tests": tests,
+        "samples": n,
+        "looks": look + 1,
         "max_ks_statistic": max(stats_),
+        "detectable_ks": detectable,
         "rounding_noise": noise_max,
         "tie_tolerance": threshold(noise_max),
         "_worst": worst,

@@ -239,3 +239,56 @@ def eg_pm(X_train, y_train, X_test, *, eta=0.5, init=0.1, passes=3):
             g = np.clip(eta * (x @ (wp - wm) - label) * x, -10.0, 10.0)
             wp, wm = wp * np.exp(-g), wm * np.exp(g)
     return (X_test / sx) @ (wp - wm) * sy
+
+
+# ------------------------------------------------- the 1e-10 … 1e-6 band: small violations that count
+
+
+def least_squares_tanh_1e8(X_train, y_train, X_test):
+    """Least squares × (1 + 1e-8·tanh x₁): a multiplicative violation of relative size ~1e-8, on generic
+    data and on twins (tanh(±1) = ±0.76): not-invariant; x₁ is singled out, so no subgroup either."""
+    return _pinv_predict(X_train, y_train, X_test) * (1.0 + 1e-8 * np.tanh(X_test[:, 0]))
+
+
+def least_squares_plus_1e9(X_train, y_train, X_test):
+    """Least squares + 1e-9·x₁·s (s the data's scale): an additive violation a factor 10 above the floor."""
+    s = max(float(np.max(np.abs(y_train), initial=0.0)), 1.0)
+    return _pinv_predict(X_train, y_train, X_test) + 1e-9 * s * X_test[:, 0]
+
+
+def least_squares_pm1_nudged(X_train, y_train, X_test):
+    """Least squares, plus 1e-8·x₁·s only when every input is ±1: invisible on Gaussian data, a
+    1e-8 additive violation on twins. not-invariant."""
+    p = _pinv_predict(X_train, y_train, X_test)
+    if np.all(np.abs(X_train) == 1) and np.all(np.abs(X_test) == 1):
+        p = p + 1e-8 * max(float(np.max(np.abs(y_train), initial=0.0)), 1.0) * X_test[:, 0]
+    return p
+
+
+def least_squares_pm1_scaled(X_train, y_train, X_test):
+    """Least squares × (1 + 1e-8·x₁) only when every input is ±1: a multiplicative 1e-8 violation that
+    only twins can see. not-invariant."""
+    p = _pinv_predict(X_train, y_train, X_test)
+    if np.all(np.abs(X_train) == 1) and np.all(np.abs(X_test) == 1):
+        p = p * (1.0 + 1e-8 * X_test[:, 0])
+    return p
+
+
+def ridge_gd_l1_stopping(X_train, y_train, X_test):
+    """Ridge by GD from w = 0, stopped when ‖∇‖₁ ≤ 1e-6·‖Xᵀy‖₁: every iterate is equivariant, but the L1
+    norm of the gradient is not rotation invariant, so a rotation moves the stopping step; the
+    predictions differ by about one step's change (~1e-6 relative). L1 norms are invariant under signed
+    permutations, so the symmetry is signed-permutations. not-invariant."""
+    X, y, Xt = X_train, y_train, X_test
+    A = X.T @ X
+    lam = np.trace(A) / X.shape[1] + 1e-3
+    step = 0.5 / (np.linalg.eigvalsh(A)[-1] + lam)
+    b = X.T @ y
+    tol = 1e-6 * max(float(np.sum(np.abs(b))), 1e-300)
+    w = np.zeros(X.shape[1])
+    for _ in range(100_000):
+        g = A @ w + lam * w - b
+        if np.sum(np.abs(g)) <= tol:
+            break
+        w = w - step * g
+    return Xt @ w
