@@ -10,6 +10,7 @@ symmetry search, HuberRegressor, the ensembles, MLPRegressor) are not repeated h
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -275,8 +276,8 @@ def _assert_refusals_on_both_properties(result, properties=("orthogonal", "pm1")
     """The searches drew inputs the estimator refuses (n ≤ d; fewer than 5 training rows): one refusal
     warning per property that drew them, nothing else."""
     assert [w.split(": ", 1)[0] for w in result.warnings] == list(properties), result.warnings
-    for w in result.warnings:
-        assert "the learner refused " in w and " of 30 examples on both sides" in w, w
+    for w in result.warnings:  # 30 examples each, more when Hypothesis went on to shrink a violation
+        assert re.search(r"the learner refused \d+ of \d+ examples on both sides", w), w
 
 
 @pytest.mark.parametrize(
