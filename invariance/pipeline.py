@@ -135,6 +135,9 @@ def _narrowing_hint(shapes: list[tuple[int, int, int, bool]]) -> str:
     bad = [s for s in shapes if not s[3]]
     good = [s for s in shapes if s[3]]
     fixes = []
+    if not good:  # nothing answered: no narrower question is known to have evidence
+        return ("the learner answered none of these inputs: make it accept them, or narrow the question to the "
+                "inputs it is meant for (--max-d, --min-n, --n-above-d)")
     if bad and all(n <= d for d, n, _, _ in bad) and all(n > d for d, n, _, _ in good):
         fixes.append(("--n-above-d", "'n_above_d': True"))
     min_n = max((n for _, n, _, _ in bad), default=0) + 1
