@@ -238,7 +238,8 @@ def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[
             if attr.startswith("_") or id(obj) in seen or declaration_of(obj) is None:
                 continue
             seen.add(id(obj))
-            registered.append(as_learner(obj, name=attr, target=f"{mod.__name__}:{attr}"))
+            where = _display(module, target) if mod is module else mod.__name__  # a file's path, not its alias
+            registered.append(as_learner(obj, name=attr, target=f"{where}:{attr}"))
     if registered:
         return registered
     defined = []

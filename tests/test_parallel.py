@@ -120,3 +120,23 @@ def test_checks_run_with_one_thread_and_restore_the_pools():
         assert torch.get_num_threads() == 2 and [p["num_threads"] for p in threadpool_info()] == before
     finally:
         torch.set_num_threads(original)
+
+
+def test_a_file_of_registered_learners_checks_in_workers_by_its_path(tmp_path, monkeypatch, capsys):
+    """`invcheck file.py -j 2`: workers re-load each learner from its target, so the target must be the
+    file's path (it was the loader's private module name, which no worker can import: exit 2)."""
+    (tmp_path / "two.py").write_text(
+        "import numpy as np\n"
+        "from invariance import learner\n\n"
+        "@learner('invariant', reason='least squares')\n"
+        "def ls(X, y, Xt):\n"
+        "    return Xt @ (np.linalg.pinv(X) @ y)\n\n"
+        "@learner('invariant', reason='least squares again')\n"
+        "def ls2(X, y, Xt):\n"
+        "    return Xt @ (np.linalg.pinv(X) @ y)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    code = main(["two.py", "-j", "2", "--max-examples", "10", "--json"])
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert code == 0
+    assert [(r["target"], r["verdict"]) for r in results] == [("two.py:ls", "invariant"), ("two.py:ls2", "invariant")]
