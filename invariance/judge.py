@@ -54,8 +54,11 @@ __all__ = [
     "MIN_SHIFT",
     "symmetry_of",
     "relied_on",
-    "SUBGROUP_PROPERTIES",
     "scaling_diagnosis",
+    "is_structural",
+    "law_outcome",
+    "STRONG_RATIO",
+    "STRONG_KEEPS",
     "permutation_control_words",
     "curve_flags",
     "declared_contradictions",
@@ -265,9 +268,6 @@ def symmetry_of(signed_passed: bool | None, perm_passed: bool | None, *, orthogo
     return Symmetry.NONE
 
 
-#: the searches over subgroups of O(d) that keep integer data exact
-SUBGROUP_PROPERTIES = ("signed-permutation", "permutation")
-
 #: what each declared verdict implies for each property: True = must pass, False = must fail, None =
 #: either. It is :func:`verdict_of` read backwards, so the two cannot disagree (tests/test_judge.py).
 IMPLIED = {
@@ -283,6 +283,28 @@ def relied_on(verdict: Verdict) -> tuple[str, ...]:
     return tuple(k for k, v in IMPLIED.get(verdict, {}).items() if v is True)
 
 # ------------------------------------------------------------------- words for the measured diagnoses
+
+
+def is_structural(slope: float | None) -> bool:
+    """A log-log slope of deviation against θ that says the violation grows with the angle."""
+    return slope is not None and slope >= 0.5
+
+
+#: the panel shows the strongest counterexample when the minimal one is within this factor of its threshold
+STRONG_RATIO = 10.0
+#: the strongest counterexample is shrunk only while it keeps this share of its strength (deviation ÷ threshold)
+STRONG_KEEPS = 0.5
+
+
+def law_outcome(p_adjusted: float, level: float, ks: float, detectable: float) -> str:
+    """One look of the sequential law test: "rejected" (adjusted p below the look's level), "excluded" (the
+    largest KS statistic plus the distance detectable at this size stays within :data:`MIN_SHIFT`), else
+    "undecided"."""
+    if p_adjusted < level:
+        return "rejected"
+    if ks + detectable <= MIN_SHIFT:
+        return "excluded"
+    return "undecided"
 
 
 def scaling_diagnosis(slope: float | None, any_usable: bool) -> str:

@@ -46,19 +46,21 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
     config = config or CheckConfig()
     t0 = time.perf_counter()
     tally = Tally()
+    domain = _domain(learner, config)
+    limits = _limits(domain)
     try:
-        probed = probe(learner, seed=config.seed, timeout=config.timeout, tally=tally, precision=config.precision)
+        probed = probe(learner, seed=config.seed, timeout=config.timeout, tally=tally, precision=config.precision,
+                       limits=limits)
     except MissingDependency as exc:
         return build.no_verdict(learner, Caller(learner, tally=tally), t0, f"skipped: {exc}", skipped=True)
     caller = probed.caller
     if probed.failure is not None:
         f = probed.failure
-        return build.no_verdict(learner, caller, t0, f.message, diagnosis=f.kind, detail=f.detail, warnings=build.warnings_of(caller))
+        return build.no_verdict(learner, caller, t0, f.message, diagnosis=f.kind, detail=f.detail, warnings=build.warnings_of(caller),
+                                domain=domain)
     if caller.profile.randomized and not _invariant_seed_by_seed(caller, config.seed):
         return _in_distribution(learner, caller, config, t0)
 
-    domain = _domain(learner, config)
-    limits = _limits(domain)
     generic = dict(limits, max_d=min(16, limits["max_d"] or 16))
     budget = config.effective_budget
     orth = _search("orthogonal", orthogonal_cases(**generic), generic_sample(config.seed, budget.orthogonal, **generic),
@@ -66,7 +68,7 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
     searched = [orth]
     if orth.run.fatal is None:
         searched.append(_search("pm1", twin_cases(**limits), twin_sample(config.seed, budget.pm1, **limits), budget.pm1,
-                                learner, caller, config))
+                                learner, caller, config, limits=limits))
     clean = all(s.run.fatal is None for s in searched) and all(s.report.passed for s in searched)
     if caller.profile.randomized and not clean:
         return _in_distribution(learner, caller, config, t0)
@@ -103,13 +105,13 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
         signed = _search("signed-permutation",
                          orthogonal_cases(families=fam, property_name="signed-permutation", **generic),
                          generic_sample(config.seed, budget.symmetry, families=fam, property_name="signed-permutation", **generic),
-                         budget.symmetry, learner, caller, config).report
+                         budget.symmetry, learner, caller, config, limits=limits).report
         reports.append(signed)
         if not _holds(signed):
             fam = ("permutation",)
             perm = _search("permutation", orthogonal_cases(families=fam, property_name="permutation", **generic),
                            generic_sample(config.seed, budget.symmetry, families=fam, property_name="permutation", **generic),
-                           budget.symmetry, learner, caller, config).report
+                           budget.symmetry, learner, caller, config, limits=limits).report
             reports.append(perm)
     symmetry = judge.symmetry_of(signed and _holds(signed), perm and _holds(perm),
                                  orthogonal_ok=judgement.verdict is Verdict.INVARIANT)
@@ -176,9 +178,9 @@ def _non_finite_message(searched: list[_Searched]) -> str:
     s = min(searched, key=lambda s: (s.run.non_finite.d, s.run.non_finite.n, s.run.non_finite.m))
     c = s.run.non_finite
     counts = "; ".join(f"{x.run.non_finite_count} of {x.run.examples} {_NAMES[x.run.name]} examples" for x in searched)
+    shapes = [(d, n, m, ok) for x in searched for d, n, m, ok in x.run.shapes]
     return (f"returned NaN/inf on valid input: the smallest input that triggers it has d={c.d}, n={c.n}, m={c.m} "
-            f"({c.data_kind} data); {counts}. Fix the learner, or, if it is meant only for smaller inputs, narrow "
-            "the question with --max-d or @learner(..., domain={'max_d': D})")
+            f"({c.data_kind} data); {counts}. Fix the learner; {_narrowing_hint(shapes)}")
 
 
 _NAMES = {"orthogonal": "generic", "pm1": "±1 twin", "signed-permutation": "signed-permutation", "permutation": "permutation"}
@@ -188,10 +190,14 @@ def _inconclusive_message(verdict: Verdict, short: list[PropertyReport], searche
     parts = [f"inconclusive: the evidence would say {verdict.value}, but it does not carry it"]
     for r in short:
         refused = f"; refused shapes: {', '.join(r.refused[:3])}" if r.refused else ""
-        parts.append(f"{_NAMES[r.name]} search: {r.evidence}; the learner refused {r.skips} of {r.examples} examples on "
-                     f"both sides{refused}")
-    shapes = [sh for s in searched if s.run.name in {r.name for r in short} for sh in s.run.shapes]
-    parts.append(_narrowing_hint(shapes))
+        skipped = f"; the learner refused {r.skips} of {r.examples} examples on both sides{refused}" if r.skips else ""
+        parts.append(f"{_NAMES[r.name]} search: {r.evidence}{skipped}")
+    if all(r.usable and r.evidence.startswith("on ") for r in short):  # the unstable-rounding rule, not refusals
+        parts.append("the learner's answer moves with rounding: fix its numerics (an arbitrary eigenbasis, a chaotic "
+                     "iteration, a near-singular solve), or ask at a coarser --precision")
+    else:
+        shapes = [sh for s in searched if s.run.name in {r.name for r in short} for sh in s.run.shapes]
+        parts.append(_narrowing_hint(shapes))
     return "; ".join(parts)
 
 
@@ -215,7 +221,8 @@ def _search(name, strategy, sample, examples, learner: Learner, caller: Caller, 
     ``examples``) finds one again and shrinks it. With an example database Hypothesis leads, so that
     earlier failures replay first. A passed property is backed by the sweep of larger problems."""
     t0 = time.perf_counter()
-    run = PropertyRun(name, caller, config.seed)
+    run = PropertyRun(name, caller, config.seed, min_n=(limits or {}).get("min_n", 1),
+                      n_above_d=(limits or {}).get("n_above_d", False))
     search = lambda: search_property(run, strategy, max_examples=examples, seed=config.seed,  # noqa: E731
                                      database=config.database, key=f"{learner.target}::{name}")
     shrunk = True
@@ -288,7 +295,7 @@ def _strongest(run: PropertyRun, minimal: Outcome) -> Outcome | None:
         return None
     if ratio(best) <= ratio(minimal):
         return None
-    target = 0.5 * ratio(best)
+    target = judge.STRONG_KEEPS * ratio(best)
     last = run.last
     strong = post_shrink(run, best, keep=lambda o: o.error is None and ratio(o) >= target)
     run.last = last
@@ -303,8 +310,7 @@ def _counterexample(outcome: Outcome, run: PropertyRun, learner: Learner, config
     scaling = notes = None
     if outcome.error is None and run.name == "orthogonal":
         scaling = angle_scaling(caller, case)
-        slope = scaling.get("slope")
-        if scaling.get("applicable") and not (slope is not None and slope >= 0.5):
+        if scaling.get("applicable") and not judge.is_structural(scaling.get("slope")):
             lower = judge.suggest_precision(outcome.deviation, case.d, case.n, caller.profile.precision)
             if lower is not None:
                 scaling["suggestion"] = (
@@ -355,7 +361,8 @@ def _in_distribution(learner: Learner, caller: Caller, config: CheckConfig, t0: 
                    f"{tests[undecided[0]]['samples']} seeds per side ({', '.join(_NAMES[k] for k in undecided)}): "
                    f"raise --samples (now {config.samples}) for a decision")
         return build.no_verdict(learner, caller, t0, message, diagnosis=Diagnosis.INCONCLUSIVE, deviation=deviation,
-                                properties=reports, warnings=build.warnings_of(caller, law_skips=law_skips, law_diverged={k: v["non_finite_seeds"] for k, v in tests.items()}))
+                                properties=reports, distribution=dist,
+                                warnings=build.warnings_of(caller, law_skips=law_skips, law_diverged={k: v["non_finite_seeds"] for k, v in tests.items()}))
     cx = None
     if judgement.primary is not None:
         primary = tests[judgement.primary]

@@ -40,7 +40,7 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout (schema: docs/design.md#json-schema)")
     p.add_argument("--expect", choices=VERDICTS, help="declare the verdict for the targets on the command line")
     p.add_argument("--seed", type=int, default=0, help="search seed (default 0; same seed, same result)")
-    p.add_argument("--max-examples", type=int, default=None, metavar="N", help="Hypothesis examples per property (default 150)")
+    p.add_argument("--max-examples", type=int, default=None, metavar="N", help="examples per property: the seeded sample, and Hypothesis' budget once it finds something (default 150)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="per-call time limit in seconds (default 10)")
     p.add_argument("--database", default=None, metavar="DIR", help="Hypothesis example database (replays earlier failures first)")
     p.add_argument("--samples", type=int, default=200, help="seeds per side for randomised learners (default 200)")

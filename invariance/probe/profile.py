@@ -35,11 +35,15 @@ class Probed:
     answered: tuple = ()
 
 
-def probe_inputs(seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def probe_inputs(seed: int, limits: dict | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The two probe problems, inside the question's domain (``limits``: max_d, min_n, n_above_d)."""
     rng = np.random.default_rng([seed, 0x9E0B])
+    lim = limits or {}
     out = []
     # n > d and n < d; n ≥ 6 so that estimators needing a few samples (k-NN: 5) are not refused
     for n, d, m in ((12, 3, 2), (6, 8, 2)):
+        d = min(d, lim.get("max_d") or d)
+        n = max(n, lim.get("min_n") or 1, d + 1 if lim.get("n_above_d") else 1)
         X = rng.standard_normal((n + m, d))
         out.append((X[:n], rng.standard_normal(n), X[n:]))
     return out
@@ -53,12 +57,12 @@ _PREFIX = {
 }
 
 
-def _answer(caller: Caller, seed: int) -> tuple[CallError | None, list, list[str]]:
+def _answer(caller: Caller, seed: int, limits: dict | None = None) -> tuple[CallError | None, list, list[str]]:
     """Call each probe twice; (failure or None, answered probes, refused shapes)."""
     refusals: list[CallError] = []
     shapes: list[str] = []
     answered: list = []
-    probes = probe_inputs(seed)
+    probes = probe_inputs(seed, limits)
     for X, y, Xt in probes:
         shape = f"n={X.shape[0]}, d={X.shape[1]}, m={Xt.shape[0]}"
         try:
@@ -92,23 +96,28 @@ def _answer(caller: Caller, seed: int) -> tuple[CallError | None, list, list[str
 def _depends_on_seed(caller: Caller, answered) -> bool:
     """Whether a learner that takes ``rng`` actually gives different predictions for other seeds."""
     for X, y, Xt, _ in answered:
-        a = caller.predict(X, y, Xt, seed=1)
-        for s in (2, 3):
-            if deviation(a, caller.predict(X, y, Xt, seed=s), y) > judge.FLOOR:
+        try:
+            a = caller.predict(X, y, Xt, seed=1)
+            for s in (2, 3):
+                if deviation(a, caller.predict(X, y, Xt, seed=s), y) > judge.FLOOR:
+                    return True
+        except CallError as exc:  # a seed that diverges (NaN) or fails where seed 12345 did not: it depends
+            if exc.kind in (Diagnosis.NON_FINITE, Diagnosis.ERROR):
                 return True
+            raise
     return False
 
 
 def probe(learner: Learner, *, seed: int, timeout: float | None, tally: Tally | None = None,
-          precision: str | None = None) -> Probed:
+          precision: str | None = None, limits: dict | None = None) -> Probed:
     """Probe ``learner`` and return its profile (inside a caller) or its failure. ``precision`` is the one
     asked for (else the learner's declared one, else detection). Raises
     :class:`~invariance.errors.MissingDependency` when a learner needs a package that is absent."""
     caller = Caller(learner, timeout=timeout, profile=Profile(randomized=learner.randomized), tally=tally or Tally())
-    failure, answered, refused = _answer(caller, seed)
+    failure, answered, refused = _answer(caller, seed, limits)
     if failure is not None and failure.kind is Diagnosis.ERROR:  # raised on every probe: only y ≤ 0?
         relabelled = caller.with_profile(replace(caller.profile, positive_labels=True))
-        again, answered2, refused2 = _answer(relabelled, seed)
+        again, answered2, refused2 = _answer(relabelled, seed, limits)
         if again is None:
             caller, failure, answered, refused = relabelled, None, answered2, refused2
     if failure is not None:

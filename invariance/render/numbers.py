@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+from invariance.judge import FLOOR
+
 __all__ = ["fmt_num", "fmt_dev", "fmt_p", "deviation_cell", "MARKS", "fmt_seconds", "is_diverged", "DIVERGED_ABOVE"]
 
 #: a loss above this (or a non-finite one) is reported as ``diverged`` rather than as a number
@@ -81,7 +83,7 @@ def deviation_cell(doc: dict, key: str, *, short: bool = False) -> str:
     text = fmt_dev(value)
     if prop.get("passed") is False:
         return text + word("violation")
-    if prop.get("excused") and value is not None and value > 1e-10:
+    if prop.get("excused") and value is not None and value > FLOOR:
         return text + word("excused")
     return text
 

@@ -8,6 +8,7 @@ imported from them here (``to_json``, ``fmt_dev``, ``_counterexample_text``) kee
 
 from __future__ import annotations
 
+from invariance import judge
 from invariance.render.json import to_json  # re-exported
 from invariance.render.numbers import MARKS, deviation_cell, fmt_dev, fmt_num, fmt_seconds  # fmt_dev re-exported
 from invariance.render.text import counterexample_text as _counterexample_text  # re-exported
@@ -151,7 +152,7 @@ def _legend(results: list[Result]) -> str | None:
     if any(c.endswith(MARKS["violation"]) for c in cells):
         parts.append(f"{MARKS['violation']} a violation")
     if any(c.endswith(MARKS["excused"]) for c in cells):
-        parts.append(f"{MARKS['excused']} above 1e-10 but excused as rounding (the panel says by what)")
+        parts.append(f"{MARKS['excused']} above {judge.FLOOR:g} but excused as rounding (the panel says by what)")
     if any(c.startswith("KS ") for c in cells):
         parts.append("KS: largest two-sample KS statistic, p: adjusted p-value (randomised learners)")
     return "deviations: " + "; ".join(parts) if parts else None
@@ -226,7 +227,7 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
                 body.append(
                     f"strongest counterexample found (deviation {fmt_dev(shown.deviation)} = "
                     f"{shown.deviation / shown.threshold:.3g} × its threshold); the minimal one (d={m.d}, n={m.n}, m={m.m}: "
-                    f"{fmt_dev(m.deviation)} vs threshold {fmt_dev(m.threshold)}) is within {STRONG_RATIO:g}× of its threshold "
+                    f"{fmt_dev(m.deviation)} vs threshold {fmt_dev(m.threshold)}) is within {judge.STRONG_RATIO:g}× of its threshold "
                     f"— {'shown below' if verbose else 'shown with -v'}"
                 )
             body.append(_counterexample_text(shown))
@@ -244,10 +245,6 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
     console.print(Text(summary_line(results), style="bold green" if ok else "bold red"), highlight=False)
 
 
-#: a minimal counterexample within this factor of its threshold gives way to the strongest in the panel
-STRONG_RATIO = 10.0
-
-
 def shown_counterexample(r: Result):
     """The counterexample a panel shows: the minimal one, unless it is within :data:`STRONG_RATIO` × its
     threshold and the search saw a stronger one (then that one, shrunk while it stayed strong)."""
@@ -256,6 +253,6 @@ def shown_counterexample(r: Result):
         return cx
     prop = r.properties.get(cx.property)
     strong = getattr(prop, "strongest", None)
-    if strong is not None and cx.deviation < STRONG_RATIO * cx.threshold:
+    if strong is not None and cx.deviation < judge.STRONG_RATIO * cx.threshold:
         return strong
     return cx

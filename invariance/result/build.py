@@ -164,13 +164,13 @@ def _result(learner: Learner, caller: Caller, t0: float, **fields) -> Result:
 
 def no_verdict(learner: Learner, caller: Caller, t0: float, message: str, *, diagnosis: Diagnosis | None = None,
                detail: str | None = None, warnings=(), skipped: bool = False, deviation: dict | None = None,
-               properties: dict | None = None, domain=None) -> Result:
+               properties: dict | None = None, domain=None, distribution: dict | None = None) -> Result:
     """A result without a verdict: a diagnosis (the learner failed, or the evidence is inconclusive) or a
     skip (a dependency is missing). What was measured before (deviations, properties) is kept."""
     return _result(learner, caller, t0, verdict=None, diagnosis=diagnosis,
                    deviation=deviation or {"orthogonal": None, "pm1": None}, symmetry=None, counterexample=None,
                    message=message, warnings=tuple(warnings), detail=detail, skipped=skipped,
-                   properties=dict(properties or {}), domain=domain)
+                   properties=dict(properties or {}), domain=domain, distribution=distribution)
 
 
 def verdict_result(learner: Learner, caller: Caller, t0: float, *, verdict: Verdict, symmetry: Symmetry | None,

@@ -4,9 +4,8 @@ For fixed seeded problems (generic Gaussian data rotated by the maps farthest fr
 permutation, and three ±1 Gram twins: :func:`distribution_cases`) the learner is run ``samples``
 times on each side with independent seeds; each test point's two samples are
 compared with the two-sample Kolmogorov–Smirnov test, and the smallest p-value is Bonferroni-adjusted
-over all test points of the property. A property is violated when the adjusted p-value < α. Verdict:
-a twin rejection is ``not-invariant`` (twins are rotations of each other), else a rejection on the
-Gaussian cases is ``pm1-invariant``, else ``invariant-in-distribution``. An invariant law therefore
+over all test points of the property — a sequential test with three looks (:func:`test_property`),
+judged by :func:`invariance.judge.law_outcome` and :func:`invariance.judge.law_verdict`. An invariant law
 faces two tests at level α each: a false alarm has probability ≤ 2α.
 
 Rounding is not a violation here either (docs/design.md#tolerance). A learner whose randomness is discrete (a
@@ -210,12 +209,7 @@ def test_property(caller: Caller, cases: list[Case], samples: int, seed: int, *,
         tests = len(pvals)
         p_adj = min(1.0, min(pvals) * tests)
         detectable = detectable_ks(n, per_look / tests)
-        if p_adj < per_look:
-            outcome = "rejected"
-        elif max(stats_) + detectable <= judge.MIN_SHIFT:
-            outcome = "excluded"
-        else:
-            outcome = "undecided"
+        outcome = judge.law_outcome(p_adj, per_look, max(stats_), detectable)
         if outcome != "undecided":
             break
     noise_max = max(noise_of.values(), default=0.0)

@@ -98,6 +98,9 @@ class PropertyRun:
     excused: Excusal | None = None
     excused_count: int = 0
     unstable: int = 0
+    #: the domain's row limits (min_n, n_above_d): a shrink candidate outside them is not evaluated
+    min_n: int = 1
+    n_above_d: bool = False
     _gaussian: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -106,8 +109,8 @@ class PropertyRun:
 
     def evaluate(self, case: Case) -> bool:
         """True when ``case`` is a violation (recorded in ``self.last``)."""
-        if self.fatal is not None:
-            return False
+        if self.fatal is not None or case.n < self.min_n or (self.n_above_d and case.n <= case.d):
+            return False  # (a shrink candidate outside the question's domain)
         self.examples += 1
         caller = self.caller_for(case)
         sides: list[np.ndarray | CallError] = []
@@ -135,7 +138,8 @@ class PropertyRun:
         if isinstance(a, CallError) or isinstance(b, CallError):
             err = a if isinstance(a, CallError) else b
             side = "original" if err is a else "transformed"
-            if self._failure_is_rounding(caller, case, err is a, b if err is a else a):
+            answer = b if err is a else a
+            if not isinstance(answer, CallError) and self._failure_is_rounding(caller, case, err is a, answer):
                 self._excuse(Excusal(float("inf"), float("inf"), float("inf"), "failure-probes", case.d, case.n, case.m,
                                      self.precision))
                 return False
@@ -154,10 +158,10 @@ class PropertyRun:
         self.max_deviation = max(self.max_deviation, dev)
         d, n, p = case.d, case.n, self.precision
         exact = (_exact(case.X_train, case.X_test), _exact(case.X_train_t, case.X_test_t))
-        # both sides exact: a twin, or integer data under a map of a symmetry search (a signed permutation
-        # keeps it exact). In the generic search such examples keep their own probes: a learner deciding
-        # exact ties by its arithmetic (RANSAC's inlier test) would otherwise be flagged for rounding.
-        both = case.family == "gram-twin" or (all(exact) and self.name in judge.SUBGROUP_PROPERTIES)
+        # both sides exact outside the twins (integer data under a signed permutation): the example keeps its
+        # own probes, since a learner deciding exact ties by its arithmetic order (RANSAC's inlier test, an
+        # iterative solver) would otherwise be flagged for rounding
+        both = case.family == "gram-twin"
         if all(exact) and not both:
             exact = (False, False)
         kind = judge.noise_needed(dev, exact_inputs=both, precision=p, d=d, n=n)
@@ -175,7 +179,11 @@ class PropertyRun:
             verdict = judge.judge_example(dev, noise, kind=kind, precision=p, d=d, n=n)
             if not verdict.violation:
                 break
-        self.max_noise = max(self.max_noise, noise if np.isfinite(noise) else 0.0)
+        if not np.isfinite(noise):  # the learner refuses rounding-perturbed inputs: nothing measurable
+            self.shapes[-1] = (*shape, False)
+            self.skips += 1
+            return False
+        self.max_noise = max(self.max_noise, noise)
         if verdict.violation:
             self._violation(Outcome(case, a, b, dev, noise, verdict.threshold))
         else:

@@ -14,8 +14,8 @@ def sweep_cases(seed: int, *, property_name: str = "orthogonal", max_d: int | No
                 n_above_d: bool = False) -> list[Case]:
     """A seeded grid of larger problems (d up to 16, n = 1, d/2, d, 2d+3) with Haar and Givens U.
 
-    Hypothesis favours small sizes; this sweep makes sure violations that need a larger d or n
-    are not missed. Its cases are not shrunk.
+    It backs up a generic search that found nothing (the seeded sample, then Hypothesis when the sample
+    found something): violations that need a larger d or n are not missed. Its cases are not shrunk.
     """
     rng = np.random.default_rng([seed, 0x5EEB])
     cases: list[Case] = []
