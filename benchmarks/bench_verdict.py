@@ -68,10 +68,10 @@ _SNIPPET = textwrap.dedent(
 
 
 def slow_least_squares(X_train, y_train, X_test):
-    """Least squares that also spends ~3–4 ms on a fixed 180×180 SVD (a stand-in for a costly learner)."""
+    """Least squares that also spends ~3–4 ms on a fixed 260×260 SVD (a stand-in for a costly learner)."""
     import numpy as np
 
-    M = np.random.default_rng(0).standard_normal((180, 180))
+    M = np.random.default_rng(0).standard_normal((260, 260))
     np.linalg.svd(M, compute_uv=False)
     return X_test @ (np.linalg.pinv(X_train) @ y_train)
 

@@ -136,3 +136,45 @@ def test_wrong_declaration():
             "*property: orthogonal   d = 2*",
         ]
     )
+
+
+MORE_LEARNERS = '''
+import numpy as np
+from invariance import learner
+
+
+@learner("pm1-invariant", reason="WRONG on purpose: least squares is invariant, declared more weakly")
+def weakly_declared(X_train, y_train, X_test):
+    return X_test @ (np.linalg.pinv(X_train) @ y_train)
+
+
+@learner("invariant", reason="raises on every input: a diagnosis, never a pass")
+def broken(X_train, y_train, X_test):
+    raise RuntimeError("solver diverged")
+'''
+
+
+def test_the_gate_fails_a_declaration_weaker_than_the_learner_and_a_diagnosis(pytester: pytest.Pytester) -> None:
+    """A learner declared pm1-invariant must show a generic-data violation: least squares does not, so its
+    orthogonal id fails ("no orthogonal violation was found"); its pm1 id passes. A learner that gets a
+    diagnosis fails every id, with the diagnosis in the message."""
+    pytester.makepyfile(mylearners=MORE_LEARNERS)
+    pytester.makepyfile(
+        test_gate=f"""
+from invariance.testing import invariance_cases
+
+@invariance_cases("mylearners", max_examples={BUDGET})
+def test_invariance(case):
+    case.check()
+"""
+    )
+    result = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider")
+    assert _outcomes(result) == {
+        "weakly_declared-orthogonal": "FAILED",
+        "weakly_declared-pm1": "PASSED",
+        "broken-orthogonal": "FAILED",
+        "broken-pm1": "FAILED",
+    }, result.stdout.str()
+    text = result.stdout.str()
+    assert "is declared pm1-invariant (WRONG on purpose" in text and "but no orthogonal violation was found" in text
+    assert "mylearners:broken: error: raised on valid generic input" in text
