@@ -157,25 +157,20 @@ class PropertyRun:
         dev = deviation(a, b, case.y_train)
         self.max_deviation = max(self.max_deviation, dev)
         d, n, p = case.d, case.n, self.precision
-        exact = (_exact(case.X_train, case.X_test), _exact(case.X_train_t, case.X_test_t))
-        # both sides exact outside the twins (integer data under a signed permutation): the example keeps its
-        # own probes, since a learner deciding exact ties by its arithmetic order (RANSAC's inlier test, an
-        # iterative solver) would otherwise be flagged for rounding
-        both = case.family == "gram-twin"
-        if all(exact) and not both:
-            exact = (False, False)
-        kind = judge.noise_needed(dev, exact_inputs=both, precision=p, d=d, n=n)
+        # twins are exact on both sides and are never perturbed; every other example is probed on both sides,
+        # its integer sides too: an exact tie that the rotation broke by rounding (k-NN on integer data) must
+        # be met by the probes, or the verdict depends on the seed
+        kind = judge.noise_needed(dev, exact_inputs=case.family == "gram-twin", precision=p, d=d, n=n)
         if kind is None:
             if dev > judge.FLOOR:
                 self._excuse(Excusal(dev, judge.floor_at(p, d, n), 0.0, "precision", d, n, case.m, p))
             return False
         noise = 0.0
         for probe in range(judge.CONFIRM_PROBES):  # a violation must survive every probe
-            if kind == "gaussian" or any(exact):  # an exact side is measured on a Gaussian problem of its size
+            if kind == "gaussian":
                 noise = max(noise, self._gaussian_noise(caller, case, probe))
-            if kind == "example":  # … and every other side by perturbing it
-                sides = (not exact[0], not exact[1])
-                noise = max(noise, rounding_noise(caller, case, a, b, case_seed(self.seed, case) + probe, sides))
+            else:
+                noise = max(noise, rounding_noise(caller, case, a, b, case_seed(self.seed, case) + probe))
             verdict = judge.judge_example(dev, noise, kind=kind, precision=p, d=d, n=n)
             if not verdict.violation:
                 break
