@@ -55,16 +55,15 @@ def input_precision(caller: Caller, probes) -> str:
     return "float32"
 
 
-def rounding_noise(caller: Caller, case, y_hat: np.ndarray, y_hat_t: np.ndarray, seed: int,
-                   sides: tuple[bool, bool] = (True, True)) -> float:
-    """The learner's sensitivity to rounding on this example, in units of deviation: :func:`probe_noise` on
-    the original and on the transformed data (only the ``sides`` flagged: an exact side is not perturbed);
-    inf when it cannot even take a rounding perturbation."""
+def rounding_noise(caller: Caller, case, y_hat: np.ndarray, y_hat_t: np.ndarray, seed: int) -> float:
+    """The learner's sensitivity to rounding on this example (both sides), in units of deviation:
+    :func:`probe_noise` on the original and on the transformed data; inf when it cannot even take a
+    rounding perturbation."""
     rng = np.random.default_rng(seed)
     try:
         return max(
-            probe_noise(caller, case.X_train, case.y_train, case.X_test, y_hat, rng) if sides[0] else 0.0,
-            probe_noise(caller, case.X_train_t, case.y_train, case.X_test_t, y_hat_t, rng) if sides[1] else 0.0,
+            probe_noise(caller, case.X_train, case.y_train, case.X_test, y_hat, rng),
+            probe_noise(caller, case.X_train_t, case.y_train, case.X_test_t, y_hat_t, rng),
         )
     except CallError:
         return float("inf")
