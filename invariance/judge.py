@@ -129,8 +129,7 @@ def noise_needed(deviation: float, *, exact_inputs: bool, precision: str = "floa
     """Which measured noise judging this deviation needs: ``None`` (at or below :func:`floor_at`: rounding
     at this precision), ``"gaussian"`` (a ±1 twin: the learner's noise on Gaussian data of the same size,
     since perturbing exact twins would break the ties they exist to test) or ``"example"`` (the rounding
-    probes on this example's own inputs). ``exact_inputs``: both sides are exact integers (twins, or
-    integer data under a signed permutation)."""
+    probes on this example's own inputs). ``exact_inputs``: the example is a ±1 Gram twin."""
     if deviation <= floor_at(precision, d, n):
         return None
     return "gaussian" if exact_inputs else "example"

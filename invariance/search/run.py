@@ -237,9 +237,9 @@ class PropertyRun:
 
 
 def _exact(X: np.ndarray, Xt: np.ndarray) -> bool:
-    """One side's inputs are exact integers (±1, small integers): perturbing them would break the ties and
-    exact values they hold (and flip any branch on them), so its noise is measured on a Gaussian problem
-    of the same size instead."""
+    """One side's inputs are exact integers (±1, small integers). Used only by the one-sided-failure
+    excusal, which does not perturb such a side: a round trip that makes it answer would prove nothing
+    about rounding, only that the input is no longer exact."""
     return np.array_equal(X, np.round(X)) and np.array_equal(Xt, np.round(Xt))
 
 
