@@ -11,6 +11,7 @@ invariant (predictions depend on the data only through inner products):
     gd                  online gradient descent from w = 0
     newton              online Newton step, w ← w − (1/γ) A⁻¹g, A = εI + Σ g gᵀ
     adagrad_full        full-matrix AdaGrad, w ← w − η (δI + Σ g gᵀ)^{-1/2} g
+    logistic_gd         full-batch GD on the logistic loss from w = 0 (the sparse logistic problem)
 
 pm1-invariant (invariant on ±1 data only):
     adagrad_diag        diagonal AdaGrad, one example per step
@@ -23,6 +24,7 @@ not-invariant:
     spindly             GD on w = u⊙u
     spindly_pm          GD on w = u⊙u − v⊙v
     private_lr          GD with learning rates η_i = η w_i
+    logistic_uv         full-batch GD on the logistic loss with w = u⊙v
 
 Reference: M. K. Warmuth, W. Kotłowski, E. Amid, "A case where a spindly two-layer linear network
 decisively outperforms any neural network with a fully connected input layer", ALT 2021.

@@ -91,21 +91,25 @@ def _with_option_warning(result: Result, learner: Learner, config: CheckConfig) 
 
 
 def check_many(targets: Iterable[Any], *, jobs: int = 1, expect: str | Verdict | None = None, config: CheckConfig | None = None,
-               progress: bool = False, **options: Any) -> list[Result]:
-    """Check every learner the ``targets`` name, in ``jobs`` processes (results identical to ``jobs=1``).
-    ``expect`` declares a verdict for all of them; options as in :func:`check`."""
+               progress: bool = False, dask: str | None = None, **options: Any) -> list[Result]:
+    """Check every learner the ``targets`` name, in ``jobs`` processes or on the Dask cluster ``dask``
+    (``"local:N"`` or a scheduler address; :mod:`invariance.workers`), with results identical to
+    ``jobs=1``. ``expect`` declares a verdict for all of them; options as in :func:`check`."""
     if isinstance(targets, (str, bytes)):
         targets = [targets]
     if jobs < 1:
         raise UsageError(f"jobs must be at least 1, got {jobs}")
+    from invariance.workers import Workers
+
+    workers = Workers(jobs=jobs, dask=dask)
     config = config if config is not None else config_from(**options)
-    return _run(_learners(targets, config, _parse_expected(expect)), config, jobs=jobs, progress=progress)
+    return _run(_learners(targets, config, _parse_expected(expect)), config, workers=workers, progress=progress)
 
 
-def _run(learners: list[Learner], config: CheckConfig, *, jobs: int = 1, progress: bool = False) -> list[Result]:
+def _run(learners: list[Learner], config: CheckConfig, *, workers=None, progress: bool = False) -> list[Result]:
     from invariance.parallel import check_all
 
-    results = check_all(learners, config, jobs=jobs, show_progress=progress)
+    results = check_all(learners, config, workers=workers, show_progress=progress)
     return [_with_option_warning(r, l, config) for r, l in zip(results, learners)]
 
 

@@ -414,3 +414,59 @@ def declared_contradictions(
                 f"{name} is declared {decl} but its Hadamard loss at k={ks[j]} is {mean[j]:.3f} < 1 − k/d = {bound[j]:.3f}"
             )
     return out
+
+
+# ----------------------------------------------------------------------------------- fitted curves
+
+#: a learner *fits* k examples when its mean training loss is within this of the true parameter's
+#: training loss on the same examples (0 on the noise-free problems): a curve of a learner that did
+#: not fit shows its optimiser, not what invariance costs
+FIT_TOLERANCE = 1e-2
+#: tuning scores within this of each other are ties (broken toward the grid's centre): below it,
+#: differences in training loss are the optimiser's last digits, not a better fit
+FIT_TIE = 1e-4
+
+
+def fits(train_loss: float, target_loss: float, tolerance: float = FIT_TOLERANCE) -> bool:
+    """True when ``train_loss`` (finite) is at most ``target_loss + tolerance``."""
+    return bool(np.isfinite(train_loss) and train_loss <= target_loss + tolerance)
+
+
+def fit_reason(record: dict | None, curated: str | None, train_loss: float | None) -> str:
+    """Why a learner did not fit, always a sentence: the curated reason where not fitting is the
+    learner's design; else what its tuning record shows (nothing to tune, a borderline choice, or the
+    grid's best point and how far above the target it stays)."""
+    if curated:
+        return curated
+    figure = "non-finite" if train_loss is None else f"{train_loss:.3g}"
+    if not record:
+        return f"not tuned (--no-tune): training loss {figure} at the settings given"
+    if not record.get("grid"):
+        return (f"nothing to tune (no learning rate or passes) and no known reason: training loss {figure} at its "
+                "own settings")
+    chosen = ", ".join(f"{k}={_fmt(v)}" for k, v in record.get("chosen", {}).items())
+    score = record.get("score")
+    best = "non-finite" if score is None else f"{score:.3g}"
+    if record.get("fits"):
+        return (f"borderline: its chosen point ({chosen}, of {record.get('evaluated')} grid points) fit the tuning "
+                f"draws to {best} but not every curve trial")
+    grid = ", ".join(f"{k} ∈ {_fmt(min(v))}…{_fmt(max(v))}" for k, v in record["grid"].items())
+    return (f"no point of its tuning grid ({grid}; {record.get('evaluated')} points) fits: the best, {chosen}, stays "
+            f"{best} above the target's training loss")
+
+
+def _fmt(v) -> str:
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
+def fit_flag(k: int, train_loss: float | None, target_loss: float, reason: str) -> Flag | None:
+    """``did-not-fit`` when the learner's training loss at k (= d/2) stays above the true parameter's
+    by more than :data:`FIT_TOLERANCE`; the flag carries the figure and the reason."""
+    if train_loss is not None and fits(train_loss, target_loss):
+        return None
+    figure = "non-finite" if train_loss is None else f"{train_loss:.3g}"
+    return Flag(
+        "did-not-fit",
+        f"did not fit: training loss {figure} at k = {k} (the target's: {target_loss:.3g}; tolerance "
+        f"{FIT_TOLERANCE:g}): {reason}",
+    )

@@ -1,8 +1,10 @@
-"""Checking many learners, sequentially or in ``-j N`` processes, with the same results either way.
+"""Checking many learners, in this process, in ``-j N`` processes or on a Dask cluster (``--dask``),
+with the same results every way.
 
 Workers re-load each learner from its target string (learner objects need not pickle); every
 check is seeded by the configuration alone, so the order and the process never change a result.
 A learner that cannot be re-imported (a lambda, an estimator instance) is checked in this process.
+Where the units run is :mod:`invariance.workers`' business.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from invariance.contract import Learner
 from invariance.pipeline import check_learner
 from invariance.result.model import Result
 from invariance.settings import CheckConfig
-from invariance.threads import one_thread, one_thread_per_worker
+from invariance.threads import one_thread
+from invariance.workers import Workers, run_units
 
-__all__ = ["check_all"]
+__all__ = ["check_all", "check_unit"]
 
 
-def _worker(target: str, name: str, expected, config: CheckConfig) -> Result:
+def check_unit(target: str, name: str, expected, config: CheckConfig) -> Result:
+    """One work unit: re-load the learner ``name`` from ``target`` and check it (module-level, so that
+    ``-j N`` processes and Dask workers can run it)."""
     from invariance.targets import load
 
     for learner in load(target, options=config.options):
@@ -28,26 +33,41 @@ def _worker(target: str, name: str, expected, config: CheckConfig) -> Result:
     raise RuntimeError(f"worker could not re-load {target}")
 
 
-def check_all(learners: list[Learner], config: CheckConfig, *, jobs: int = 1, show_progress: bool = False) -> list[Result]:
+def check_all(learners: list[Learner], config: CheckConfig, *, jobs: int = 1, workers: Workers | None = None,
+              show_progress: bool = False) -> list[Result]:
+    """Check ``learners`` in order. ``workers`` says where (default ``Workers(jobs=jobs)``; given, it
+    wins over ``jobs``): in this process, in ``-j N`` processes or on Dask. Learners whose target starts
+    with ``<`` (not re-loadable) are checked in this process, while the others run elsewhere."""
+    workers = workers if workers is not None else Workers(jobs=max(int(jobs), 1))
     local = [i for i, l in enumerate(learners) if l.target.startswith("<")]
-    if jobs <= 1 or len(learners) - len(local) <= 1:
+    remote = [i for i in range(len(learners)) if i not in local]
+    if not remote or (workers.dask is None and (workers.jobs == 1 or len(remote) <= 1)):
         with one_thread():
             return [_with_progress(i, len(learners), l, config, show_progress) for i, l in enumerate(learners)]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = multiprocessing.get_context("spawn")
-    remote = [i for i in range(len(learners)) if i not in local]
     results: dict[int, Result] = {}
-    with one_thread_per_worker(), ProcessPoolExecutor(max_workers=min(jobs, len(remote)), mp_context=ctx) as pool:
-        futures = {i: pool.submit(_worker, learners[i].target, learners[i].name, learners[i].expected, config) for i in remote}
-        if local:
-            with one_thread():
-                for i in local:
-                    results[i] = check_learner(learners[i], config)
-        for i, f in futures.items():
-            results[i] = f.result()
+
+    def check_local() -> None:
+        with one_thread():
+            for i in local:
+                results[i] = check_learner(learners[i], config)
+
+    show = show_progress and len(learners) > 1 and sys.stderr.isatty()
+    units = [(learners[i].target, learners[i].name, learners[i].expected, config) for i in remote]
+    out = run_units(check_unit, units, workers, progress=_progress_line(workers) if show else None,
+                    meanwhile=check_local if local else None)
+    if show:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+    results.update(zip(remote, out))
     return [results[i] for i in range(len(learners))]
+
+
+def _progress_line(workers: Workers):
+    def progress(done: int, total: int) -> None:
+        sys.stderr.write(f"\rchecked {done}/{total} ({workers.describe()}) …\x1b[K")
+        sys.stderr.flush()
+
+    return progress
 
 
 def _with_progress(i: int, total: int, learner: Learner, config: CheckConfig, show: bool) -> Result:

@@ -38,6 +38,8 @@ EXPECTED = {
     "spindly": ("not-invariant", "permutations"),
     "spindly_pm": ("not-invariant", "signed-permutations"),
     "private_lr": ("not-invariant", "permutations"),
+    "logistic_gd": ("invariant", "orthogonal"),
+    "logistic_uv": ("not-invariant", "signed-permutations"),
 }
 #: randomised torch learners (take rng), tested in tests/test_algorithms_torch.py
 RANDOMISED = {"mlp": "invariant-in-distribution", "mlp_spindly": "not-invariant"}
@@ -46,7 +48,8 @@ BY_VERDICT = {
     v: [n for n in NAMES if EXPECTED[n][0] == v]
     for v in ("invariant", "pm1-invariant", "not-invariant")
 }
-ITERATIVE = [n for n in NAMES if n not in ("least_squares", "vaw")]
+#: the square-loss iterative learners (the logistic ones fit ±1 labels: tests/test_fitted_curves.py)
+ITERATIVE = [n for n in NAMES if n not in ("least_squares", "vaw", "logistic_gd", "logistic_uv")]
 
 SHAPES = [(1, 1, 1), (1, 5, 2), (3, 8, 2), (20, 4, 3), (7, 1, 4), (12, 12, 1), (30, 16, 3)]
 ROTATION_TOL = 1e-9  # relative; sound invariant learners sit at 1e-16..1e-12

@@ -142,7 +142,7 @@ def test_check_many_and_bad_options():
     assert [r.verdict.value for r in rs] == ["invariant", "invariant"]
     with pytest.raises(UsageError, match="did you mean max_examples"):
         invariance.check(ls, max_exampels=3)
-    with pytest.raises(UsageError, match="names 15 learners"):
+    with pytest.raises(UsageError, match="names 17 learners"):
         invariance.check("algorithms")
     with pytest.raises(UsageError, match="samples must be"):
         invariance.check(ls, samples=1)

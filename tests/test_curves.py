@@ -393,7 +393,7 @@ def test_no_builtin_contradicts_its_declaration(builtin_hadamard_curves):
 def test_cli_applies_paper_settings_to_builtins(capsys):
     if importlib.util.find_spec("algorithms.egu") is None:
         pytest.skip("algorithms.egu not present")
-    base = ["algorithms.egu:egu", "--d", "16", "--trials", "1", "--json", "--ks", "1"]
+    base = ["algorithms.egu:egu", "--d", "16", "--trials", "1", "--json", "--ks", "1", "--no-tune"]
     settings = []
     for extra in ([], ["--set", "egu.eta=0.1"], ["--learner-defaults"]):
         code, out, err = _run(capsys, base + extra)
@@ -403,6 +403,20 @@ def test_cli_applies_paper_settings_to_builtins(capsys):
     assert settings[0] == paper and settings[0]["init"] == 1 / 16
     assert settings[1] == {**paper, "eta": 0.1}
     assert settings[2] == {}
+
+
+def test_cli_tunes_by_training_loss_and_keeps_what_the_user_set(capsys):
+    base = ["algorithms.egu:egu", "--d", "16", "--trials", "1", "--json", "--ks", "1"]
+    code, out, err = _run(capsys, base)
+    assert code == 0, err
+    obj = json.loads(out)
+    record = obj["tuning"]["algorithms.egu:egu"]
+    assert set(record["grid"]) == {"eta", "passes"} and record["evaluated"] >= 7
+    assert obj["settings"]["algorithms.egu:egu"]["eta"] == record["chosen"]["eta"]
+    code, out, err = _run(capsys, base + ["--set", "egu.eta=0.1"])
+    obj = json.loads(out)
+    assert obj["settings"]["algorithms.egu:egu"]["eta"] == 0.1
+    assert set(obj["tuning"]["algorithms.egu:egu"]["grid"]) == {"passes"}
 
 
 def test_cli_flags_a_declared_invariant_learner_that_beats_the_bound(capsys, tmp_path):

@@ -219,7 +219,7 @@ def test_committed_report_is_fresh(committed):
 def test_committed_report_contents(committed):
     """What the paper predicts, in the committed numbers: GD and least squares on 1 − k/d, EGU and
     spindly far below it; no contradiction between a verdict and its curve."""
-    rows = {r["name"]: r for s in committed["sections"] for r in s["rows"]}
+    rows = {r["name"]: r for s in committed["sections"] if s["key"] == "builtins" for r in s["rows"]}
     for name in ("least_squares", "gd"):
         assert rows[name]["verdict"] == "invariant"
         assert rows[name]["hadamard_loss_at_half"] == pytest.approx(0.5, abs=0.02)
@@ -228,6 +228,26 @@ def test_committed_report_contents(committed):
         assert rows[name]["hadamard_loss_at_half"] < 0.1
     assert not [f for f in committed["flags"] if f["kind"] == "contradiction"]
     assert committed["command"] == "invcheck report --out reports/ -j 2"
+
+
+def test_committed_report_fitted_curves_and_follow_ups(committed):
+    """Every curve row carries its training loss; no did-not-fit flag without a reason; least squares
+    on the noisy problem matches σ²d/(n − d − 1); on the logistic problem GD's n·excess grows about
+    like d and u⊙v's much more slowly."""
+    sections = {s["key"]: s for s in committed["sections"]}
+    for key in ("builtins", "torch", "sklearn"):
+        for row in sections[key]["rows"]:
+            if row["hadamard_loss_at_half"] is not None:
+                assert row["train_loss_at_half"] is not None, row["name"]
+    for f in committed["flags"]:
+        if f["kind"] == "did-not-fit":
+            assert "no reason recorded" not in f["text"] and ": " in f["text"].split("tolerance", 1)[1], f
+    noisy = sections["noisy"]["followup"]["tables"]["noisy"]
+    assert noisy["ratio_to_reference_from_1.5d"]["algorithms.least_squares:least_squares"] == pytest.approx(1.0, abs=0.05)
+    slopes = sections["logistic"]["followup"]["slopes"]["logistic"]
+    gd, uv = slopes["slope"]["algorithms.logistic_gd:logistic_gd"], slopes["slope"]["algorithms.logistic_uv:logistic_uv"]
+    assert gd > 0.7 and uv < gd - 0.4, slopes
+    assert slopes["ds"] == [32, 64, 128, 256]
 
 
 def _fresh_from(rows: list[dict]) -> list[Fresh]:

@@ -78,7 +78,8 @@ def test_package_is_walked_for_registered_learners():
     expected = {
         "adagrad_diag": "pm1-invariant", "adagrad_diag_batch": "not-invariant", "adagrad_full": "invariant",
         "adam": "pm1-invariant", "eg_pm": "not-invariant", "egu": "not-invariant", "gd": "invariant",
-        "least_squares": "invariant", "mlp": "invariant-in-distribution", "mlp_spindly": "not-invariant",
+        "least_squares": "invariant", "logistic_gd": "invariant", "logistic_uv": "not-invariant",
+        "mlp": "invariant-in-distribution", "mlp_spindly": "not-invariant",
         "newton": "invariant", "private_lr": "not-invariant", "spindly": "not-invariant",
         "spindly_pm": "not-invariant", "vaw": "invariant",
     }

@@ -1,6 +1,6 @@
 """``invcheck TARGET...``: check learners and print verdicts (docs/design.md#contracts).
 
-    invcheck TARGET... [--json] [--expect VERDICT] [--seed S] [--max-examples N] [-j N] [--save DIR]
+    invcheck TARGET... [--json] [--expect VERDICT] [--seed S] [--max-examples N] [-j N | --dask ADDRESS] [--save DIR]
 
 Exit codes: 0 every verdict matches its declaration (or none was declared); 1 a mismatch;
 2 a usage or import error (one line on stderr); 3 a learner failed (diagnosis instead of verdict).
@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from invariance.verdict import PRECISIONS
+from invariance.workers import DASK_HELP
 
 __all__ = ["run"]
 
@@ -56,6 +57,7 @@ def _check_parser() -> argparse.ArgumentParser:
                    help="ask only about training sets with more rows than columns (RANSAC and the like)")
     p.add_argument("--save", default=None, metavar="DIR", help="write each counterexample to DIR as .npz + .json (invcheck replay FILE re-runs it)")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="check learners in N parallel processes")
+    p.add_argument("--dask", default=None, metavar="ADDRESS|local:N", help=DASK_HELP)
     p.add_argument("-v", "--verbose", action="store_true", help="every counterexample and full tracebacks")
     torch = p.add_argument_group("torch.optim optimizers and models (targets such as torch.optim:Adam)")
     torch.add_argument("--passes", type=int, default=None, help="passes over the training set (default 3)")
@@ -99,10 +101,14 @@ def run(argv: list[str]) -> int:
         raise _usage(f"-j must be at least 1, got {args.jobs}")
     if args.timeout <= 0:
         raise _usage(f"--timeout must be positive, got {args.timeout}")
+    from invariance.workers import Workers
+
+    workers = Workers(jobs=args.jobs, dask=args.dask)  # one-line UsageError: a bad address, or -j N > 1 with --dask
     from invariance.api import check_many, config_from
 
     config = config_from(**_options(args))
-    results = check_many(args.targets, jobs=args.jobs, expect=args.expect, config=config, progress=not args.json)
+    results = check_many(args.targets, jobs=workers.jobs, dask=workers.dask, expect=args.expect, config=config,
+                         progress=not args.json)
     saved: list[str] = []
     if args.save:
         from invariance.result.replay import save

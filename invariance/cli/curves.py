@@ -2,19 +2,31 @@
 
 Usage::
 
-    invcheck curves TARGET... [--problem hadamard|pm1|gaussian] [--d D] [--trials T] [--seed S]
-                    [--ks SPEC | --k-step S] [--set [NAME.]KEY=VALUE]... [--learner-defaults]
-                    [-j N] [--json] [--plot PATH.png] [--quiet]
+    invcheck curves TARGET... [--problem hadamard|pm1|gaussian|noisy|logistic] [--d D] [--trials T]
+                    [--seed S] [--sigma S] [--sparsity S] [--beta B]
+                    [--ks SPEC | --k-step S] [--set [NAME.]KEY=VALUE]... [--learner-defaults] [--no-tune]
+                    [-j N | --dask ADDRESS|local:N] [--json] [--plot PATH.png] [--quiet]
 
 ``--ks`` takes comma-separated ks and inclusive ranges ``A:B`` or ``A:B:STEP`` (``1:16,32,64:128:8``);
-``--k-step S`` is ``1, 1+S, …`` and d; both always add d/2 (the default is every k in 1..d).
+``--k-step S`` is ``1, 1+S, …`` and the largest k; both always add d/2. The default is every k in 1..d
+on the paper's problems and every n in 1..4d on ``noisy`` and ``logistic``.
 
 ``--set NAME.KEY=VALUE`` binds a keyword hyperparameter of the learner called NAME (its name, its
 target, or the TARGET that loaded it), e.g. ``--set egu.eta=0.5 --set gd.passes=200``;
 ``--set KEY=VALUE`` binds it for every learner that takes KEY. VALUE is a Python literal (``50``,
-``0.1``, ``True``) or else a string. Built-in learners start from :data:`invariance.curves.PAPER_SETTINGS`
+``0.1``, ``True``) or else a string. Built-in learners start from :data:`invariance.curves.hyperparams.PAPER_SETTINGS` (torch.optim from ``TORCH_CURVE_SETTINGS``)
 (``--set`` overrides it key by key; ``--learner-defaults`` starts from the learners' own defaults);
 the settings used are reported under ``"settings"`` in the JSON.
+
+Fitted curves: unless ``--no-tune``, every learner with a learning rate or passes is tuned first on a
+grid around those settings by its *training* loss (:mod:`invariance.curves.fitting`; a key given with
+``--set`` stays fixed); the grid, every score and the choice are under ``"tuning"``, the training
+curves under ``"train_curves"`` and the fit at k = d/2 under ``"fit"``. The table shows the training
+loss at d/2 and says which learners did not fit.
+
+``--problem noisy`` (y = x₁ + σε, n to 4d, excess risk against σ²d/(n − d − 1)) and ``--problem
+logistic`` (labels from a logistic model on s features, excess logistic risk) sweep n past d, each n
+its own draw; see docs/design.md#learning-curves.
 
 Output: ``--json`` prints one object on stdout (docs/design.md#contracts, plus extra keys); otherwise a rich table
 on stdout, and a progress bar on stderr when it is a terminal. Exit codes: 0 done; 1 a learner
@@ -33,17 +45,19 @@ from typing import Any
 
 from invariance.curves.experiment import (
     PROBLEMS,
+    problem_of,
     Curves,
     check_experiment,
     configure,
     contradictions,
     k_grid,
     learning_curves,
-    paper_settings_for,
     settable,
 )
+from invariance.curves.hyperparams import curve_settings
 from invariance.errors import UsageError, run_subcommand
 from invariance.contract import Learner
+from invariance.workers import DASK_HELP
 
 __all__ = ["main", "build_parser", "parse_ks", "parse_settings"]
 
@@ -69,12 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("targets", nargs="+", metavar="TARGET", help="package.module, package.module:NAME or file.py:NAME")
     p.add_argument("--problem", default="hadamard", choices=PROBLEMS, help="default: hadamard")
-    p.add_argument("--d", type=int, default=128, help="dimension = number of rows (power of 2 for hadamard); default 128")
+    p.add_argument("--d", type=int, default=128, help="dimension (power of 2 for hadamard); default 128")
+    p.add_argument("--sigma", type=float, default=None, help="noise σ of --problem noisy (default 1)")
+    p.add_argument("--sparsity", type=int, default=None, metavar="S", help="features of the logistic target (default 4)")
+    p.add_argument("--beta", type=float, default=None, help="‖w*‖ of the logistic target (default 2)")
     p.add_argument("--trials", type=int, default=5, help="independent draws of the problem; default 5")
     p.add_argument("--seed", type=int, default=0, help="same seed, same curves; default 0")
     ks = p.add_mutually_exclusive_group()
     ks.add_argument("--ks", metavar="SPEC", help="ks to train on: '1:16,32,64:128:8' (d/2 always added)")
-    ks.add_argument("--k-step", type=int, metavar="S", help="train on k = 1, 1+S, 1+2S, …, plus d/2 and d")
+    ks.add_argument("--k-step", type=int, metavar="S", help="train on k = 1, 1+S, 1+2S, …, plus d/2 and the last k (d; 4d on noisy and logistic)")
     p.add_argument(
         "--set", dest="settings", action="append", default=[], metavar="[NAME.]KEY=VALUE",
         help="a learner hyperparameter, e.g. egu.eta=0.5 (repeatable)",
@@ -83,14 +100,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--learner-defaults", action="store_true",
         help="do not apply the paper settings table to built-in learners",
     )
+    p.add_argument(
+        "--no-tune", action="store_true",
+        help="do not tune learning rates and passes by training loss: use the settings as given",
+    )
     p.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (same numbers as -j 1); default 1")
+    p.add_argument("--dask", metavar="ADDRESS|local:N", default=None, help=DASK_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--plot", metavar="PATH.png", help="write the curves, bands and bound to a PNG (needs matplotlib)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
-def parse_ks(spec: str, d: int) -> list[int]:
+def parse_ks(spec: str, d: int, n_max: int | None = None) -> list[int]:
     """``'1:4,8,16:32:8'`` → ``[1, 2, 3, 4, 8, 16, 24, 32]`` (ranges inclusive); :class:`UsageError` if malformed."""
     ks: list[int] = []
     for item in spec.split(","):
@@ -104,7 +126,7 @@ def parse_ks(spec: str, d: int) -> list[int]:
         ks.extend(nums if len(nums) == 1 else range(nums[0], nums[1] + 1, nums[2] if len(nums) == 3 else 1))
     if not ks:
         raise UsageError(f"--ks {spec!r} names no k; e.g. --ks 1:16,64:128:8")
-    return k_grid(d, ks=ks)
+    return k_grid(d, ks=ks, n_max=n_max)
 
 
 def _literal(text: str) -> Any:
@@ -142,7 +164,7 @@ def _load(targets: list[str]) -> list[tuple[str, Learner]]:
 def _settings_for(
     loaded: list[tuple[str, Learner]], user: list[tuple[str | None, str, Any]], paper: bool, d: int
 ) -> list[dict[str, Any]]:
-    chosen = [paper_settings_for(l, d) if paper else {} for _, l in loaded]
+    chosen = [curve_settings(l, d) if paper else {} for _, l in loaded]
     for name, key, value in user:
         if name is None:
             hits = [i for i, (_, l) in enumerate(loaded) if key in settable(l)]
@@ -162,9 +184,13 @@ def _settings_for(
 
 
 def _pick_ks(ks: tuple[int, ...], d: int) -> list[int]:
-    """At most five columns: k near 1, log₂ d, 2 log₂ d, d/2 (always exact) and d."""
-    log = max(1, round(math.log2(d)))
-    wanted = [1, log, 2 * log, d]
+    """At most five columns: k near 1, log₂ d, 2 log₂ d, d/2 (always exact) and d; past d (the
+    follow-up problems): d/2, d, 1.5d, 2d and 4d."""
+    if max(ks) > d:
+        wanted = [d, 3 * d // 2, 2 * d, max(ks)]
+    else:
+        log = max(1, round(math.log2(d)))
+        wanted = [1, log, 2 * log, d]
     return sorted({min(ks, key=lambda k: (abs(k - w), k)) for w in wanted} | {d // 2})
 
 
@@ -185,7 +211,21 @@ def _loss_cell(v: float) -> str:
     return "diverged" if is_diverged(v) else fmt_num(v)
 
 
-def _render_table(curves: Curves, warnings: list[str], console=None) -> None:
+def _fit_reasons(curves: Curves, learners: list[Learner]) -> list[str | None]:
+    """Per learner, why it did not fit at k = d/2 (None when it fits): :func:`invariance.judge.fit_reason`."""
+    from invariance.curves.hyperparams import no_fit_reason
+    from invariance.judge import fit_reason
+
+    out: list[str | None] = []
+    for f, l in zip(curves.fit_at(curves.d // 2), learners):
+        if not f or f["fits"]:
+            out.append(None)
+        else:
+            out.append(fit_reason(curves.tuning.get(l.target), no_fit_reason(l), f["train_loss"]))
+    return out
+
+
+def _render_table(curves: Curves, warnings: list[str], console=None, reasons: list[str | None] | None = None) -> None:
     """The mean curves at a few ks (``%.3g`` cells, ``diverged`` for a blown-up loss), split into
     several tables of fewer k columns when one does not fit the terminal; notes below say where a
     learner first diverged."""
@@ -199,19 +239,28 @@ def _render_table(curves: Curves, warnings: list[str], console=None) -> None:
     console = console or Console()
     cols = _pick_ks(curves.ks, curves.d)
     mean = curves.mean()
+    spec = curves.spec
+    params = "".join(f", {k}={v:g}" for k, v in curves.params.items())
     title = (
-        f"{curves.problem}, d={curves.d}: mean loss on all d rows after k examples, "
+        f"{curves.problem}, d={curves.d}{params}: {spec.metric} after k examples, "
         f"{curves.trials} trial{'s' if curves.trials != 1 else ''}, seed {curves.seed}"
     )
-    bound = dict(zip(curves.ks, curves.bound))
+    bound = {k: (fmt_num(b) if math.isfinite(b) else "—") for k, b in zip(curves.ks, curves.bound)}
     first = curves.first_below(0.1)
     rows = [dict(zip(curves.ks, mean[i])) for i in range(len(curves.names))]
     # data columns: (header, bound cell, one cell per learner)
     data = [
-        (f"k={k}" + ("\n(d/2)" if k == curves.d // 2 else ""), fmt_num(bound[k]), [_loss_cell(row[k]) for row in rows])
+        (f"k={k}" + ("\n(d/2)" if k == curves.d // 2 else ""), bound[k], [_loss_cell(row[k]) for row in rows])
         for k in cols
     ]
-    data.append(("first k\nloss<0.1", "", ["—" if f is None else str(f) for f in first]))
+    if spec.nested:
+        data.append(("first k\nloss<0.1", "", ["—" if f is None else str(f) for f in first]))
+    fit = curves.fit_at(curves.d // 2)
+    if fit and fit[0]:
+        data.append((
+            "train\nk=d/2", fmt_num(fit[0]["target_loss"]),
+            ["—" if f["train_loss"] is None else fmt_num(f["train_loss"]) + ("" if f["fits"] else " ✗") for f in fit],
+        ))
     name_w = max([len("learner")] + [len(n) for n in curves.names])
 
     def table(chunk, fold: bool = False, edge: bool = False) -> Table:
@@ -250,8 +299,28 @@ def _render_table(curves: Curves, warnings: list[str], console=None) -> None:
                 Text.assemble(("diverged: ", "bold red"), f"{name} first diverged at k={k}: mean loss {fmt_num(v)} ({why})"),
                 highlight=False,
             )
+    if fit and fit[0]:
+        for name, f, why in zip(curves.names, fit, reasons or [None] * len(fit)):
+            if not f["fits"]:
+                figure = fmt_num(f["train_loss"]) if f["train_loss"] is not None else "non-finite"
+                console.print(Text.assemble(
+                    ("did not fit: ", "bold yellow"),
+                    f"{name}: training loss {figure} at k={f['k']} (the target's {fmt_num(f['target_loss'])}, "
+                    f"tolerance {f['tolerance']:g}): {why}",
+                ), highlight=False)
+        console.print(
+            "train k=d/2: mean training loss on the first d/2 examples (bound row: the true parameter's); "
+            "✗ = more than 1e-2 above it",
+            style="dim", highlight=False,
+        )
     for line in warnings:
         console.print(f"[bold red]contradiction:[/] {line}")
+
+
+def _workers(args: argparse.Namespace):
+    from invariance.workers import Workers
+
+    return Workers(jobs=args.jobs, dask=args.dask)  # one-line UsageError: a bad address, or -j N > 1 with --dask
 
 
 def _run(argv: list[str]) -> int:
@@ -261,16 +330,41 @@ def _run(argv: list[str]) -> int:
 
         require_matplotlib()
         check_plot_path(args.plot)
-    check_experiment(problem=args.problem, d=args.d, trials=args.trials, jobs=args.jobs)
+    for flag, value, owner in (("--sigma", args.sigma, "noisy"), ("--sparsity", args.sparsity, "logistic"),
+                               ("--beta", args.beta, "logistic")):
+        if value is not None and args.problem != owner:
+            raise UsageError(f"{flag} is a parameter of --problem {owner}, not of {args.problem}; drop it or add --problem {owner}")
+    problem = problem_of(args.problem, sigma=args.sigma, s=args.sparsity, beta=args.beta)
+    check_experiment(problem=problem, d=args.d, trials=args.trials, jobs=args.jobs)
+    workers = _workers(args)
+    from invariance.workers import session
+
+    with session(workers) as held:
+        return _measure_and_show(args, problem, held)
+
+
+def _measure_and_show(args: argparse.Namespace, problem, workers) -> int:
     loaded = _load(args.targets)
-    settings = _settings_for(loaded, parse_settings(args.settings), paper=not args.learner_defaults, d=args.d)
-    learners = [configure(l, s) for (_, l), s in zip(loaded, settings)]
-    ks = parse_ks(args.ks, args.d) if args.ks else None
+    user = parse_settings(args.settings)
+    settings = _settings_for(loaded, user, paper=not args.learner_defaults, d=args.d)
+    learners = [l for _, l in loaded]
+    tuning: dict[str, dict] = {}
+    if not args.no_tune:
+        from invariance.curves.fitting import tune_all
+
+        fixed = [{key for name, key, _ in user if name is None or name in (given, l.name, l.target, l.target.rpartition(":")[2])}
+                 for given, l in loaded]
+        tuned = tune_all(learners, problem, args.d, seed=args.seed, centres=settings, fixed=fixed,
+                         jobs=args.jobs, workers=workers)
+        settings = [s for s, _ in tuned]
+        tuning = {l.target: record for l, (_, record) in zip(learners, tuned)}
+    learners = [configure(l, s) for l, s in zip(learners, settings)]
+    ks = parse_ks(args.ks, args.d, problem.n_max(args.d)) if args.ks else None
     if args.k_step is not None:
-        ks = k_grid(args.d, step=args.k_step)
+        ks = k_grid(args.d, step=args.k_step, n_max=problem.n_max(args.d))
     kwargs = dict(
-        problem=args.problem, d=args.d, trials=args.trials, seed=args.seed, ks=ks, jobs=args.jobs,
-        settings={l.target: s for l, s in zip(learners, settings)},
+        problem=problem, d=args.d, trials=args.trials, seed=args.seed, ks=ks, jobs=args.jobs,
+        settings={l.target: s for l, s in zip(learners, settings)}, tuning=tuning, workers=workers,
     )
     if args.quiet or not sys.stderr.isatty():
         curves = learning_curves(learners, **kwargs)
@@ -287,16 +381,21 @@ def _run(argv: list[str]) -> int:
                 learners, progress=lambda done, total: bar.update(task, completed=done), **kwargs
             )
     warnings = contradictions(curves, learners)
+    reasons = _fit_reasons(curves, learners)
     if args.json:
         obj = curves.to_json()
+        for l, why in zip(learners, reasons):
+            if why is not None and l.target in obj.get("fit", {}):
+                obj["fit"][l.target]["reason"] = why
         obj["contradictions"] = warnings
         print(json.dumps(obj, default=str))
     else:
-        _render_table(curves, warnings)
+        _render_table(curves, warnings, reasons=reasons)
     if args.plot:
         from invariance.curves.plotting import plot_curves
 
-        plot_curves(curves, args.plot)
+        verdicts = {l.target: (l.expected.value if l.expected else None) for l in learners}
+        plot_curves(curves, args.plot, verdicts=verdicts)
         print(f"wrote {args.plot}", file=sys.stderr)
     return 1 if warnings else 0
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    invcheck report [TARGET...] [--out DIR] [--d D] [--trials T] [--k-step S] [--seed S] [-j N]
+    invcheck report [TARGET...] [--out DIR] [--d D] [--trials T] [--k-step S] [--seed S] [-j N | --dask ADDRESS|local:N]
                     [--max-examples N] [--no-curves] [--json-only] [--quiet]
 
 Without TARGETs: every built-in learner (``algorithms``), every dense ``torch.optim`` optimizer
@@ -31,6 +31,7 @@ import time
 
 from invariance.errors import InvarianceError, UsageError, run_subcommand
 from invariance.threads import one_thread_per_worker
+from invariance.workers import DASK_HELP
 
 __all__ = ["main", "build_parser"]
 
@@ -56,9 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--d", type=int, default=128, help="curve dimension, a power of 2 (default 128)")
     p.add_argument("--trials", type=int, default=5, help="curve trials (default 5)")
     p.add_argument("--k-step", type=int, default=None, metavar="S",
-                   help="curves at k = S, 2S, …, d (plus d/2) in every section (default: 1 for built-ins and TARGETs, d/16 for torch and scikit-learn)")
+                   help="curves at k = S, 2S, …, d (plus d/2) in the sections of the paper's problems (default: 1 for "
+                   "built-ins and TARGETs, d/16 for torch and scikit-learn); the noisy and logistic sections step by d/32")
     p.add_argument("--seed", type=int, default=0, help="seed of the checker and of the curves (default 0)")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes (same numbers as -j 1)")
+    p.add_argument("--dask", metavar="ADDRESS|local:N", default=None, help=DASK_HELP)
     p.add_argument("--max-examples", type=int, default=None, metavar="N", help="Hypothesis examples per property (default 150)")
     p.add_argument("--samples", type=int, default=200, help="seeds per side for randomised learners (default 200)")
     p.add_argument("--no-curves", action="store_true", help="verdict table only (fast): no curves, no plots")
@@ -72,6 +75,13 @@ def _validate(args: argparse.Namespace) -> None:
 
     if not args.no_curves:
         check_experiment(problem="hadamard", d=args.d, trials=args.trials, jobs=args.jobs)
+        from invariance.report.measure import MIN_REPORT_D
+
+        if not args.targets and args.d < MIN_REPORT_D:
+            raise UsageError(
+                f"--d {args.d} is too small for the default sections (the logistic section runs at d/4 ≥ 4 "
+                f"features): use --d {MIN_REPORT_D} or more, or name TARGETs"
+            )
     elif args.jobs < 1:
         raise UsageError(f"-j must be an integer ≥ 1, got {args.jobs}")
     if args.k_step is not None and args.k_step < 1:
@@ -95,7 +105,8 @@ def environment() -> dict:
 
     out = {"invcheck": None, "python": platform.python_version()}
     for dist, key in (("invcheck", "invcheck"), ("numpy", "numpy"), ("scipy", "scipy"), ("hypothesis", "hypothesis"),
-                      ("torch", "torch"), ("scikit-learn", "scikit-learn"), ("matplotlib", "matplotlib")):
+                      ("torch", "torch"), ("scikit-learn", "scikit-learn"), ("matplotlib", "matplotlib"),
+                      ("dask", "dask"), ("distributed", "distributed")):
         try:
             out[key] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
@@ -130,8 +141,11 @@ def _run(argv: list[str]) -> int:
     config = CheckConfig(seed=args.seed, max_examples=args.max_examples, samples=args.samples)
     say = (lambda msg: None) if args.quiet else (lambda msg: print(f"invcheck report: {msg}", file=sys.stderr, flush=True))
     t0 = time.perf_counter()
-    with one_thread_per_worker():  # and measure_section limits this process (threads.one_thread)
-        measured = [measure_section(s, config, jobs=args.jobs, seed=args.seed, progress=say) for s in specs]
+    from invariance.workers import Workers, session
+
+    workers = Workers(jobs=args.jobs, dask=args.dask)  # one-line UsageError: a bad address, or -j N > 1 with --dask
+    with one_thread_per_worker(), session(workers) as workers:  # and measure_section limits this process (threads.one_thread)
+        measured = [measure_section(s, config, jobs=args.jobs, seed=args.seed, workers=workers, progress=say) for s in specs]
     report = build_report(
         measured,
         command=_command(argv),
@@ -168,8 +182,9 @@ def _write_rendered(report, folder: str, plots: bool) -> list[str]:
         from invariance.curves.plotting import plot_curves
 
         for s in report.sections:
+            verdicts = {r.target: r.verdict for r in s.rows}
             for problem, name in s.plots.items():
-                path = plot_curves(s.curves[problem], os.path.join(folder, name))
+                path = plot_curves(s.curves[problem], os.path.join(folder, name), verdicts=verdicts)
                 with open(path, "rb") as fh:
                     images[name] = fh.read()
                 written.append(path)

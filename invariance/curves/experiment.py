@@ -1,4 +1,4 @@
-"""Learning curves on the paper's problems: the consequence of rotation invariance (docs/design.md#learning-curves).
+"""Learning curves: the consequence of rotation invariance (docs/design.md#learning-curves).
 
 Warmuth, Kotłowski & Amid (ALT 2021): on the sign-flipped Hadamard problem every rotation-invariant
 learner has average square loss ≥ 1 − k/d after k examples, while EGU and GD on a spindly network
@@ -6,11 +6,15 @@ reach ≈ 0 after O(log d) examples. This module *measures* that experiment for 
 returns numbers; :mod:`invariance.cli.curves` renders them (rich, JSON) and
 :mod:`invariance.curves.plotting` draws them (PNG).
 
-One trial draws a d×d problem ``(X, y)``; for each k in ``ks`` the learner trains on the first k
-rows and predicts all d rows; the curve value is ``mean((ŷ − y)²)`` over the d rows. Trials are
-independent and seeded through :class:`numpy.random.SeedSequence` by ``(seed, trial)``, and a
-randomised learner's generator by ``(seed, trial, crc32(target), k)``, so the result does not depend
-on the number of worker processes, on the order of the learners, or on which other learners run.
+One trial of a paper problem draws a d×d problem ``(X, y)``; for each k in ``ks`` the learner trains
+on the first k rows and predicts all d rows; the curve value is ``mean((ŷ − y)²)`` over the d rows.
+The follow-up problems (``noisy``, ``logistic``: :mod:`invariance.curves.problems`) draw a fresh
+instance for each (trial, n) and measure an excess risk. Beside each test value the training loss and
+the true parameter's training loss are recorded. Trials are independent and seeded through
+:class:`numpy.random.SeedSequence` by ``(seed, trial)`` (``(seed, trial, n, d, crc32(problem))`` on
+the follow-up problems), and a randomised learner's generator by ``(seed, trial, crc32(target), k)``,
+so the result does not depend on the number of worker processes (or Dask), on the order of the
+learners, or on which other learners run.
 """
 
 from __future__ import annotations
@@ -34,15 +38,18 @@ from invariance.curves.hyperparams import (  # re-exported: invariance.curves.PA
     paper_settings_for,
     settable,
 )
+from invariance.curves.problems import PROBLEMS, Problem, problem_of, sylvester
 from invariance.contract import Learner
 from invariance.threads import one_thread
-from invariance.verdict import Diagnosis, Verdict
+from invariance.verdict import Diagnosis
 
 __all__ = [
     "PROBLEMS",
     "PAPER_SETTINGS",
     "PerD",
     "Curves",
+    "Problem",
+    "problem_of",
     "check_experiment",
     "make_problem",
     "sylvester",
@@ -53,93 +60,65 @@ __all__ = [
     "hyperparameters",
     "settable",
     "learning_curves",
+    "curve_unit",
     "contradictions",
 ]
-
-PROBLEMS = ("hadamard", "pm1", "gaussian")
 
 
 # ---------------------------------------------------------------------------------------- problems
 
 
-def sylvester(d: int) -> np.ndarray:
-    """Sylvester's Hadamard matrix ``H_d`` (d a power of 2): ``H_1 = [1]``, ``H_2n = [[H, H], [H, −H]]``."""
-    _check_d(d, "hadamard")
-    H = np.ones((1, 1))
-    while H.shape[0] < d:
-        H = np.block([[H, H], [H, -H]])
-    return H
-
-
-def _check_d(d: Any, problem: str) -> None:
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 2:
-        raise UsageError(f"--d must be an integer ≥ 2, got {d!r}")
-    if problem == "hadamard" and d & (d - 1):
-        lo = 1 << (int(d).bit_length() - 1)
-        raise UsageError(
-            f"the hadamard problem needs d a power of 2 (Sylvester's construction), got d={d}; "
-            f"try --d {lo} or --d {2 * lo}"
-        )
-
-
-def _check_problem(problem: Any) -> None:
-    if problem not in PROBLEMS:
-        raise UsageError(f"unknown problem {problem!r}; choose one of: {', '.join(PROBLEMS)}")
-
-
 def check_experiment(*, problem: Any, d: Any, trials: Any = 1, jobs: Any = 1) -> None:
     """Raise a one-line :class:`UsageError` for an unknown problem, a bad d, trials or jobs."""
-    _check_problem(problem)
-    _check_d(d, problem)
+    problem_of(problem).check(d)
     for flag, value in (("--trials", trials), ("-j", jobs)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise UsageError(f"{flag} must be an integer ≥ 1, got {value!r}")
 
 
-def make_problem(problem: str, d: int, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """One d×d instance ``(X, y)`` with target e₁ (``y = X[:, 0]``).
+def make_problem(problem: Any, d: int, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One d×d instance ``(X, y)`` of a paper problem, target e₁ (``y = X[:, 0]``).
 
     ``hadamard``: rows of ``H_d`` in random order, each row multiplied by a random sign;
-    ``pm1``: i.i.d. uniform ±1 entries; ``gaussian``: i.i.d. N(0, 1) entries.
+    ``pm1``: i.i.d. uniform ±1 entries; ``gaussian``: i.i.d. N(0, 1) entries. The follow-up problems
+    are drawn per n by :meth:`invariance.curves.problems.Problem.draw`.
     """
-    _check_problem(problem)
-    _check_d(d, problem)
-    if problem == "hadamard":
-        signs = rng.choice(np.array([-1.0, 1.0]), size=d)
-        X = signs[:, None] * sylvester(d)[rng.permutation(d)]
-    elif problem == "pm1":
-        X = rng.choice(np.array([-1.0, 1.0]), size=(d, d))
-    else:
-        X = rng.standard_normal((d, d))
-    return X, X[:, 0].copy()
+    p = problem_of(problem)
+    p.check(d)
+    if not p.nested:
+        raise UsageError(f"make_problem draws the paper's d×d problems; {p.name!r} is drawn per n (Problem.draw)")
+    draw = p.draw(d, d, rng)
+    return draw.X, draw.y
 
 
-def bound(problem: str, d: int, ks: Any) -> np.ndarray:
-    """The reference curve of docs/design.md#learning-curves at each k in ``ks``.
+def bound(problem: Any, d: int, ks: Any) -> np.ndarray:
+    """The reference curve of docs/design.md#learning-curves at each k in ``ks`` (NaN where undefined).
 
     ``1 − k/d`` on Hadamard: the floor of every rotation-invariant learner (on average over the
     problem's symmetries), attained exactly by min-norm least squares. ``(1 − k/d)²`` on random ±1
     and Gaussian rows: about least squares' expected loss there, a reference rather than a floor.
+    ``noisy`` and ``logistic``: see :mod:`invariance.curves.problems`.
     """
-    _check_problem(problem)
-    frac = 1.0 - np.asarray(ks, dtype=float) / d
-    return frac if problem == "hadamard" else frac**2
+    return problem_of(problem).bound(d, ks)
 
 
-def k_grid(d: int, *, step: int = 1, ks: Any = None) -> list[int]:
-    """The training sizes: ``ks`` if given, else ``1, 1+step, …, d``; always with ``d//2``.
+def k_grid(d: int, *, step: int = 1, ks: Any = None, n_max: int | None = None) -> list[int]:
+    """The training sizes: ``ks`` if given, else ``1, 1+step, …, n_max``; always with ``d//2``.
 
-    Raises :class:`UsageError` for a k outside ``1..d`` or a step < 1.
+    ``n_max`` is d (the default, the paper's problems) or 4d (the follow-up problems).
+    Raises :class:`UsageError` for a k outside ``1..n_max`` or a step < 1.
     """
+    top = d if n_max is None else int(n_max)
     if ks is None:
         if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
             raise UsageError(f"--k-step must be an integer ≥ 1, got {step!r}")
-        chosen = set(range(1, d + 1, step)) | {d}
+        chosen = set(range(1, top + 1, step)) | {top}
     else:
         chosen = set()
         for k in ks:
-            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= d:
-                raise UsageError(f"every k must be an integer in 1..d={d}, got {k!r}")
+            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= top:
+                where = f"1..d={top}" if top == d else f"1..{top} (4d)"
+                raise UsageError(f"every k must be an integer in {where}, got {k!r}")
             chosen.add(int(k))
     chosen.add(d // 2)
     return sorted(chosen)
@@ -148,9 +127,19 @@ def k_grid(d: int, *, step: int = 1, ks: Any = None) -> list[int]:
 # ------------------------------------------------------------------------------------------ measuring
 
 
+def _none_if_nan(v: float) -> float | None:
+    return None if not np.isfinite(v) else float(v)
+
+
 @dataclass(frozen=True)
 class Curves:
-    """Measured learning curves: ``losses[t, i, j]`` is trial t, learner i, ``ks[j]``."""
+    """Measured learning curves: ``losses[t, i, j]`` is trial t, learner i, ``ks[j]``.
+
+    ``train[t, i, j]`` is the learner's training loss on its k examples (square loss, or logistic
+    loss on ``logistic``) and ``target_train[t, j]`` that of the true parameter on the same examples;
+    ``params`` are the problem's parameters (σ, s, β). ``settings`` records each learner's
+    hyperparameters and ``tuning`` how they were chosen (:mod:`invariance.curves.fitting`).
+    """
 
     problem: str
     d: int
@@ -161,6 +150,14 @@ class Curves:
     losses: np.ndarray
     seconds: tuple[float, ...]
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    train: np.ndarray | None = None
+    target_train: np.ndarray | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    tuning: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> Problem:
+        return problem_of(self.problem, **self.params)
 
     @property
     def trials(self) -> int:
@@ -168,11 +165,21 @@ class Curves:
 
     @property
     def bound(self) -> np.ndarray:
-        return bound(self.problem, self.d, self.ks)
+        return self.spec.bound(self.d, self.ks)
 
     def mean(self) -> np.ndarray:
         """Mean over trials, shape (learners, ks)."""
         return self.losses.mean(axis=0)
+
+    def train_mean(self) -> np.ndarray | None:
+        """Mean training loss over trials, shape (learners, ks); None when not measured."""
+        return None if self.train is None else self.train.mean(axis=0)
+
+    def fit_gap(self) -> np.ndarray | None:
+        """Mean over trials of (training loss − the true parameter's training loss), (learners, ks)."""
+        if self.train is None or self.target_train is None:
+            return None
+        return (self.train - self.target_train[:, None, :]).mean(axis=0)
 
     def band(self, lo: float = 0.1, hi: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
         """The ``lo`` and ``hi`` quantiles over trials, each of shape (learners, ks)."""
@@ -190,15 +197,31 @@ class Curves:
         """Mean loss of each learner at training size ``k`` (must be in ``ks``)."""
         return self.mean()[:, self.ks.index(k)]
 
+    def fit_at(self, k: int) -> list[dict[str, Any]]:
+        """Per learner at ``k``: training loss, the true parameter's, and whether it fits
+        (:func:`invariance.judge.fits`)."""
+        from invariance.judge import FIT_TOLERANCE, fits
+
+        if self.train is None or self.target_train is None:
+            return [{} for _ in self.targets]
+        j = self.ks.index(k)
+        target = float(self.target_train[:, j].mean())
+        out = []
+        for i in range(len(self.targets)):
+            train = float(self.train[:, i, j].mean())
+            out.append({"k": int(k), "train_loss": _none_if_nan(train), "target_loss": target,
+                        "tolerance": FIT_TOLERANCE, "fits": bool(fits(train, target))})
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """The docs/design.md#contracts object plus extra keys (never fewer): band, trials, seed, settings, …"""
         lo, hi = self.band()
         mean = self.mean()
-        return {
+        out = {
             "problem": self.problem,
             "d": self.d,
             "ks": list(self.ks),
-            "bound": [float(b) for b in self.bound],
+            "bound": [_none_if_nan(b) for b in self.bound],
             "curves": {t: [float(v) for v in mean[i]] for i, t in enumerate(self.targets)},
             "band": {
                 "quantiles": [0.1, 0.9],
@@ -212,6 +235,19 @@ class Curves:
             "settings": {t: dict(self.settings.get(t, {})) for t in self.targets},
             "seconds": dict(zip(self.targets, self.seconds)),
         }
+        if self.params:
+            out["params"] = dict(self.params)
+        train = self.train_mean()
+        if train is not None:
+            out["metric"] = self.spec.metric
+            out["train_loss"] = self.spec.loss_name
+            out["train_curves"] = {t: [_none_if_nan(v) for v in train[i]] for i, t in enumerate(self.targets)}
+            out["target_train"] = [float(v) for v in self.target_train.mean(axis=0)]
+            half = self.d // 2
+            out["fit"] = dict(zip(self.targets, self.fit_at(half)))
+        if self.tuning:
+            out["tuning"] = {t: self.tuning[t] for t in self.targets if t in self.tuning}
+        return out
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
@@ -222,41 +258,70 @@ def _crc(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-def _one_curve(learner: Learner, problem: str, d: int, ks: tuple[int, ...], seed: int, trial: int) -> np.ndarray:
-    X, y = make_problem(problem, d, rng=_rng(seed, trial))
-    out = np.empty(len(ks))
+def draw_for(problem: Problem, d: int, seed: int, trial: int, k: int):
+    """The instance that trial ``trial`` trains on at size k: one d-row draw per trial on the paper's
+    problems (seeded by (seed, trial), k picks a prefix), a fresh draw per (trial, n) elsewhere."""
+    if problem.nested:
+        return problem.draw(d, d, _rng(seed, trial))
+    return problem.draw(d, k, _rng(seed, trial, k, d, _crc(problem.name)))
+
+
+def fit_once(learner: Learner, problem: Problem, draw, k: int, *, rng=None, where: str = "") -> tuple[float, float, float]:
+    """Train ``learner`` on k examples of ``draw``: (test loss, training loss, the true parameter's
+    training loss). Raises :class:`LearnerFailure` when it raises, predicts NaN or the wrong shape."""
+    if problem.nested:
+        X, y, X_pred = draw.X[:k].copy(), draw.y[:k].copy(), draw.X.copy()
+        f_train = draw.f_train[:k]
+    else:
+        X, y = draw.X.copy(), draw.y.copy()
+        X_pred = np.vstack([draw.X, draw.X_test])
+        f_train = draw.f_train
+    m = X_pred.shape[0]
+    try:
+        y_hat = learner(X, y, X_pred, rng=rng)
+    except Exception as exc:
+        raise LearnerFailure(
+            Diagnosis.ERROR.value,
+            f"{learner.name} raised {type(exc).__name__}: {str(exc).strip()[:200]} ({where}k={k})",
+        ) from None
+    try:
+        y_hat = np.asarray(y_hat, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        y_hat = np.full(0, np.nan)
+    if y_hat.shape != (m,):
+        raise LearnerFailure(
+            Diagnosis.BAD_SHAPE.value,
+            f"{learner.name} returned {y_hat.size} predictions for {m} test points (k={k})",
+        )
+    if not np.all(np.isfinite(y_hat)):
+        raise LearnerFailure(
+            Diagnosis.NON_FINITE.value,
+            f"{learner.name} predicted NaN/inf at k={k} ({where.rstrip(', ')}); "
+            f"a smaller learning rate (--set {learner.name}.eta=…) may help",
+        )
+    if problem.nested:
+        test, train_pred = problem.test_loss(y_hat, draw), y_hat[:k]
+    else:
+        n = draw.X.shape[0]
+        test, train_pred = problem.test_loss(y_hat[n:], draw), y_hat[:n]
+    if not np.isfinite(test):
+        raise LearnerFailure(
+            Diagnosis.NON_FINITE.value,
+            f"{learner.name}'s loss overflowed at k={k} ({where.rstrip(', ')}): it diverges; "
+            f"a smaller learning rate (--set {learner.name}.eta=…) may help",
+        )
+    return test, problem.train_loss(train_pred, y), problem.train_loss(f_train, y)
+
+
+def _one_curve(learner: Learner, problem: Problem, d: int, ks: tuple[int, ...], seed: int, trial: int) -> np.ndarray:
+    """(3, len(ks)): test loss, training loss and the true parameter's training loss at each k."""
+    out = np.empty((3, len(ks)))
+    draw = draw_for(problem, d, seed, trial, d) if problem.nested else None
+    where = f"problem {problem.name}, d={d}, trial {trial}, seed {seed}, "
     for j, k in enumerate(ks):
         rng = _rng(seed, trial, _crc(learner.target), k) if learner.randomized else None
-        try:
-            y_hat = learner(X[:k].copy(), y[:k].copy(), X.copy(), rng=rng)
-        except Exception as exc:
-            raise LearnerFailure(
-                Diagnosis.ERROR.value,
-                f"{learner.name} raised {type(exc).__name__}: {str(exc).strip()[:200]} "
-                f"(problem {problem}, d={d}, k={k}, trial {trial}, seed {seed})",
-            ) from None
-        try:
-            y_hat = np.asarray(y_hat, dtype=float).reshape(-1)
-        except (TypeError, ValueError):
-            y_hat = np.full(0, np.nan)
-        if y_hat.shape != (d,):
-            raise LearnerFailure(
-                Diagnosis.BAD_SHAPE.value,
-                f"{learner.name} returned {y_hat.size} predictions for {d} test points (k={k})",
-            )
-        if not np.all(np.isfinite(y_hat)):
-            raise LearnerFailure(
-                Diagnosis.NON_FINITE.value,
-                f"{learner.name} predicted NaN/inf at k={k} (problem {problem}, d={d}, trial {trial}, "
-                f"seed {seed}); a smaller learning rate (--set {learner.name}.eta=…) may help",
-            )
-        out[j] = float(np.mean((y_hat - y) ** 2))
-        if not np.isfinite(out[j]):
-            raise LearnerFailure(
-                Diagnosis.NON_FINITE.value,
-                f"{learner.name}'s square loss overflowed at k={k} (problem {problem}, d={d}, trial {trial}, "
-                f"seed {seed}): it diverges; a smaller learning rate (--set {learner.name}.eta=…) may help",
-            )
+        out[:, j] = fit_once(learner, problem, draw if draw is not None else draw_for(problem, d, seed, trial, k), k,
+                             rng=rng, where=where)
     return out
 
 
@@ -273,41 +338,61 @@ def _init_worker(learners: list[Learner], job: tuple, one_blas_thread: bool = Fa
         _WORKER["threads"].enter_context(one_thread())
 
 
-def _task(trial: int, i: int) -> tuple[int, int, np.ndarray | tuple[str, str], float]:
+def _measure(learner: Learner, job: tuple, trial: int) -> tuple[np.ndarray | tuple[str, str], float]:
     start = time.perf_counter()
     try:
-        curve = _one_curve(_WORKER["learners"][i], *_WORKER["job"], trial)
+        curve = _one_curve(learner, *job, trial)
     except LearnerFailure as exc:  # its two-argument constructor does not survive pickling
-        return trial, i, (exc.diagnosis, str(exc)), 0.0
-    return trial, i, curve, time.perf_counter() - start
+        return (exc.diagnosis, str(exc)), 0.0
+    return curve, time.perf_counter() - start
+
+
+def _task(trial: int, i: int) -> tuple[int, int, np.ndarray | tuple[str, str], float]:
+    return (trial, i, *_measure(_WORKER["learners"][i], _WORKER["job"], trial))
+
+
+def curve_unit(target: str, name: str, options: dict, params: dict, job: tuple, trial: int, i: int):
+    """One (trial, learner) unit for a remote worker (Dask): the learner is re-loaded from its target
+    with its adapter ``options`` and bound ``params`` (:func:`invariance.curves.hyperparams.rebuild`),
+    then measured exactly as :func:`_task` measures it."""
+    from invariance.curves.hyperparams import rebuild
+
+    with one_thread():
+        return (trial, i, *_measure(rebuild(target, name, options, params), job, trial))
 
 
 def learning_curves(
     learners: list[Learner],
     *,
-    problem: str,
+    problem: Any,
     d: int,
     trials: int,
     seed: int = 0,
     ks: Any = None,
     jobs: int = 1,
     settings: dict[str, dict[str, Any]] | None = None,
+    tuning: dict[str, dict[str, Any]] | None = None,
+    workers: Any = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Curves:
     """Measure every learner's curve on ``trials`` independent draws of ``problem`` in dimension d.
 
-    ``ks`` defaults to ``1..d``. ``jobs > 1`` runs (trial, learner) pairs in that many processes
-    (``fork`` where the platform has it, so closures need not pickle); the numbers are identical to
-    ``jobs=1``. ``progress(done, total)`` is called after each (trial, learner) pair.
-    ``settings`` is recorded in the result only (bind hyperparameters with :func:`configure`).
+    ``problem`` is a name or a :class:`Problem` (with σ, s, β). ``ks`` defaults to ``1..d`` on the
+    paper's problems and ``1..4d`` on the follow-up ones. ``jobs > 1`` runs (trial, learner) pairs in
+    that many processes (``fork`` where the platform has it, so closures need not pickle);
+    ``workers`` (:class:`invariance.workers.Workers` with ``dask``) sends them to a Dask cluster, each
+    learner re-loaded there from its target with its ``settings``. The numbers are identical either
+    way. ``progress(done, total)`` is called after each (trial, learner) pair. ``settings`` and
+    ``tuning`` are recorded in the result (bind hyperparameters with :func:`configure`).
     Raises :class:`LearnerFailure` when a learner raises or predicts NaN or the wrong shape.
     """
-    check_experiment(problem=problem, d=d, trials=trials, jobs=jobs)
+    spec = problem_of(problem)
+    check_experiment(problem=spec, d=d, trials=trials, jobs=jobs)
     if not learners:
         raise UsageError("no learners to run; name at least one TARGET")
-    ks = tuple(k_grid(d, ks=ks))
-    job = (problem, d, ks, int(seed))
-    losses = np.empty((trials, len(learners), len(ks)))
+    ks = tuple(k_grid(d, ks=ks, n_max=spec.n_max(d)))
+    job = (spec, int(d), ks, int(seed))
+    measured = np.empty((trials, len(learners), 3, len(ks)))
     seconds = np.zeros(len(learners))
     pairs = [(t, i) for t in range(trials) for i in range(len(learners))]
     done = 0
@@ -316,16 +401,38 @@ def learning_curves(
         nonlocal done
         if isinstance(curve, tuple):
             raise LearnerFailure(*curve)
-        losses[t, i], done = curve, done + 1
+        measured[t, i], done = curve, done + 1
         seconds[i] += secs
         if progress is not None:
             progress(done, len(pairs))
 
-    if jobs == 1 or len(pairs) == 1:
+    dask = getattr(workers, "dask", None)
+    if dask:
+        from invariance.workers import run_units
+
+        from invariance.curves.hyperparams import bound_params
+
+        remote = [i for i, l in enumerate(learners) if not l.target.startswith("<")]
+        units = [(learners[i].target, learners[i].name, dict(learners[i].options or {}), bound_params(learners[i]), job, t, i)
+                 for t, i in pairs if i in remote]
+        outs = run_units(curve_unit, units, workers,
+                         progress=None if progress is None else (lambda k, _n: progress(k, len(pairs))))
+        for out in outs:
+            record(*out)
         _init_worker(learners, job)
         try:
-            for t, i in pairs:
-                record(*_task(t, i))
+            with one_thread():
+                for t, i in pairs:
+                    if i not in remote:
+                        record(*_task(t, i))
+        finally:
+            _WORKER.clear()
+    elif jobs == 1 or len(pairs) == 1:
+        _init_worker(learners, job)
+        try:
+            with one_thread():  # as in the workers: one BLAS thread, so the arithmetic is the same
+                for t, i in pairs:
+                    record(*_task(t, i))
         finally:
             _WORKER.clear()
     else:
@@ -346,15 +453,19 @@ def learning_curves(
                     fut.cancel()
                 raise
     return Curves(
-        problem=problem,
+        problem=spec.name,
         d=int(d),
         ks=ks,
         seed=int(seed),
         targets=tuple(l.target for l in learners),
         names=tuple(l.name for l in learners),
-        losses=losses,
+        losses=measured[:, :, 0, :],
         seconds=tuple(float(s) for s in seconds),
         settings=dict(settings or {}),
+        train=measured[:, :, 1, :],
+        target_train=measured[:, 0, 2, :],
+        params=spec.params(),
+        tuning=dict(tuning or {}),
     )
 
 

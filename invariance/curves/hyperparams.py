@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from invariance.errors import UsageError
 from invariance.contract import Learner
 
-__all__ = ["PAPER_SETTINGS", "PerD", "ONE_OVER_D", "HALF_OVER_D", "paper_settings_for", "configure", "hyperparameters", "settable"]
+__all__ = ["TORCH_OPTIMIZERS", "TORCH_UNITS", "TORCH_PASSES", "TORCH_CURVE_SETTINGS", "NO_FIT_REASONS", "no_fit_reason", "curve_settings", "bound_params", "rebuild", "PAPER_SETTINGS", "PerD", "ONE_OVER_D", "HALF_OVER_D", "paper_settings_for", "configure", "hyperparameters", "settable"]
 
 
 @dataclass(frozen=True)
@@ -153,10 +154,125 @@ def configure(learner: Learner, params: dict[str, Any]) -> Learner:
     if rest:
         from invariance.targets import load
 
-        reloaded = load(learner.target, options=rest)
+        # the adapter's other options stay as they were (an optimizer_kwargs or batch_size set before)
+        kept = {k: v for k, v in (learner.options or {}).items() if k != "description"}
+        reloaded = load(learner.target, options={**kept, **rest})
         if len(reloaded) != 1:
             raise UsageError(f"cannot set {sorted(rest)} on {learner.target!r}: it names {len(reloaded)} learners")
         out = replace(reloaded[0], name=learner.name, expected=learner.expected)
     if direct:
         out = replace(out, fn=functools.partial(out.fn, **direct))
     return out
+
+
+# ---------------------------------------------------------------- the torch.optim curves (the report)
+
+#: Every dense optimizer of ``torch.optim`` (torch 2.13), in the order of the issue.
+TORCH_OPTIMIZERS = (
+    "Adafactor", "Muon", "Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "ASGD", "LBFGS", "NAdam",
+    "RAdam", "RMSprop", "Rprop", "SGD",
+)
+#: The unit of each optimizer's learning rate on ±1 rows (‖x‖² = ‖x‖₁ = d): gradient and
+#: per-coordinate steps move a prediction by lr·d, Muon's unit-spectral-norm step by lr·√d, and
+#: Adafactor (steps relative to ‖w‖) and Adadelta (self-scaled steps) are unit-free.
+TORCH_UNITS = {name: "1/d" for name in TORCH_OPTIMIZERS} | {"Muon": "1/sqrt(d)", "Adafactor": "1", "Adadelta": "1", "LBFGS": "1"}
+#: Passes over the k training examples for the torch curves (the adapter's default for the verdict).
+TORCH_PASSES = 3
+
+_UNIT = {"1/d": lambda c: PerD(lambda d: c / d, f"{c:g}/d"), "1/sqrt(d)": lambda c: PerD(lambda d: c / math.sqrt(d), f"{c:g}/√d"),
+         "1": lambda c: c}
+#: ``c`` per optimizer in the unit of :data:`TORCH_UNITS`: the value from the grid of
+#: ``benchmarks/tune_report_torch.py`` (c ∈ 2⁻⁶…2⁴, or 0.01…10 where unit-free; d = 128, seed 1,
+#: 3 passes) with the smallest worst training loss at k = 14 and k = d/2 on two Hadamard and two
+#: random ±1 draws (the consistency rule of ``PAPER_SETTINGS``), NaN and overflow excluded.
+_TORCH_C = {
+    "Adafactor": 1.0,  # its step is relative to ‖w‖ (floor 1e-3) and capped at 1/√t: c ≥ 1 all alike
+    "Muon": 0.125,
+    "Adadelta": 1.0,
+    "Adagrad": 4.0,
+    "Adam": 1.0,
+    "Adamax": 1.0,
+    "AdamW": 1.0,
+    "ASGD": 1.0,  # ≈ SGD here: its averaging starts at t0 = 1e6 steps, its decay λ = 1e-4 is tiny
+    "LBFGS": 0.03,  # not an online method: every rate ≥ 0.1 diverges, and 0.03 barely moves
+    "NAdam": 1.0,
+    "RAdam": 1.0,
+    "RMSprop": 0.5,
+    "Rprop": 1 / 32,  # the initial per-coordinate step; Rprop grows it ×1.2 while signs agree
+    "SGD": 1.0,  # lr = 1/d fits each ±1 example exactly (Kaczmarz): min-norm least squares on Hadamard
+}
+TORCH_CURVE_SETTINGS: dict[str, dict[str, Any]] = {
+    name: {"lr": _UNIT[TORCH_UNITS[name]](_TORCH_C[name]), "passes": TORCH_PASSES} for name in TORCH_OPTIMIZERS
+}
+# L-BFGS is a batch method: one example a step feeds its curvature pairs from different losses and
+# diverges at every rate ≥ 0.1 (2⁻⁶…2⁴ tried). Given the whole prefix as one batch (batch_size = d ≥ k)
+# with a strong-Wolfe line search it fits Hadamard to 1e-31 in 3 passes at lr = 1.
+TORCH_CURVE_SETTINGS["LBFGS"] = {
+    "lr": 1.0, "passes": TORCH_PASSES, "batch_size": PerD(lambda d: d, "d"),
+    "optimizer_kwargs": {"line_search_fn": "strong_wolfe"},
+}
+
+
+
+#: Why a learner cannot fit its training examples whatever the grid, where that is a property of the
+#: learner and not of its tuning (the report's "did not fit" flags quote it; any other learner that
+#: does not fit is explained by its tuning record: the grid's best point and its training loss).
+NO_FIT_REASONS: dict[str, str] = {
+    "algorithms.vaw:vaw": "by design: the forecaster puts the point it predicts into its own matrix "
+    "(εI + XᵀX + xxᵀ)⁻¹, which halves its prediction at a training row of a ±1 problem; nothing to tune",
+    "algorithms.logistic_gd:logistic_gd": "by design: it minimises the logistic loss of ±1 labels and predicts "
+    "logits, not the square loss of these regression rows; its curves are the logistic section's",
+    "algorithms.logistic_uv:logistic_uv": "by design: it minimises the logistic loss of ±1 labels and predicts "
+    "logits, not the square loss of these regression rows; its curves are the logistic section's",
+}
+
+
+def no_fit_reason(learner: Learner) -> str | None:
+    """The curated reason :data:`NO_FIT_REASONS` (or the scikit-learn zoo's) gives for ``learner``."""
+    if learner.target in NO_FIT_REASONS:
+        return NO_FIT_REASONS[learner.target]
+    module, _, name = learner.target.partition(":")
+    if module == "invariance.report.zoo_sklearn":
+        from invariance.report.zoo_sklearn import NO_FIT
+
+        return NO_FIT.get(name)
+    return None
+
+
+def curve_settings(learner: Learner, d: int) -> dict[str, Any]:
+    """The hyperparameters the curves start from for ``learner`` in dimension d (resolved numbers):
+    :data:`PAPER_SETTINGS`, :data:`TORCH_CURVE_SETTINGS`, or nothing; the centre of the tuning grid
+    (:mod:`invariance.curves.fitting`)."""
+    paper = paper_settings_for(learner, d)
+    if paper:
+        return paper
+    module, _, name = learner.target.partition(":")
+    if module == "torch.optim" and name in TORCH_CURVE_SETTINGS:
+        return {k: (v(d) if isinstance(v, PerD) else v) for k, v in TORCH_CURVE_SETTINGS[name].items()}
+    return {}
+
+
+def bound_params(learner: Learner) -> dict[str, Any]:
+    """The keyword hyperparameters :func:`configure` bound to ``learner``'s function (``functools.partial``
+    layers, outermost last), so that a remote worker can rebuild the same learner (:func:`rebuild`)."""
+    layers = []
+    fn = learner.fn
+    while isinstance(fn, functools.partial):
+        layers.append(dict(fn.keywords))
+        fn = fn.func
+    out: dict[str, Any] = {}
+    for kw in reversed(layers):
+        out.update(kw)
+    return out
+
+
+def rebuild(target: str, name: str, options: dict[str, Any] | None, params: dict[str, Any]) -> Learner:
+    """The learner ``target`` re-loaded (with its adapter ``options``) and configured with ``params``:
+    what a Dask worker measures, equal to the configured learner it was sent from."""
+    from invariance.targets import load
+
+    opts = {k: v for k, v in (options or {}).items() if k != "description"}
+    found = [l for l in load(target, options=opts or None) if l.target == target or l.name == name]
+    if not found:
+        raise RuntimeError(f"worker could not re-load {target}")
+    return configure(found[0], params)

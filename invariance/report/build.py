@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from invariance.render.numbers import deviation_cell
-from invariance.judge import BOUND_MARGIN, CLAIMS, Flag, curve_flags
+from invariance.judge import BOUND_MARGIN, CLAIMS, Flag, curve_flags, fit_flag, fit_reason
 from invariance.curves.experiment import Curves
 from invariance.report.measure import SectionMeasurement
 from invariance.result.model import Result
@@ -39,6 +39,7 @@ __all__ = [
     "curve_flags",
     "compact_counterexample",
     "build_section",
+    "followup_summary",
     "build_report",
     "report_json",
 ]
@@ -84,7 +85,9 @@ class Row:
     pm1_half: float | None = None
     first_k: int | None = None  # first k with mean Hadamard loss < 0.1
     flags: tuple[Flag, ...] = ()
-    settings: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)  # curve key → the hyperparameters its curves used
+    #: curve key → {k, train_loss, target_loss, tolerance, fits} at k = d/2 (Curves.fit_at)
+    fit: dict = field(default_factory=dict)
     #: the deviation cells as the tables print them: "4.1e-01 violation", "8.6e-03 excused", "KS 0.08, p 0.93"
     cells: dict = field(default_factory=dict)
     result: Result | None = field(default=None, compare=False)
@@ -106,9 +109,18 @@ class Row:
             "hadamard_loss_at_half": self.hadamard_half,
             "pm1_loss_at_half": self.pm1_half,
             "first_k_below_0.1": self.first_k,
+            "train_loss_at_half": self.train_half,
+            "fit": {k: dict(v) for k, v in self.fit.items()},
             "flags": [f.to_json() for f in self.flags],
             "curve_settings": {k: _jsonable(v) for k, v in self.settings.items()},
         }
+
+    @property
+    def train_half(self) -> float | None:
+        """The training loss at k = d/2 on the first curve problem (Hadamard in the main sections)."""
+        for v in self.fit.values():
+            return v.get("train_loss")
+        return None
 
 
 @dataclass(frozen=True)
@@ -122,6 +134,14 @@ class Section:
     plots: dict[str, str] = field(default_factory=dict)  # problem → PNG file name
     omitted: str | None = None
     seconds: dict = field(default_factory=dict)
+    #: the follow-up problems' summaries (:func:`followup_summary`): excess at a few n, the ratio to
+    #: the reference, n × excess per d and its slope in d beside the rates'
+    followup: dict = field(default_factory=dict)
+
+    @property
+    def paper(self) -> bool:
+        """True when the section's curves are the paper's problems (Hadamard, ±1), or it has none."""
+        return not self.followup
 
     def to_json(self) -> dict:
         return {
@@ -134,6 +154,7 @@ class Section:
             "seconds": {k: round(v, 1) for k, v in self.seconds.items()},
             "rows": [r.to_json() for r in self.rows],
             "curves": {p: c.to_json() for p, c in self.curves.items()},
+            "followup": self.followup,
         }
 
 
@@ -202,6 +223,30 @@ def _curve_values(curves: dict[str, Curves], target: str) -> tuple[float | None,
     )
 
 
+def _fit_of(curves: dict[str, Curves], target: str) -> dict[str, dict]:
+    out = {}
+    for key, c in curves.items():
+        if target in c.targets and c.train is not None:
+            out[key] = c.fit_at(c.d // 2)[c.targets.index(target)]
+    return out
+
+
+def _fit_flags(row_fit: dict[str, dict], curves: dict[str, Curves], target: str, curated: str | None) -> tuple[Flag, ...]:
+    bad = [k for k, f in row_fit.items() if not f.get("fits", True)]
+    if not bad:
+        return ()
+    first = row_fit[bad[0]]
+    why = fit_reason(curves[bad[0]].tuning.get(target), curated, first["train_loss"])
+    flag = fit_flag(first["k"], first["train_loss"], first["target_loss"], why)
+    if flag is None:
+        return ()
+    if len(bad) > 1:
+        parts = [f"{k} {('non-finite' if row_fit[k]['train_loss'] is None else format(row_fit[k]['train_loss'], '.3g'))}"
+                 for k in bad]
+        flag = Flag(flag.kind, flag.text + f" (training loss at d/2 on {', '.join(parts)})")
+    return (flag,)
+
+
 def _row(result: Result, m: SectionMeasurement, margin: float) -> Row:
     had, pm1, first, curve = _curve_values(m.curves, result.target)
     verdict = None if result.verdict is None else result.verdict.value
@@ -210,6 +255,8 @@ def _row(result: Result, m: SectionMeasurement, margin: float) -> Row:
     if curve is not None:
         d, ks, mean, bound = curve
         flags = curve_flags(verdict=verdict, declared=declared, d=d, ks=ks, mean=mean, bound=bound, margin=margin)
+    fit = _fit_of(m.curves, result.target)
+    flags += _fit_flags(fit, m.curves, result.target, m.reasons.get(result.target))
     if result.target in m.curve_failures:
         flags += (Flag("no-curve", m.curve_failures[result.target]),)
     j = result.to_json()
@@ -230,9 +277,57 @@ def _row(result: Result, m: SectionMeasurement, margin: float) -> Row:
         first_k=first,
         flags=flags,
         settings=dict(m.settings.get(result.target, {})),
+        fit=fit,
         cells={k: deviation_cell(j, k) for k in ("orthogonal", "pm1")},
         result=result,
     )
+
+
+def _finite_or_none(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def followup_summary(curves: dict[str, Curves]) -> dict:
+    """For curves of the follow-up problems (``noisy``, ``logistic``): per run, the excess risk at
+    n = d/2, d, 2d, 4d beside the reference, and the mean ratio to the reference for n ≥ 1.5d; over
+    several dimensions of one problem, n × excess on n ∈ [2d, 4d] per d and its slope in log d beside
+    the rates' (:mod:`invariance.curves.rates`). Empty for the paper's problems."""
+    from invariance.curves.rates import TAIL, log_slope, n_excess, rate_slopes, ratio_to_reference
+
+    runs = {k: c for k, c in curves.items() if not c.spec.nested}
+    if not runs:
+        return {}
+    tables = {}
+    by_problem: dict[str, list[Curves]] = {}
+    for key, c in runs.items():
+        wanted = [n for n in (c.d // 2, c.d, 2 * c.d, 4 * c.d) if n in c.ks]
+        j = [c.ks.index(n) for n in wanted]
+        mean, ref = c.mean(), c.bound
+        ratio = ratio_to_reference(c)
+        tables[key] = {
+            "problem": c.problem, "d": c.d, "params": dict(c.params), "ns": wanted,
+            "reference": [None if not np.isfinite(ref[i]) else float(ref[i]) for i in j],
+            "reference_label": c.spec.bound_label,
+            "excess": {t: [_finite_or_none(mean[i, x]) for x in j] for i, t in enumerate(c.targets)},
+            "ratio_to_reference_from_1.5d": {t: (None if not np.isfinite(ratio[i]) else float(ratio[i]))
+                                             for i, t in enumerate(c.targets)},
+        }
+        by_problem.setdefault(c.problem, []).append(c)
+    out: dict[str, Any] = {"tables": tables}
+    for problem, group in by_problem.items():
+        if len(group) < 2:
+            continue
+        group = sorted(group, key=lambda c: c.d)
+        ds = [c.d for c in group]
+        targets = [t for t in group[0].targets if all(t in c.targets for c in group)]
+        values = {t: [_finite_or_none(n_excess(c, TAIL)[c.targets.index(t)]) for c in group] for t in targets}
+        out.setdefault("slopes", {})[problem] = {
+            "ds": ds, "tail": list(TAIL),
+            "n_excess": values,
+            "slope": {t: log_slope(ds, [np.nan if x is None else x for x in v]) for t, v in values.items()},
+            "rates": rate_slopes(ds, int(group[0].params.get("s", 1))),
+        }
+    return out
 
 
 def build_section(m: SectionMeasurement, *, margin: float = MARGIN) -> Section:
@@ -249,6 +344,7 @@ def build_section(m: SectionMeasurement, *, margin: float = MARGIN) -> Section:
         plots={p: f"{spec.key}-{p}.png" for p in m.curves},
         omitted=m.omitted,
         seconds=dict(m.seconds),
+        followup=followup_summary(m.curves),
     )
 
 

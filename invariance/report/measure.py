@@ -25,7 +25,9 @@ from typing import Any, Callable
 import numpy as np
 
 from invariance.pipeline import CheckConfig
-from invariance.curves.experiment import Curves, PerD, configure, k_grid, learning_curves, paper_settings_for
+from invariance.curves.experiment import Curves, configure, k_grid, learning_curves
+from invariance.curves.problems import problem_of
+from invariance.curves.hyperparams import TORCH_CURVE_SETTINGS, TORCH_OPTIMIZERS, TORCH_PASSES, TORCH_UNITS, curve_settings
 from invariance.errors import LearnerFailure
 from invariance.contract import Learner
 from invariance.result.model import Result
@@ -54,65 +56,53 @@ BUILTIN_ORDER = (
     "least_squares", "gd", "newton", "vaw", "adagrad_full", "adagrad_diag", "adam",
     "adagrad_diag_batch", "egu", "eg_pm", "spindly", "spindly_pm", "private_lr", "mlp", "mlp_spindly",
 )
-#: Every dense optimizer of ``torch.optim`` (torch 2.13), in the order of the issue.
-TORCH_OPTIMIZERS = (
-    "Adafactor", "Muon", "Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "ASGD", "LBFGS", "NAdam",
-    "RAdam", "RMSprop", "Rprop", "SGD",
+#: The learners of the follow-up sections, their trials and the logistic dimensions.
+NOISY_TARGETS = (
+    "algorithms.least_squares", "algorithms.gd", "algorithms.adagrad_diag", "algorithms.egu", "algorithms.eg_pm",
+    "algorithms.spindly", "algorithms.spindly_pm",
 )
+NOISY_TRIALS = 4  # × --trials: the excess risk is heavy-tailed near n = d
+LOGISTIC_TARGETS = ("algorithms.logistic_gd", "algorithms.logistic_uv")
+LOGISTIC_DIMS = (1, 2, 4, 8)  # × d/4: 32, 64, 128, 256 at the default d = 128
+#: the smallest --d the default sections' curves can use (the logistic section starts at d/4 ≥ s = 4)
+MIN_REPORT_D = 16
 #: Optimizers that accept sparse gradients only: listed with their diagnosis, no curve.
 TORCH_SPARSE_ONLY = ("SparseAdam",)
-#: The unit of each optimizer's learning rate on ±1 rows (‖x‖² = ‖x‖₁ = d): gradient and
-#: per-coordinate steps move a prediction by lr·d, Muon's unit-spectral-norm step by lr·√d, and
-#: Adafactor (steps relative to ‖w‖) and Adadelta (self-scaled steps) are unit-free.
-TORCH_UNITS = {name: "1/d" for name in TORCH_OPTIMIZERS} | {"Muon": "1/sqrt(d)", "Adafactor": "1", "Adadelta": "1", "LBFGS": "1"}
-#: Passes over the k training examples for the torch curves (the adapter's default for the verdict).
-TORCH_PASSES = 3
-
-_UNIT = {"1/d": lambda c: PerD(lambda d: c / d, f"{c:g}/d"), "1/sqrt(d)": lambda c: PerD(lambda d: c / math.sqrt(d), f"{c:g}/√d"),
-         "1": lambda c: c}
-#: ``c`` per optimizer in the unit of :data:`TORCH_UNITS`: the value from the grid of
-#: ``benchmarks/tune_report_torch.py`` (c ∈ 2⁻⁶…2⁴, or 0.01…10 where unit-free; d = 128, seed 1,
-#: 3 passes) with the smallest worst training loss at k = 14 and k = d/2 on two Hadamard and two
-#: random ±1 draws (the consistency rule of ``PAPER_SETTINGS``), NaN and overflow excluded.
-_TORCH_C = {
-    "Adafactor": 1.0,  # its step is relative to ‖w‖ (floor 1e-3) and capped at 1/√t: c ≥ 1 all alike
-    "Muon": 0.125,
-    "Adadelta": 1.0,
-    "Adagrad": 4.0,
-    "Adam": 1.0,
-    "Adamax": 1.0,
-    "AdamW": 1.0,
-    "ASGD": 1.0,  # ≈ SGD here: its averaging starts at t0 = 1e6 steps, its decay λ = 1e-4 is tiny
-    "LBFGS": 0.03,  # not an online method: every rate ≥ 0.1 diverges, and 0.03 barely moves
-    "NAdam": 1.0,
-    "RAdam": 1.0,
-    "RMSprop": 0.5,
-    "Rprop": 1 / 32,  # the initial per-coordinate step; Rprop grows it ×1.2 while signs agree
-    "SGD": 1.0,  # lr = 1/d fits each ±1 example exactly (Kaczmarz): min-norm least squares on Hadamard
-}
-TORCH_CURVE_SETTINGS: dict[str, dict[str, Any]] = {
-    name: {"lr": _UNIT[TORCH_UNITS[name]](_TORCH_C[name]), "passes": TORCH_PASSES} for name in TORCH_OPTIMIZERS
-}
-
-
 @dataclass(frozen=True)
 class CurvePlan:
-    """Which learning curves a section measures: dimension, trials, ks (:meth:`ks`) and problems."""
+    """Which learning curves a section measures: dimension(s), trials, ks (:meth:`ks`) and problems.
+
+    ``dims`` (default: just ``d``) runs every problem at each of several dimensions (the logistic
+    section's d = 32 … 256); a run is keyed by its problem, or ``problem-dD`` when there are several."""
 
     d: int
     trials: int
     k_step: int = 1
     problems: tuple[str, ...] = ("hadamard", "pm1")
+    dims: tuple[int, ...] = ()
 
-    def ks(self) -> list[int]:
-        """``k_step, 2·k_step, …`` up to d, plus d/2 and d (every k in 1..d when ``k_step`` is 1).
+    def ks(self, problem: str = "hadamard", d: int | None = None) -> list[int]:
+        """``k_step, 2·k_step, …`` up to d (4d on the follow-up problems), plus d/2 and the end
+        (every k when ``k_step`` is 1); ``k_step`` scales with d/``self.d`` for the other ``dims``.
 
         Multiples rather than ``1, 1 + step, …``: a coarse grid then skips k = 1, which estimators that
         need two or three samples (ARD, PLS, k-nearest neighbours) refuse."""
-        return k_grid(self.d, ks=sorted(set(range(self.k_step, self.d + 1, self.k_step)) | {self.d}))
+        d = self.d if d is None else d
+        step = max(1, self.k_step * d // self.d)
+        top = problem_of(problem).n_max(d)
+        return k_grid(d, ks=sorted(set(range(step, top + 1, step)) | {top}), n_max=top)
+
+    def runs(self) -> list[tuple[str, str, int]]:
+        """(key, problem, d) for every curve set the section measures."""
+        dims = self.dims or (self.d,)
+        return [(p if len(dims) == 1 else f"{p}-d{d}", p, d) for p in self.problems for d in dims]
 
     def to_json(self) -> dict:
-        return {"d": self.d, "trials": self.trials, "k_step": self.k_step, "problems": list(self.problems), "ks": self.ks()}
+        out = {"d": self.d, "trials": self.trials, "k_step": self.k_step, "problems": list(self.problems),
+               "ks": self.ks(self.problems[0])}
+        if self.dims:
+            out["dims"] = list(self.dims)
+        return out
 
 
 @dataclass(frozen=True)
@@ -134,9 +124,12 @@ def _has(module: str) -> bool:
 
 
 def default_sections(*, d: int = 128, trials: int = 5, k_step: int | None = None, curves: bool = True) -> list[SectionSpec]:
-    """The report without TARGETs: built-ins (every k), torch.optim and scikit-learn (k = d/16, 2d/16, …, d).
+    """The report without TARGETs: built-ins (every k), torch.optim and scikit-learn (k = d/16, 2d/16, …, d),
+    then the follow-up problems: noisy regression at d/2 (n = d/32, 2d/32, …, 2d; 4 × trials) and sparse
+    logistic regression at d/4, d/2, d, 2d (32, 64, 128, 256 by default; n every d/32 at d/4, the step
+    scaled with d, up to 4d).
 
-    ``k_step`` overrides the k grid of every section; ``curves=False`` measures verdicts only.
+    ``k_step`` overrides the k grid of the first three sections; ``curves=False`` measures verdicts only.
     """
     coarse = k_step if k_step is not None else max(1, d // 16)
     fine = k_step if k_step is not None else 1
@@ -159,6 +152,22 @@ def default_sections(*, d: int = 128, trials: int = 5, k_step: int | None = None
             "Named instances in invariance/zoo_sklearn.py, each fitted on a fresh clone for every call.",
             _sklearn_targets(), plan(coarse), requires="sklearn", install="pip install 'invcheck[sklearn]'",
         ),
+        SectionSpec(
+            "noisy", "Noisy regression past n = d (Warmuth, Kotłowski, Jones & Amid, ALT 2025)",
+            "x ~ N(0, I), y = x₁ + σε with σ = 1, n swept to 4d, each n its own draw; excess risk ‖ŵ − e₁‖² "
+            "(exact for linear learners), against least squares' expected excess risk σ²d/(n − d − 1). Least "
+            "squares sits on it; GD and diagonal AdaGrad, early-stopped at the passes their fit needed, a little "
+            "below; the sparse learners (EGU, EG±, spindly) far below it past n = d.",
+            NOISY_TARGETS, CurvePlan(d // 2, NOISY_TRIALS * trials, max(1, d // 32), ("noisy",)) if curves else None,
+        ),
+        SectionSpec(
+            "logistic", "Sparse logistic regression (Ghosh, Yu, Warmuth & Bartlett, ICML 2026)",
+            "x ~ N(0, I), labels ±1 from a logistic model on s = 4 of d features (‖w*‖ = 2), n swept to 4d, "
+            "each n its own draw; excess logistic risk. GD on the logistic loss is rotation invariant "
+            "(rate (d − 1)/n); GD on w = u⊙v is not (rate s·log d / n).",
+            LOGISTIC_TARGETS,
+            CurvePlan(d // 4, trials, max(1, d // 32), ("logistic",), tuple(f * d // 4 for f in LOGISTIC_DIMS)) if curves else None,
+        ),
     ]
 
 
@@ -178,17 +187,6 @@ def target_section(targets: list[str], *, d: int = 128, trials: int = 5, k_step:
     )
 
 
-def curve_settings(learner: Learner, d: int) -> dict[str, Any]:
-    """The hyperparameters the report's curves use for ``learner`` in dimension d (resolved numbers)."""
-    paper = paper_settings_for(learner, d)
-    if paper:
-        return paper
-    module, _, name = learner.target.partition(":")
-    if module == "torch.optim" and name in TORCH_CURVE_SETTINGS:
-        return {k: (v(d) if isinstance(v, PerD) else v) for k, v in TORCH_CURVE_SETTINGS[name].items()}
-    return {}
-
-
 @dataclass(frozen=True)
 class SectionMeasurement:
     """Everything measured for one section; nothing judged yet."""
@@ -196,11 +194,12 @@ class SectionMeasurement:
     spec: SectionSpec
     learners: tuple[Learner, ...] = ()
     results: tuple[Result, ...] = ()
-    curves: dict[str, Curves] = field(default_factory=dict)  # problem → curves of the learners that ran
-    settings: dict[str, dict] = field(default_factory=dict)  # target → curve hyperparameters used
+    curves: dict[str, Curves] = field(default_factory=dict)  # run key (problem) → curves of the learners that ran
+    settings: dict[str, dict] = field(default_factory=dict)  # target → run key → curve hyperparameters used
     curve_failures: dict[str, str] = field(default_factory=dict)  # target → why it has no curve
     seconds: dict[str, float] = field(default_factory=dict)
     omitted: str | None = None  # why the whole section is missing (a dependency is absent)
+    reasons: dict[str, str] = field(default_factory=dict)  # target → why it cannot fit (curated), if known
 
 
 def load_section(spec: SectionSpec) -> list[Learner]:
@@ -230,12 +229,17 @@ def _merge(parts: list[Curves]) -> Curves:
         names=sum((c.names for c in parts), ()),
         losses=np.concatenate([c.losses for c in parts], axis=1),
         seconds=sum((c.seconds for c in parts), ()),
+        train=None if any(c.train is None for c in parts) else np.concatenate([c.train for c in parts], axis=1),
+        settings={k: v for c in parts for k, v in c.settings.items()},
+        tuning={k: v for c in parts for k, v in c.tuning.items()},
     )
 
 
-def _curves(learners: list[Learner], problem: str, plan: CurvePlan, seed: int, jobs: int) -> tuple[Curves | None, dict[str, str]]:
+def _curves(learners: list[Learner], problem: str, d: int, plan: CurvePlan, seed: int, jobs: int, workers,
+            settings: dict, tuning: dict) -> tuple[Curves | None, dict[str, str]]:
     """All learners' curves at once; if one fails, each on its own so that the others still get one."""
-    kw = dict(problem=problem, d=plan.d, trials=plan.trials, seed=seed, ks=plan.ks(), jobs=jobs)
+    kw = dict(problem=problem, d=d, trials=plan.trials, seed=seed, ks=plan.ks(problem, d), jobs=jobs,
+              workers=workers, settings=settings, tuning=tuning)
     with warnings.catch_warnings():  # a learner's convergence warnings are its business (forked workers inherit this)
         warnings.simplefilter("ignore")
         try:
@@ -257,42 +261,60 @@ def measure_section(
     *,
     jobs: int = 1,
     seed: int = 0,
+    workers=None,
     progress: Callable[[str], None] | None = None,
 ) -> SectionMeasurement:
-    """Check every learner of ``spec`` and, if it has a curve plan, measure its learning curves.
+    """Check every learner of ``spec`` and, if it has a curve plan, tune and measure its learning curves.
 
     A section whose dependency is missing comes back with ``omitted`` set instead of raising. A
-    learner the checker could not judge (a diagnosis, or skipped) gets no curve.
+    learner the checker could not judge (a diagnosis, or skipped) gets no curve. ``workers``
+    (:class:`invariance.workers.Workers`) sends the checks, the tuning and the curves to Dask.
     """
     if spec.requires is not None and not _has(spec.requires):
         return SectionMeasurement(spec, omitted=f"{spec.requires} is not installed ({spec.install}); section omitted")
     say = progress or (lambda _msg: None)
     learners = load_section(spec)
     with one_thread():
-        return _measure(spec, learners, config, jobs, seed, say)
+        return _measure(spec, learners, config, jobs, seed, workers, say)
 
 
-def _measure(spec, learners, config, jobs, seed, say) -> SectionMeasurement:
+def _measure(spec, learners, config, jobs, seed, workers, say) -> SectionMeasurement:
+    from invariance.curves.fitting import tune_all
+    from invariance.curves.hyperparams import no_fit_reason
     from invariance.parallel import check_all
 
     t0 = time.perf_counter()
     say(f"{spec.key}: checking {len(learners)} learners")
-    results = check_all(learners, config, jobs=jobs)
+    results = check_all(learners, config, jobs=jobs, workers=workers)
     seconds = {"checks": time.perf_counter() - t0}
     if spec.plan is None:
         return SectionMeasurement(spec, tuple(learners), tuple(results), seconds=seconds)
-    t1 = time.perf_counter()
-    runnable = [(l, r) for l, r in zip(learners, results) if r.diagnosis is None and not r.skipped]
-    settings = {l.target: curve_settings(l, spec.plan.d) for l, _ in runnable}
-    configured = [configure(l, settings[l.target]) for l, _ in runnable]
+    runnable = [l for l, r in zip(learners, results) if r.diagnosis is None and not r.skipped]
     curves: dict[str, Curves] = {}
     failures: dict[str, str] = {}
-    for problem in spec.plan.problems:
-        say(f"{spec.key}: {problem} curves, d={spec.plan.d}, {spec.plan.trials} trials")
-        got, failed = _curves(configured, problem, spec.plan, seed, jobs)
+    settings: dict[str, dict] = {l.target: {} for l in runnable}
+    tune_s = curve_s = 0.0
+    for key, problem, d in spec.plan.runs():
+        t1 = time.perf_counter()
+        say(f"{spec.key}: tuning {len(runnable)} learners on {problem}, d={d}")
+        with warnings.catch_warnings():  # convergence warnings of grid points are the learner's business
+            warnings.simplefilter("ignore")
+            tuned = tune_all(runnable, problem, d, seed=seed, centres=[curve_settings(l, d) for l in runnable],
+                             jobs=jobs, workers=workers)
+        chosen = {l.target: s for l, (s, _) in zip(runnable, tuned)}
+        records = {l.target: r for l, (_, r) in zip(runnable, tuned)}
+        for target, s in chosen.items():
+            settings[target][key] = s
+        configured = [configure(l, chosen[l.target]) for l in runnable]
+        t2 = time.perf_counter()
+        say(f"{spec.key}: {problem} curves, d={d}, {spec.plan.trials} trials")
+        got, failed = _curves(configured, problem, d, spec.plan, seed, jobs, workers, chosen, records)
         for target, why in failed.items():
             failures.setdefault(target, why)
         if got is not None:
-            curves[problem] = got
-    seconds["curves"] = time.perf_counter() - t1
-    return SectionMeasurement(spec, tuple(learners), tuple(results), curves, settings, failures, seconds)
+            curves[key] = got
+        tune_s += t2 - t1
+        curve_s += time.perf_counter() - t2
+    seconds["tuning"], seconds["curves"] = tune_s, curve_s
+    reasons = {l.target: why for l in runnable if (why := no_fit_reason(l)) is not None}
+    return SectionMeasurement(spec, tuple(learners), tuple(results), curves, settings, failures, seconds, reasons=reasons)

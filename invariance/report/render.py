@@ -12,18 +12,20 @@ import html
 import re
 from collections import Counter
 
+from invariance.curves.problems import problem_of
 from invariance.render.numbers import fmt_dev, fmt_num
 from invariance.report.build import Flag, Report, Row, Section
 
-__all__ = ["render_markdown", "render_html", "counterexample_text", "summary"]
+__all__ = ["render_markdown", "render_html", "counterexample_text", "summary", "followup_tables"]
 
-_PROBLEM = {"hadamard": "sign-flipped Hadamard", "pm1": "random ±1", "gaussian": "Gaussian"}
-_BOUND = {"hadamard": "1 − k/d", "pm1": "(1 − k/d)²", "gaussian": "(1 − k/d)²"}
 _VERDICT_ORDER = ("invariant", "pm1-invariant", "invariant-in-distribution", "not-invariant")
 COLUMNS = (
     "learner", "verdict", "declared", "orth. dev", "±1 dev", "symmetry", "counterexample",
-    "Hadamard loss @ d/2 (bound 0.5)", "±1 loss @ d/2 (ref. 0.25)", "first k: loss < 0.1", "flags",
+    "Hadamard loss @ d/2 (bound 0.5)", "±1 loss @ d/2 (ref. 0.25)", "first k: loss < 0.1",
+    "train loss @ d/2 (Hadamard)", "flags",
 )
+_NUMERIC = (3, 4, 7, 8, 9, 10)
+_NUM_CLASS = ' class="num"'
 
 
 # --------------------------------------------------------------------------------------- shared text
@@ -72,10 +74,12 @@ def summary(report: Report) -> str:
     parts = [f"{counts[v]} {v}" for v in _VERDICT_ORDER if counts[v]]
     parts += [f"{n} {k}" for k, n in sorted(counts.items()) if k not in _VERDICT_ORDER]
     nc, nn = len(report.flags("contradiction")), len(report.flags("note"))
+    nf = len(report.flags("did-not-fit"))
     mism = sum(1 for r in rows if r.match is False)
     return (
-        f"{len(rows)} learners: {', '.join(parts)}. {nc} contradiction{'s' * (nc != 1)} between a verdict and its "
-        f"curve, {nn} note{'s' * (nn != 1)}, {mism} declared verdict{'s' * (mism != 1)} not matched."
+        f"{len(rows)} rows: {', '.join(parts)}. {nc} contradiction{'s' * (nc != 1)} between a verdict and its "
+        f"curve, {nn} note{'s' * (nn != 1)}, {nf} learner{'s' * (nf != 1)} that did not fit (each with its reason), "
+        f"{mism} declared verdict{'s' * (mism != 1)} not matched."
     )
 
 
@@ -90,9 +94,18 @@ def _method(report: Report) -> list[str]:
         "Curves (docs/design.md#learning-curves): mean over trials of the average square loss on all d rows after training on the first k; "
         "bound 1 − k/d on the sign-flipped Hadamard problem (0.5 at k = d/2), reference (1 − k/d)² on random ±1 "
         f"rows (0.25); curve seed {c.get('seed')}, as `invcheck curves --seed {c.get('seed')}`.",
+        "Fitted curves: before its curves every learner with a learning rate or passes is tuned on a grid "
+        "(learning rate × 2⁻³…2³ around its curve setting, passes 1, 3, 10, 30 — or full-batch steps × 1, 3, 10) "
+        "by its *training* loss on two draws of its own, never by the test loss: the fewest passes at which some "
+        "rate brings the training loss at k = 2⌈log₂ d⌉ and d/2 (d/2 and 2d on the follow-up problems) within 1e-2 "
+        "of the true parameter's, at the fitting rate closest to the centre (any fitting point is as good as "
+        "another by the training loss; squeezing it further picks rates that blow up unseen coordinates). "
+        "The column *train loss @ d/2* is the mean training loss at k = d/2; ✗ marks more than 1e-2 above the target's.",
         f"Flags: **contradiction** — an invariant, pm1-invariant or invariant-in-distribution learner (measured or "
         f"declared) whose mean Hadamard curve dips more than {report.margin:g} below 1 − k/d; **note** — a "
-        "not-invariant learner whose curve never does (allowed); **no-curve** — the learner failed on the curve problems.",
+        "not-invariant learner whose curve never does (allowed); **did-not-fit** — its training loss at k = d/2 stays "
+        "more than 1e-2 above the target's, with the figure and the reason (its curve says little about invariance); "
+        "**no-curve** — the learner failed on the curve problems.",
     ]
 
 
@@ -104,25 +117,100 @@ def _plan_text(section: Section) -> str:
     step = p["k_step"]
     grid = "every k" if step == 1 else f"k = {step}, {2 * step}, {3 * step}, …"
     span = f" ({len(ks)} values from {ks[0]} to {ks[-1]})" if ks else ""
-    problems = " and ".join(_PROBLEM[q] for q in p["problems"])
-    return f"Curves: d = {p['d']}, {p['trials']} trials, {grid}{span}, on the {problems} problems."
+    problems = " and ".join(problem_of(q).title for q in p["problems"])
+    if p.get("dims"):
+        dims = ", ".join(str(d) for d in p["dims"])
+        return (f"Curves: d = {dims}, {p['trials']} trials, n = {step}, {2 * step}, … up to 4d at d = {p['d']} (the step "
+                f"scaled with d), on the {problems} problem.")
+    return f"Curves: d = {p['d']}, {p['trials']} trials, {grid}{span}, on the {problems} problem{'s' * (len(p['problems']) > 1)}."
 
 
 def _settings_text(row: Row) -> str:
-    return ", ".join(f"{k}={_fmt_setting(v)}" for k, v in row.settings.items()) or "defaults"
+    """``hadamard: eta=1, passes=5; pm1: eta=0.5, passes=10`` (one run's settings without its key)."""
+    runs = {k: v for k, v in row.settings.items() if isinstance(v, dict)}
+    if not runs:
+        return ", ".join(f"{k}={_fmt_setting(v)}" for k, v in row.settings.items()) or "defaults"
+    texts = {k: ", ".join(f"{a}={_fmt_setting(b)}" for a, b in v.items()) or "defaults" for k, v in runs.items()}
+    if len(set(texts.values())) == 1:
+        return next(iter(texts.values()))
+    return "; ".join(f"{k}: {t}" for k, t in texts.items())
 
 
 def _fmt_setting(v) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def _cells(row: Row) -> list[str]:
+def _columns(s: Section) -> tuple[str, ...]:
+    """The paper sections' columns; the follow-up sections' main table keeps the verdict columns (their
+    curves have tables of their own, :func:`followup_tables`)."""
+    return COLUMNS if s.paper else COLUMNS[:7] + COLUMNS[-1:]
+
+
+def _cells(row: Row, s: Section | None = None) -> list[str]:
     flags = ", ".join(sorted({f.kind for f in row.flags})) or ""
+    if s is not None and not s.paper:
+        return [
+            row.name, verdict_text(row), declared_text(row), row.cells.get("orthogonal", fmt_dev(row.deviation.get("orthogonal"))),
+            row.cells.get("pm1", fmt_dev(row.deviation.get("pm1"))), row.symmetry or "—", counterexample_text(row), flags,
+        ]
     return [
         row.name, verdict_text(row), declared_text(row), row.cells.get("orthogonal", fmt_dev(row.deviation.get("orthogonal"))),
         row.cells.get("pm1", fmt_dev(row.deviation.get("pm1"))), row.symmetry or "—", counterexample_text(row),
-        _num(row.hadamard_half), _num(row.pm1_half), "—" if row.first_k is None else str(row.first_k), flags,
+        _num(row.hadamard_half), _num(row.pm1_half), "—" if row.first_k is None else str(row.first_k),
+        _train_text(row), flags,
     ]
+
+
+def _train_text(row: Row) -> str:
+    fit = next(iter(row.fit.values()), None)
+    if not fit:
+        return "—"
+    return ("non-finite" if fit["train_loss"] is None else fmt_num(fit["train_loss"])) + ("" if fit["fits"] else " ✗")
+
+
+def _plot_caption(s: Section, key: str) -> tuple[str, str]:
+    """(alt text, caption) of one plot, from its curves' problem."""
+    c = s.curves.get(key)
+    spec = problem_of(key) if c is None else c.spec
+    where = "" if c is None else f", d = {c.d}"
+    alt = f"{s.title}: {spec.title} curves{where}"
+    caption = (f"{spec.title} problem{where}: mean {spec.metric} over trials, its 10–90% band over trials (not drawn "
+               f"where it leaves the axis), and {spec.bound_label}; line style by verdict")
+    return alt, caption
+
+
+def followup_tables(s: Section) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The follow-up sections' tables as (caption, header, rows of cells): excess risk at a few n beside
+    the reference, and n × excess per d with its slope in log d beside the rates' slopes."""
+    out = []
+    names = {r.target: r.name for r in s.rows}
+    verdicts = {r.target: verdict_text(r) for r in s.rows}
+    train = {r.target: r for r in s.rows}
+    for key, t in s.followup.get("tables", {}).items():
+        params = ", ".join(f"{k} = {v:g}" for k, v in t["params"].items())
+        header = ["learner", "verdict", "train loss @ d/2"] + [f"n = {n}" for n in t["ns"]] + ["measured ÷ reference, n ≥ 1.5d"]
+        rows = [["reference " + t["reference_label"], "", ""] + ["—" if v is None else fmt_num(v) for v in t["reference"]] + [""]]
+        for target, values in t["excess"].items():
+            row = train.get(target)
+            fit = (row.fit.get(key) if row is not None else None) or {}
+            cell = "—" if not fit else ("non-finite" if fit["train_loss"] is None else fmt_num(fit["train_loss"])) + ("" if fit.get("fits", True) else " ✗")
+            ratio = t["ratio_to_reference_from_1.5d"].get(target)
+            rows.append([names.get(target, target), verdicts.get(target, "—"), cell] + [fmt_num(v) for v in values]
+                        + ["—" if ratio is None else f"{ratio:.3f}"])
+        out.append((f"{problem_of(t['problem']).title}, d = {t['d']} ({params}): mean {problem_of(t['problem']).metric}", header, rows))
+    for problem, sl in s.followup.get("slopes", {}).items():
+        header = ["learner", "verdict"] + [f"n·excess, d = {d}" for d in sl["ds"]] + ["slope in log d"]
+        rows = []
+        for target, values in sl["n_excess"].items():
+            slope = sl["slope"].get(target)
+            rows.append([names.get(target, target), verdicts.get(target, "—")] + [fmt_num(v) for v in values]
+                        + ["—" if slope is None else f"{slope:.2f}"])
+        for label, slope in sl["rates"].items():
+            rows.append([f"rate {label}", ""] + [""] * len(sl["ds"]) + ["—" if slope is None else f"{slope:.2f}"])
+        lo, hi = sl["tail"]
+        out.append((f"{problem_of(problem).title}: n × excess risk, averaged over n ∈ [{lo}d, {hi}d], per d; its "
+                    "least-squares slope in log d beside the slopes of the rates' d-factors", header, rows))
+    return out
 
 
 # ------------------------------------------------------------------------------------------ Markdown
@@ -144,14 +232,20 @@ def render_markdown(report: Report) -> str:
             out += [f"*{s.omitted}.*", ""]
             continue
         out += [f"{s.description} {_plan_text(s)}", ""]
-        out += ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---:" if i in (3, 4, 7, 8, 9) else "---" for i in range(len(COLUMNS))) + "|"]
+        cols = _columns(s)
+        out += ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if i in _NUMERIC else "---" for i in range(len(cols))) + "|"]
         for row in s.rows:
-            cells = [_md_escape(c) for c in _cells(row)]
+            cells = [_md_escape(c) for c in _cells(row, s)]
             cells[0] = f"`{cells[0]}`"
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
-        for problem, png in s.plots.items():
-            out += [f"![{s.title}: {_PROBLEM[problem]} curves with {_BOUND[problem]}]({png})", ""]
+        for caption, header, rows in followup_tables(s):
+            out += [f"*{_md_escape(caption)}*", ""]
+            out += ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i < 2 else "---:" for i in range(len(header))) + "|"]
+            out += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in rows] + [""]
+        for key, png in s.plots.items():
+            alt, _ = _plot_caption(s, key)
+            out += [f"![{alt}]({png})", ""]
         flagged = [(r, f) for r in s.rows for f in r.flags]
         if flagged:
             out += ["Flags:", ""] + [f"- **{f.kind}** `{r.name}`: {_md_escape(f.text)}" for r, f in flagged] + [""]
@@ -201,6 +295,7 @@ td.cx{font-size:12px;color:#333;max-width:340px}
 tr.contradiction td{background:#fff0ef!important}
 .flag{display:inline-block;font-size:11px;font-weight:700;padding:0 6px;border-radius:8px;white-space:nowrap}
 .f-contradiction{background:#b3261e;color:#fff}.f-note{background:#f3e6b3;color:#5c4700}.f-no-curve{background:#d6d9df;color:#333}
+.f-did-not-fit{background:#e8d9f5;color:#4b2a6b}
 ul.flags{margin:6px 0 10px;padding-left:20px}ul.flags li{margin:3px 0}
 .plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:18px;margin:14px 0}
 figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px;background:#fff}
@@ -244,16 +339,21 @@ def _flags_html(flags: tuple[Flag, ...]) -> str:
     return " ".join(f'<span class="flag f-{_e(k)}">{_e(k)}</span>' for k in kinds)
 
 
-def _row_html(row: Row) -> str:
+def _row_html(row: Row, paper: bool = True) -> str:
     cls = ' class="contradiction"' if any(f.kind == "contradiction" for f in row.flags) else ""
     cx = _e(counterexample_text(row))
-    return (
+    start = (
         f"<tr{cls}><td class=\"name\" title=\"{_e(row.target)}\">{_e(row.name)}</td><td>{_badge(row)}</td>"
         f"<td class=\"decl\">{_declared_html(row)}</td><td class=\"num\">{_e(row.cells.get('orthogonal', fmt_dev(row.deviation.get('orthogonal'))))}</td>"
         f"<td class=\"num\">{_e(row.cells.get('pm1', fmt_dev(row.deviation.get('pm1'))))}</td><td class=\"sym\">{_e(row.symmetry or '—')}</td>"
-        f"<td class=\"cx\">{cx}</td><td class=\"num\">{_loss_html(row.hadamard_half)}</td>"
+        f"<td class=\"cx\">{cx}</td>"
+    )
+    if not paper:
+        return start + f"<td>{_flags_html(row.flags)}</td></tr>"
+    return (
+        start + f"<td class=\"num\">{_loss_html(row.hadamard_half)}</td>"
         f"<td class=\"num\">{_num(row.pm1_half)}</td><td class=\"num\">{'—' if row.first_k is None else row.first_k}</td>"
-        f"<td>{_flags_html(row.flags)}</td></tr>"
+        f"<td class=\"num\">{_e(_train_text(row))}</td><td>{_flags_html(row.flags)}</td></tr>"
     )
 
 
@@ -262,24 +362,30 @@ def _section_html(s: Section, images: dict[str, bytes]) -> list[str]:
     if s.omitted:
         return out + [f'<p class="muted"><em>{_e(s.omitted)}.</em></p>']
     out.append(f"<p>{_e(s.description)} <span class=\"muted\">{_e(_plan_text(s))}</span></p>")
-    head = "".join(f"<th>{_e(c)}</th>" for c in COLUMNS)
+    head = "".join(f"<th>{_e(c)}</th>" for c in _columns(s))
     out.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
-    out += [_row_html(r) for r in s.rows]
+    out += [_row_html(r, s.paper) for r in s.rows]
     out.append("</tbody></table>")
     flagged = [(r, f) for r in s.rows for f in r.flags]
     if flagged:
         out.append('<ul class="flags">')
         out += [f'<li><span class="flag f-{_e(f.kind)}">{_e(f.kind)}</span> <code>{_e(r.name)}</code>: {_e(f.text)}</li>' for r, f in flagged]
         out.append("</ul>")
+    for caption, header, rows in followup_tables(s):
+        out.append(f"<p><em>{_e(caption)}</em></p>")
+        head = "".join(f"<th>{_e(c)}</th>" for c in header)
+        body = "".join(
+            "<tr>" + "".join(f"<td{_NUM_CLASS if i >= 2 else ''}>{_e(c)}</td>" for i, c in enumerate(r)) + "</tr>" for r in rows
+        )
+        out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     figures = []
-    for problem, png in s.plots.items():
+    for key, png in s.plots.items():
         data = images.get(png)
         if data is None:
             continue
         uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-        caption = (f"{_PROBLEM[problem]} problem: mean loss over trials, its 10–90% band over trials (not drawn where "
-                   f"it leaves the axis), and {_BOUND[problem]}")
-        figures.append(f'<figure><img alt="{_e(s.title)}: {_e(_PROBLEM[problem])} curves" src="{uri}"><figcaption>{_e(caption)}</figcaption></figure>')
+        alt, caption = _plot_caption(s, key)
+        figures.append(f'<figure><img alt="{_e(alt)}" src="{uri}"><figcaption>{_e(caption)}</figcaption></figure>')
     if figures:
         out += ['<div class="plots">', *figures, "</div>"]
     details = [f"<li><code>{_e(r.name)}</code> ({_e(r.target)}): {_e(r.message)}</li>" for r in s.rows]

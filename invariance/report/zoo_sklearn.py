@@ -61,3 +61,24 @@ ZOO = (
     "k_neighbors", "kernel_ridge", "kernel_ridge_rbf", "svr", "decision_tree", "random_forest",
     "gradient_boosting", "pls", "standard_scaled_ridge",
 )
+
+#: Why a zoo entry cannot fit its training rows (the report's "did not fit" flags quote it): each is
+#: a property of the estimator as configured here, not of a learning rate (none of them has one the
+#: tuning grid could move).
+NO_FIT = {
+    "ard_regression": "numerically unstable here: on ±1 rows with k < d its evidence maximisation prunes "
+    "precisions until some weights reach ±1e5 in a few trials, whose training and test losses then dominate the "
+    "mean (it learns e₁ in the other trials)",
+    "k_neighbors": "by design: it predicts the mean label of the 5 nearest training rows, so a training row "
+    "gets its own label averaged with 4 others",
+    "kernel_ridge_rbf": "by design: ridge penalty α = 1 on an RBF kernel whose width (γ = 1/d) makes distinct ±1 "
+    "rows nearly orthogonal features: the penalty keeps about ½ of each label",
+    "svr": "by design: the ε-insensitive loss (ε = 0.1) leaves residuals up to 0.1 unpenalised and C = 1 bounds "
+    "the dual weights",
+    "random_forest": "by design: each of the 20 trees is fitted on a bootstrap sample, so a training row is "
+    "missing from about a third of them, which predict it from the other rows",
+    "gradient_boosting": "by design: 20 trees at learning rate 0.1 leave (1 − 0.1)²⁰ ≈ 12 % of the residual "
+    "(training loss ≈ 0.015)",
+    "pls": "by design: 2 PLS components fit the labels only as far as two directions of the training rows "
+    "explain them",
+}
