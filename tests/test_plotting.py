@@ -287,3 +287,13 @@ def test_plot_curves_writes_a_png_and_checks_the_path(tmp_path):
         plot_curves(curves, str(tmp_path / "c.txt"))
     with pytest.raises(UsageError, match="does not exist"):
         plot_curves(curves, str(tmp_path / "nowhere" / "c.png"))
+
+
+def test_caption_names_what_the_styles_show():
+    """invcheck curves styles lines by *declared* verdicts and must say so; the report by measured ones."""
+    c = make_curves(2)
+    verdicts = {c.targets[0]: "invariant", c.targets[1]: "not-invariant"}
+    declared = build_figure(c, verdicts=verdicts, verdict_word="declared verdict")
+    measured = build_figure(c, verdicts=verdicts)
+    assert declared._supxlabel.get_text().startswith("line style = declared verdict:")
+    assert measured._supxlabel.get_text().startswith("line style = verdict:")

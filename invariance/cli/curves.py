@@ -395,7 +395,7 @@ def _measure_and_show(args: argparse.Namespace, problem, workers) -> int:
         from invariance.curves.plotting import plot_curves
 
         verdicts = {l.target: (l.expected.value if l.expected else None) for l in learners}
-        plot_curves(curves, args.plot, verdicts=verdicts)
+        plot_curves(curves, args.plot, verdicts=verdicts, verdict_word="declared verdict")
         print(f"wrote {args.plot}", file=sys.stderr)
     return 1 if warnings else 0
 

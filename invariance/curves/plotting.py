@@ -258,12 +258,15 @@ def build_figure(
     *,
     verdicts: Mapping[str, Any] | None = None,
     quantiles: tuple[float, float] = (0.1, 0.9),
+    verdict_word: str = "verdict",
 ) -> "Figure":
     """A :class:`matplotlib.figure.Figure` (Agg canvas attached) of ``curves``; see the module docstring.
 
     ``verdicts`` maps a target (an entry of ``curves.targets``) to its verdict string ("invariant",
     "invariant-in-distribution", "pm1-invariant", "not-invariant"), a :class:`~invariance.verdict.Verdict`,
     or None / a diagnosis (no verdict). Without ``verdicts`` every line is solid and no style is explained.
+    ``verdict_word`` names what the styles show in the caption ("declared verdict" when ``verdicts`` are
+    the learners' declarations rather than measured).
     Artists carry gids for tests and tools: "bound", "learner:TARGET", "offscale:TARGET".
     Raises :class:`MissingDependency` without matplotlib.
     """
@@ -354,7 +357,7 @@ def build_figure(
     caption = []
     if verdicts is not None and used_styles:  # the style key, once: only the styles drawn
         key = " · ".join(f"{_STYLE_WORD[VERDICT_GROUPS[g][2]]} {VERDICT_GROUPS[g][3]}" for g in sorted(used_styles))
-        caption.append(f"line style = verdict: {key}")
+        caption.append(f"line style = {verdict_word}: {key}")
     if any_off:
         caption.append(f"▲ = the curve leaves the axis at that {style.var}")
     if caption:
@@ -370,6 +373,7 @@ def plot_curves(
     *,
     verdicts: Mapping[str, Any] | None = None,
     quantiles: tuple[float, float] = (0.1, 0.9),
+    verdict_word: str = "verdict",
 ) -> str:
     """Write :func:`build_figure`'s figure of ``curves`` to the PNG ``path``; returns ``path``.
 
@@ -377,6 +381,6 @@ def plot_curves(
     """
     require_matplotlib()
     check_plot_path(path)
-    fig = build_figure(curves, verdicts=verdicts, quantiles=quantiles)
+    fig = build_figure(curves, verdicts=verdicts, quantiles=quantiles, verdict_word=verdict_word)
     fig.savefig(path, format="png")
     return path
