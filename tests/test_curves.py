@@ -411,7 +411,7 @@ def test_cli_tunes_by_training_loss_and_keeps_what_the_user_set(capsys):
     assert code == 0, err
     obj = json.loads(out)
     record = obj["tuning"]["algorithms.egu:egu"]
-    assert set(record["grid"]) == {"eta", "passes"} and record["evaluated"] >= 7
+    assert set(record["grid"]) == {"eta", "passes"} and record["evaluated"] == len(record["scores"]) >= 1
     assert obj["settings"]["algorithms.egu:egu"]["eta"] == record["chosen"]["eta"]
     code, out, err = _run(capsys, base + ["--set", "egu.eta=0.1"])
     obj = json.loads(out)

@@ -125,10 +125,20 @@ def test_logistic_gd_pays_for_dimension_and_uv_does_not():
 
 def test_tuning_picks_the_fewest_passes_that_fit_and_says_so():
     settings, record = tune(as_learner(gd), "hadamard", 16, centre={"eta": 1.0, "passes": 1})
-    assert record["fits"] and settings["passes"] == 1
-    assert record["evaluated"] == 7  # one passes level, seven learning rates
+    assert record["fits"] and settings["passes"] == 1 and settings["eta"] == 1.0
+    assert record["evaluated"] == 1 and record["scores"] == [[1, 1.0, record["score"]]]  # the centre fits at once
     again = tune(as_learner(gd), "hadamard", 16, centre={"eta": 1.0, "passes": 1})
     assert again == (settings, record)
+
+
+def test_tuning_prefers_the_centre_with_more_passes_to_an_extreme_rate_with_fewer():
+    """gd at η = 1/16 fits ±1 rows only with more passes; η = 8× fits them in one. The rule keeps the
+    centre's rate and buys passes, trying points from the centre outwards."""
+    settings, record = tune(as_learner(gd), "pm1", 16, centre={"eta": 1 / 16, "passes": 1})
+    tried = [(p, lr) for p, lr, _ in record["scores"]]
+    assert tried[:4] == [(1, 1 / 16), (3, 1 / 16), (10, 1 / 16), (30, 1 / 16)][: len(tried[:4])]
+    if record["fits"] and settings["eta"] != 1 / 16:
+        assert all(s > FIT_TOLERANCE for p, lr, s in record["scores"] if lr == 1 / 16)
 
 
 def test_tuning_moves_a_learning_rate_that_cannot_fit():

@@ -232,8 +232,8 @@ def test_committed_report_contents(committed):
 
 def test_committed_report_fitted_curves_and_follow_ups(committed):
     """Every curve row carries its training loss; no did-not-fit flag without a reason; least squares
-    on the noisy problem matches σ²d/(n − d − 1); on the logistic problem GD's n·excess grows about
-    like d and u⊙v's much more slowly."""
+    on the noisy problem matches σ²d/(n − d − 1) at every d (and its slope in d), EGU stays under half
+    of it past n = d; on the logistic problem GD's n·excess grows about like d and u⊙v's much more slowly."""
     sections = {s["key"]: s for s in committed["sections"]}
     for key in ("builtins", "torch", "sklearn"):
         for row in sections[key]["rows"]:
@@ -242,8 +242,12 @@ def test_committed_report_fitted_curves_and_follow_ups(committed):
     for f in committed["flags"]:
         if f["kind"] == "did-not-fit":
             assert "no reason recorded" not in f["text"] and ": " in f["text"].split("tolerance", 1)[1], f
-    noisy = sections["noisy"]["followup"]["tables"]["noisy"]
-    assert noisy["ratio_to_reference_from_1.5d"]["algorithms.least_squares:least_squares"] == pytest.approx(1.0, abs=0.05)
+    for key, table in sections["noisy"]["followup"]["tables"].items():
+        ratio = table["ratio_to_reference_from_1.5d"]
+        assert ratio["algorithms.least_squares:least_squares"] == pytest.approx(1.0, abs=0.05), key
+        assert ratio["algorithms.egu:egu"] < 0.5 * ratio["algorithms.least_squares:least_squares"], key
+    noisy = sections["noisy"]["followup"]["slopes"]["noisy"]
+    assert noisy["slope"]["algorithms.least_squares:least_squares"] == pytest.approx(noisy["rates"]["σ²d/(n − d − 1)"], abs=0.1)
     slopes = sections["logistic"]["followup"]["slopes"]["logistic"]
     gd, uv = slopes["slope"]["algorithms.logistic_gd:logistic_gd"], slopes["slope"]["algorithms.logistic_uv:logistic_uv"]
     assert gd > 0.7 and uv < gd - 0.4, slopes

@@ -1,6 +1,7 @@
 """Rates read off measured curves of the follow-up problems: how the excess risk scales with n and d.
 
-The claims of the follow-up papers are rates: a rotation-invariant learner's excess risk is
+The claims of the follow-up papers are rates (on ``noisy`` least squares' σ²d/(n − d − 1) against the
+sparse learners' σ²·log d / n; on ``logistic``:) a rotation-invariant learner's excess risk is
 Ω((d − 1)/n) on the sparse logistic problem (Ghosh, Yu, Warmuth & Bartlett, ICML 2026) while GD on
 u⊙v reaches O(s·log d / n). A rate in n is read as ``n × excess`` over the tail n ∈ [2d, 4d] (flat
 when the excess falls like 1/n); its growth in d as the least-squares slope of log(n × excess)
@@ -40,8 +41,14 @@ def log_slope(ds: Sequence[float], values: Sequence[float]) -> float | None:
     return float(np.polyfit(x[ok], np.log(y[ok]), 1)[0])
 
 
-def rate_slopes(ds: Sequence[int], s: int) -> dict[str, float | None]:
-    """The slopes in log d of the two rates' d-factors over ``ds``: (d − 1) and s·log d."""
+def rate_slopes(ds: Sequence[int], s: int, problem: str = "logistic") -> dict[str, float | None]:
+    """The slopes in log d, over ``ds``, of the d-factor of n × each rate on n ∈ [2d, 4d]: on
+    ``logistic`` (d − 1) and s·log d; on ``noisy`` least squares' σ²d/(n − d − 1) (n × it averaged over
+    the tail, ≈ 1.6·d) and the sparse σ²·log d / n."""
+    if problem == "noisy":
+        tail = [sum(n * d / (n - d - 1) for n in range(TAIL[0] * d, TAIL[1] * d + 1)) / ((TAIL[1] - TAIL[0]) * d + 1)
+                for d in ds]
+        return {"σ²d/(n − d − 1)": log_slope(ds, tail), "σ²·log d / n": log_slope(ds, [math.log(d) for d in ds])}
     return {
         "(d − 1)/n": log_slope(ds, [d - 1 for d in ds]),
         "s·log d / n": log_slope(ds, [s * math.log(d) for d in ds]),

@@ -325,7 +325,7 @@ def followup_summary(curves: dict[str, Curves]) -> dict:
             "ds": ds, "tail": list(TAIL),
             "n_excess": values,
             "slope": {t: log_slope(ds, [np.nan if x is None else x for x in v]) for t, v in values.items()},
-            "rates": rate_slopes(ds, int(group[0].params.get("s", 1))),
+            "rates": rate_slopes(ds, int(group[0].params.get("s", 1)), problem),
         }
     return out
 

@@ -62,6 +62,7 @@ NOISY_TARGETS = (
     "algorithms.spindly", "algorithms.spindly_pm",
 )
 NOISY_TRIALS = 4  # × --trials: the excess risk is heavy-tailed near n = d
+NOISY_DIMS = (1, 2, 4)  # × d/4: 32, 64, 128 at the default d = 128
 LOGISTIC_TARGETS = ("algorithms.logistic_gd", "algorithms.logistic_uv")
 LOGISTIC_DIMS = (1, 2, 4, 8)  # × d/4: 32, 64, 128, 256 at the default d = 128
 #: the smallest --d the default sections' curves can use (the logistic section starts at d/4 ≥ s = 4)
@@ -125,7 +126,8 @@ def _has(module: str) -> bool:
 
 def default_sections(*, d: int = 128, trials: int = 5, k_step: int | None = None, curves: bool = True) -> list[SectionSpec]:
     """The report without TARGETs: built-ins (every k), torch.optim and scikit-learn (k = d/16, 2d/16, …, d),
-    then the follow-up problems: noisy regression at d/2 (n = d/32, 2d/32, …, 2d; 4 × trials) and sparse
+    then the follow-up problems: noisy regression at d/4, d/2, d (n every d/64 at d/4, the step scaled
+    with d, up to 4d; 4 × trials) and sparse
     logistic regression at d/4, d/2, d, 2d (32, 64, 128, 256 by default; n every d/32 at d/4, the step
     scaled with d, up to 4d).
 
@@ -154,11 +156,13 @@ def default_sections(*, d: int = 128, trials: int = 5, k_step: int | None = None
         ),
         SectionSpec(
             "noisy", "Noisy regression past n = d (Warmuth, Kotłowski, Jones & Amid, ALT 2025)",
-            "x ~ N(0, I), y = x₁ + σε with σ = 1, n swept to 4d, each n its own draw; excess risk ‖ŵ − e₁‖² "
+            "x ~ N(0, I), y = x₁ + σε with σ = 1, n swept to 4d, each n its own draw, at three d; excess risk ‖ŵ − e₁‖² "
             "(exact for linear learners), against least squares' expected excess risk σ²d/(n − d − 1). Least "
             "squares sits on it; GD and diagonal AdaGrad, early-stopped at the passes their fit needed, a little "
             "below; the sparse learners (EGU, EG±, spindly) far below it past n = d.",
-            NOISY_TARGETS, CurvePlan(d // 2, NOISY_TRIALS * trials, max(1, d // 32), ("noisy",)) if curves else None,
+            NOISY_TARGETS,
+            CurvePlan(d // 4, NOISY_TRIALS * trials, max(1, d // 64), ("noisy",), tuple(f * d // 4 for f in NOISY_DIMS))
+            if curves else None,
         ),
         SectionSpec(
             "logistic", "Sparse logistic regression (Ghosh, Yu, Warmuth & Bartlett, ICML 2026)",

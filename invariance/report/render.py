@@ -96,10 +96,9 @@ def _method(report: Report) -> list[str]:
         f"rows (0.25); curve seed {c.get('seed')}, as `invcheck curves --seed {c.get('seed')}`.",
         "Fitted curves: before its curves every learner with a learning rate or passes is tuned on a grid "
         "(learning rate × 2⁻³…2³ around its curve setting, passes 1, 3, 10, 30 — or full-batch steps × 1, 3, 10) "
-        "by its *training* loss on two draws of its own, never by the test loss: the fewest passes at which some "
-        "rate brings the training loss at k = 2⌈log₂ d⌉ and d/2 (d/2 and 2d on the follow-up problems) within 1e-2 "
-        "of the true parameter's, at the fitting rate closest to the centre (any fitting point is as good as "
-        "another by the training loss; squeezing it further picks rates that blow up unseen coordinates). "
+        "by its *training* loss on two draws of its own, never by the test loss: the points are tried from the "
+        "centre rate outwards, passes increasing, and the first whose training loss at k = 2⌈log₂ d⌉ and d/2 "
+        "(d/2 and 2d on the follow-up problems) is within 1e-2 of the true parameter's is chosen. "
         "The column *train loss @ d/2* is the mean training loss at k = d/2; ✗ marks more than 1e-2 above the target's.",
         f"Flags: **contradiction** — an invariant, pm1-invariant or invariant-in-distribution learner (measured or "
         f"declared) whose mean Hadamard curve dips more than {report.margin:g} below 1 − k/d; **note** — a "
