@@ -25,8 +25,9 @@ __all__ = ["check", "check_many", "assert_verdict", "config_from", "InvarianceAs
 CHECK_OPTIONS = ("seed", "max_examples", "timeout", "database", "samples", "alpha", "verbose", "precision", "max_d",
                  "min_n", "n_above_d")
 #: options of the adapters (CLI: --passes, --lr, --batch-size, --model, --hidden, --activation, --init,
-#: --opt KEY=VALUE as ``opt={"KEY": VALUE}``, --device); they only apply to torch optimizer targets
-ADAPTER_OPTIONS = ("passes", "lr", "batch_size", "model", "hidden", "activation", "init", "opt", "device")
+#: --opt KEY=VALUE as ``opt={"KEY": VALUE}``, --device, --create-graph); they only apply to torch
+#: optimizer targets
+ADAPTER_OPTIONS = ("passes", "lr", "batch_size", "model", "hidden", "activation", "init", "opt", "device", "create_graph")
 
 
 class InvarianceAssertion(AssertionError):

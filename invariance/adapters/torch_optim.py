@@ -10,8 +10,11 @@ An MLP learner is randomised: it takes ``rng`` and seeds a private ``torch.Gener
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import inspect
+import random
+import warnings
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,7 @@ DEFAULTS = {
     "init": "gaussian",
     "device": "cpu",
     "optimizer_kwargs": {},
+    "create_graph": None,  # None: detected (needs_create_graph)
 }
 _ACTIVATIONS = ("tanh", "relu", "identity")
 #: per-optimizer keyword defaults of the adapter (override with --opt KEY=VALUE). L-BFGS's own
@@ -61,6 +65,8 @@ def _validated(options: dict) -> dict:
         raise UsageError(f"--init {opts['init']!r} is not one of {', '.join(_INITS)}")
     if opts["model"] not in ("linear", "mlp"):
         raise UsageError(f"--model {opts['model']!r} is not one of linear, mlp")
+    if opts["create_graph"] not in (None, True, False):
+        raise UsageError(f"create_graph must be true or false, got {opts['create_graph']!r}")
     return opts
 
 
@@ -113,14 +119,20 @@ def _validate_optimizer_kwargs(torch, cls: type, opts: dict) -> None:
 def _build(torch, d: int, opts: dict, gen):
     nn = torch.nn
     dev, dt = opts["device"], torch.float64
+
+    def linear(n_in: int, n_out: int):
+        # skip_init: no draw from torch's global generator (every weight is set below), so that a draw
+        # seen during a run is the optimizer's (uses_global_rng)
+        return torch.nn.utils.skip_init(nn.Linear, n_in, n_out, bias=False, dtype=dt, device=dev)
+
     if opts["model"] == "linear":
-        model = nn.Linear(d, 1, bias=False, dtype=dt, device=dev)
+        model = linear(d, 1)
         with torch.no_grad():
             model.weight.zero_()
         return model
     h = opts["hidden"]
-    first = nn.Linear(d, h, bias=False, dtype=dt, device=dev)
-    second = nn.Linear(h, 1, bias=False, dtype=dt, device=dev)
+    first = linear(d, h)
+    second = linear(h, 1)
     with torch.no_grad():
         if opts["init"] == "gaussian":  # N(0, 1/d) entries: W U has the same law as W for orthogonal U
             first.weight.copy_(torch.randn(h, d, generator=gen, dtype=dt) / np.sqrt(d))
@@ -134,25 +146,75 @@ def _build(torch, d: int, opts: dict, gen):
     return nn.Sequential(first, act, second)
 
 
+def _step(optimizer, closure) -> None:
+    """``optimizer.step(closure)``; an optimizer whose ``step`` takes no closure gets the gradient from
+    ``closure()`` first and a plain ``step()``."""
+    try:
+        params = inspect.signature(optimizer.step).parameters
+    except (TypeError, ValueError):
+        params = {"closure": None}
+    if "closure" in params or any(p.kind is p.VAR_POSITIONAL for p in params.values()):
+        optimizer.step(closure)
+    else:
+        closure()
+        optimizer.step()
+
+
 def train_predict(optimizer_cls, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, opts: dict, seed: int | None) -> np.ndarray:
-    """Train ``opts['model']`` with ``optimizer_cls`` on (X, y) online, return predictions on Xt."""
+    """Train ``opts['model']`` with ``optimizer_cls`` on (X, y) online, return predictions on Xt.
+
+    The optimizer protocol: ``optimizer.train()`` before the training steps and ``optimizer.eval()``
+    before predicting when it has them (schedule-free optimizers predict at their averaged point);
+    ``step(closure)`` (or ``closure(); step()`` when ``step`` takes none); with ``create_graph`` the
+    gradient comes from autograd with ``backward(create_graph=True)`` (Hessian-vector products);
+    with ``global_rng`` the run happens with torch's, NumPy's and Python's global generators forked and
+    seeded by ``seed`` (optimizers that draw from them — random Hessian probes, Kron's preconditioner
+    updates — become randomised learners).
+    """
     torch = _torch()
+    if opts.get("global_rng"):
+        with _seeded_globals(torch, int(seed) if seed is not None else 0):
+            return _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed)
+    return _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed)
+
+
+@contextlib.contextmanager
+def _seeded_globals(torch, seed: int):
+    """torch's, NumPy's legacy and Python's global generators seeded with ``seed`` for the block and
+    restored afterwards (forked): an optimizer drawing from them is reproducible per seed and leaves
+    the caller's streams untouched."""
+    np_state, py_state = np.random.get_state(), random.getstate()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        np.random.seed(seed % 2**32)
+        random.seed(seed)
+        try:
+            yield
+        finally:
+            np.random.set_state(np_state)
+            random.setstate(py_state)
+
+
+def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed) -> np.ndarray:
     gen = torch.Generator().manual_seed(int(seed) if seed is not None else 0)
     dev = opts["device"]
     model = _build(torch, X.shape[1], opts, gen)
     kwargs = {**OPTIMIZER_DEFAULTS.get(optimizer_cls.__name__, {}), **opts["optimizer_kwargs"]}
     optimizer = optimizer_cls(model.parameters(), lr=opts["lr"], **kwargs)
+    modes = callable(getattr(optimizer, "train", None)) and callable(getattr(optimizer, "eval", None))
     Xt_ = torch.as_tensor(Xt, dtype=torch.float64, device=dev)
     X_ = torch.as_tensor(X, dtype=torch.float64, device=dev)
     y_ = torch.as_tensor(y, dtype=torch.float64, device=dev)
     bs = opts["batch_size"]
-    linear = opts["model"] == "linear"
+    by_hand = opts["model"] == "linear" and not opts.get("create_graph")
     w = next(model.parameters())
+    if modes:
+        optimizer.train()
     for _ in range(opts["passes"]):
         for start in range(0, len(y), bs):
             xb, yb = X_[start : start + bs], y_[start : start + bs]
 
-            if linear:  # ∇ of ½ mean (w·x − y)², by hand: autograd would triple the cost of a step
+            if by_hand:  # ∇ of ½ mean (w·x − y)², by hand: autograd would triple the cost of a step
 
                 def closure(xb=xb, yb=yb):
                     with torch.no_grad():
@@ -164,13 +226,57 @@ def train_predict(optimizer_cls, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, o
 
                 def closure(xb=xb, yb=yb):
                     optimizer.zero_grad()
-                    loss = 0.5 * ((model(xb)[:, 0] - yb) ** 2).mean()
-                    loss.backward()
+                    with torch.enable_grad(), warnings.catch_warnings():
+                        # torch warns that a graph-carrying .grad forms a reference cycle; the adapter
+                        # clears every .grad after training (below)
+                        warnings.filterwarnings("ignore", message="Using backward\\(\\) with create_graph=True")
+                        loss = 0.5 * ((model(xb)[:, 0] - yb) ** 2).mean()
+                        loss.backward(create_graph=bool(opts.get("create_graph")))
                     return loss
 
-            optimizer.step(closure)
+            _step(optimizer, closure)
+    if opts.get("create_graph"):
+        for p in model.parameters():  # a gradient with a graph refers back to its parameter: break the cycle
+            p.grad = None
+    if modes:
+        optimizer.eval()
     with torch.no_grad():
         return model(Xt_)[:, 0].detach().cpu().numpy().astype(np.float64)
+
+
+def needs_create_graph(cls: type, opts: dict) -> bool:
+    """True when the optimizer fails on plain gradients and trains once they carry a graph
+    (``backward(create_graph=True)``: AdaHessian, Sophia-H and other Hessian-vector optimizers)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    try:
+        train_predict(cls, X, y, X[:1], {**opts, "passes": 1, "create_graph": False}, 0)
+        return False
+    except Exception:
+        pass
+    try:
+        train_predict(cls, X, y, X[:1], {**opts, "passes": 1, "create_graph": True, "global_rng": True}, 0)
+        return True
+    except Exception:
+        return False
+
+
+def uses_global_rng(cls: type, opts: dict) -> bool:
+    """True when a training run on a 4×3 problem draws from a global generator — torch's, NumPy's
+    legacy or Python's state moves (a draw whose effect the run happens to hide still counts: Sophia-H
+    clips its random Hessian estimate away on such a problem). Such an optimizer is run with the
+    generators forked and seeded from the learner's rng (:func:`_seeded_globals`)."""
+    torch = _torch()
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    with _seeded_globals(torch, 0):
+        before = (torch.random.get_rng_state(), np.random.get_state()[1].copy(), random.getstate())
+        try:
+            train_predict(cls, X, y, X, {**opts, "passes": 2, "global_rng": False}, 0)
+        except Exception:
+            return False
+        after = (torch.random.get_rng_state(), np.random.get_state()[1], random.getstate())
+    return not (torch.equal(before[0], after[0]) and np.array_equal(before[1], after[1]) and before[2] == after[2])
 
 
 def step_precision(cls: type, opts: dict) -> tuple[str | None, str | None]:
@@ -207,13 +313,16 @@ def step_precision(cls: type, opts: dict) -> tuple[str | None, str | None]:
 
 def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) -> Learner:
     opts = _validated(options)
+    if opts["create_graph"] is None:
+        opts["create_graph"] = needs_create_graph(cls, opts)
+    opts["global_rng"] = uses_global_rng(cls, opts)
     if opts["device"] != "cpu":
         torch = _torch()
         if opts["device"].startswith("cuda") and not torch.cuda.is_available():
             raise UsageError(f"--device {opts['device']} asked for, but torch sees no CUDA device; use --device cpu")
     _validate_optimizer_kwargs(_torch(), cls, opts)
 
-    if opts["model"] == "mlp":
+    if opts["model"] == "mlp" or opts["global_rng"]:
 
         def fit_predict(X_train, y_train, X_test, *, rng: Any = None):
             seed = int(rng.integers(2**63 - 1)) if rng is not None else 0
@@ -226,7 +335,11 @@ def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) 
 
     fit_predict.__name__ = name
     fit_predict.__qualname__ = name
-    desc = ", ".join(f"{k}={v}" for k, v in opts.items() if k != "optimizer_kwargs" and (opts["model"] == "mlp" or k not in ("hidden", "activation", "init")))
+    desc = ", ".join(f"{k}={v}" for k, v in opts.items() if k not in ("optimizer_kwargs", "create_graph", "global_rng") and (opts["model"] == "mlp" or k not in ("hidden", "activation", "init")))
+    if opts["create_graph"]:
+        desc += ", create_graph=True"
+    if opts["global_rng"]:
+        desc += ", torch's global RNG forked and seeded per call (randomised)"
     if opts["optimizer_kwargs"]:
         desc += f", {opts['optimizer_kwargs']}"
     precision, note = step_precision(cls, opts)
@@ -238,6 +351,6 @@ def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) 
         reason=None,
         precision=precision,
         precision_note=note,
-        randomized=opts["model"] == "mlp",
+        randomized=opts["model"] == "mlp" or opts["global_rng"],
         options={"description": f"{cls.__module__}.{cls.__name__} ({desc})", **opts},
     )

@@ -69,6 +69,11 @@ def _check_parser() -> argparse.ArgumentParser:
     torch.add_argument("--init", default=None, help="MLP first-layer init: gaussian (default), uniform (torch's default), orthogonal")
     torch.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE", help="extra optimizer keyword argument (repeatable)")
     torch.add_argument("--device", default=None, help="torch device (default cpu)")
+    torch.add_argument(
+        "--create-graph", action="store_true", default=None,
+        help="gradients by autograd with backward(create_graph=True), for optimizers that take Hessian-vector "
+        "products (default: detected — an optimizer that fails on plain gradients and trains with a graph gets one)",
+    )
     return p
 
 
@@ -77,7 +82,7 @@ def _options(args: argparse.Namespace) -> dict:
     import json
 
     opts = {k: getattr(args, k) for k in ("seed", "max_examples", "timeout", "database", "samples", "alpha", "verbose", "precision", "max_d", "min_n", "n_above_d",
-                                          "passes", "lr", "batch_size", "model", "hidden", "activation", "init", "device")}
+                                          "passes", "lr", "batch_size", "model", "hidden", "activation", "init", "device", "create_graph")}
     opts = {k: v for k, v in opts.items() if v is not None}
     kwargs = {}
     for item in args.opt:

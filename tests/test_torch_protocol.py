@@ -1,0 +1,174 @@
+"""The torch adapter's optimizer protocol: train()/eval() modes, steps without a closure, gradients
+with a graph (Hessian-vector optimizers), and optimizers drawing from the global generators."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from invariance.adapters.torch_optim import learner_from_optimizer, needs_create_graph, uses_global_rng  # noqa: E402
+
+X = np.random.default_rng(0).standard_normal((6, 3))
+Y = X @ np.array([1.0, -0.5, 0.25])
+
+
+class PlainSGD(torch.optim.Optimizer):
+    """SGD written from scratch: deterministic, no modes (control)."""
+
+    def __init__(self, params, lr=0.1):
+        super().__init__(params, {"lr": lr})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        if closure is not None:
+            with torch.enable_grad():
+                closure()
+        for g in self.param_groups:
+            for p in g["params"]:
+                p.add_(p.grad, alpha=-g["lr"])
+
+
+class NoisySGD(PlainSGD):
+    """SGD plus N(0, 1e-3) from torch's global generator: randomised, and silent about it."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        super().step(closure)
+        for g in self.param_groups:
+            for p in g["params"]:
+                p.add_(1e-3 * torch.randn_like(p))
+
+
+class NumpyNoiseSGD(PlainSGD):
+    """Draws a coin from NumPy's legacy global generator, as pytorch_optimizer's Kron does."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        super().step(closure)
+        if np.random.random() < 0.5:
+            for g in self.param_groups:
+                for p in g["params"]:
+                    p.mul_(0.999)
+
+
+class ClosurelessSGD(torch.optim.Optimizer):
+    """step() takes no closure: the adapter computes the gradient first."""
+
+    def __init__(self, params, lr=0.1):
+        super().__init__(params, {"lr": lr})
+
+    @torch.no_grad()
+    def step(self):
+        for g in self.param_groups:
+            for p in g["params"]:
+                p.add_(p.grad, alpha=-g["lr"])
+
+
+class ModalSGD(PlainSGD):
+    """Records its mode switches; predicts from a point that only eval() installs (schedule-free style)."""
+
+    calls: list[str] = []
+
+    def train(self):
+        ModalSGD.calls.append("train")
+
+    @torch.no_grad()
+    def eval(self):
+        ModalSGD.calls.append("eval")
+        for g in self.param_groups:
+            for p in g["params"]:
+                p.mul_(0.0)
+
+
+class GraphSGD(PlainSGD):
+    """Needs a gradient that carries a graph (like AdaHessian's Hessian-vector products)."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        if closure is not None:
+            with torch.enable_grad():
+                closure()
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad.grad_fn is None:
+                    raise RuntimeError("gradient tensors must be created with create_graph=True")
+                p.add_(p.grad.detach(), alpha=-g["lr"])
+
+
+def _learner(cls, **options):
+    return learner_from_optimizer(cls, name=cls.__name__, target=f"<test>:{cls.__name__}", options=options)
+
+
+def test_a_deterministic_optimizer_is_not_randomised():
+    assert not uses_global_rng(PlainSGD, _learner(PlainSGD).options)
+    assert not _learner(PlainSGD).randomized
+
+
+@pytest.mark.parametrize("cls", [NoisySGD, NumpyNoiseSGD])
+def test_global_rng_optimizers_become_randomised_learners(cls):
+    learner = _learner(cls)
+    assert learner.randomized and learner.options["global_rng"]
+    a = learner(X, Y, X, rng=np.random.default_rng(1))
+    b = learner(X, Y, X, rng=np.random.default_rng(1))
+    c = learner(X, Y, X, rng=np.random.default_rng(2))
+    np.testing.assert_array_equal(a, b)  # same seed, same predictions
+    assert not np.array_equal(a, c)
+
+
+def test_global_generators_of_the_caller_are_left_alone():
+    learner = _learner(NumpyNoiseSGD)
+    np.random.seed(7), random.seed(7), torch.manual_seed(7)
+    learner(X, Y, X, rng=np.random.default_rng(1))
+    after = (np.random.random(), random.random(), float(torch.rand(1)))
+    np.random.seed(7), random.seed(7), torch.manual_seed(7)
+    assert after == (np.random.random(), random.random(), float(torch.rand(1)))
+
+
+def test_a_step_without_closure_is_fed_the_gradient_first():
+    ours = _learner(ClosurelessSGD)(X, Y, X)
+    reference = _learner(PlainSGD)(X, Y, X)
+    np.testing.assert_allclose(ours, reference, rtol=1e-12)
+
+
+def test_train_before_steps_and_eval_before_predicting():
+    ModalSGD.calls.clear()
+    out = _learner(ModalSGD)(X, Y, X)
+    assert ModalSGD.calls[-2:] == ["train", "eval"]
+    np.testing.assert_array_equal(out, np.zeros(len(X)))  # predicted at the point eval() installed
+
+
+def test_create_graph_is_detected_and_can_be_forced():
+    assert needs_create_graph(GraphSGD, _learner(PlainSGD).options)
+    assert not needs_create_graph(PlainSGD, _learner(PlainSGD).options)
+    learner = _learner(GraphSGD)
+    assert learner.options["create_graph"] is True
+    np.testing.assert_allclose(learner(X, Y, X), _learner(PlainSGD)(X, Y, X), rtol=1e-10)
+    assert _learner(PlainSGD, create_graph=True).options["create_graph"] is True
+
+
+def test_schedule_free_optimizers_get_verdicts():
+    schedulefree = pytest.importorskip("schedulefree")
+    import invariance
+
+    for cls, verdict in ((schedulefree.SGDScheduleFree, "invariant"), (schedulefree.AdamWScheduleFree, "pm1-invariant")):
+        r = invariance.check(cls, max_examples=30)
+        assert r.diagnosis is None and r.verdict.value == verdict, r.message
+
+
+class HiddenDrawSGD(PlainSGD):
+    """Draws from torch's global generator and throws the draw away (as Sophia-H's clipping hides its
+    random Hessian probes on small problems): the predictions do not show it, the generator's state does."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        torch.randn(1)
+        super().step(closure)
+
+
+def test_a_draw_whose_effect_is_hidden_is_still_detected():
+    assert uses_global_rng(HiddenDrawSGD, _learner(PlainSGD).options)
+    assert _learner(HiddenDrawSGD).randomized
