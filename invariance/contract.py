@@ -150,6 +150,9 @@ class Learner:
     precision: str | None = None
     precision_note: str | None = None
     domain: Domain | None = None
+    #: what explains a counterexample, where the learner can say: an optimizer's first piece of state
+    #: that stops transforming like its weight (``{"step", "key", "deviation", …}`` or None)
+    explain: Callable[[Any], dict | None] | None = field(default=None, compare=False, repr=False)
 
     def __call__(
         self,

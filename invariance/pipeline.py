@@ -117,7 +117,7 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
                                  orthogonal_ok=judgement.verdict is Verdict.INVARIANT)
     counterexamples = {r.name: r.counterexample for r in reports if r.counterexample is not None}
     primary = counterexamples.get(judgement.primary) if judgement.primary else None
-    return build.verdict_result(
+    result = build.verdict_result(
         learner, caller, t0,
         verdict=judgement.verdict,
         symmetry=symmetry,
@@ -129,6 +129,30 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
         warnings=build.warnings_of(caller, reports),
         domain=domain,
     )
+    return _explained(learner, caller, result)
+
+
+def _explained(learner: Learner, caller: Caller, result: Result) -> Result:
+    """The result with ``breaks_at`` when the learner can explain its counterexample (an optimizer
+    replays both runs and names the first state that stops transforming like its weight). An
+    explanation that fails leaves the verdict alone and says so in ``breaks_at``."""
+    from dataclasses import replace
+
+    if learner.explain is None or result.counterexample is None or caller.profile.randomized:
+        return result
+    by_property = {}
+    for name in ("orthogonal", "pm1"):
+        cx = result.counterexamples.get(name)
+        if cx is None or cx.error is not None:
+            continue
+        try:
+            by_property[name] = learner.explain(cx)
+        except Exception as exc:  # an explanation is extra: it never costs the verdict
+            by_property[name] = {"key": None, "note": f"could not replay the runs state by state: {type(exc).__name__}: {exc}"}
+    primary = by_property.get(result.counterexample.property)
+    if primary is None:
+        return result
+    return replace(result, breaks_at={**primary, "by_property": by_property})
 
 
 def _narrowing_hint(shapes: list[tuple[int, int, int, bool]]) -> str:

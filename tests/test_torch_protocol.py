@@ -172,3 +172,74 @@ class HiddenDrawSGD(PlainSGD):
 def test_a_draw_whose_effect_is_hidden_is_still_detected():
     assert uses_global_rng(HiddenDrawSGD, _learner(PlainSGD).options)
     assert _learner(HiddenDrawSGD).randomized
+
+
+# --------------------------------------------------------------------------------- where it breaks
+
+
+from types import SimpleNamespace  # noqa: E402
+
+from invariance.adapters.torch_optim import breaks_at  # noqa: E402
+from invariance.judge import state_transform  # noqa: E402
+
+
+def _rotated(d=4, n=5, seed=3):
+    rng = np.random.default_rng(seed)
+    Q, R = np.linalg.qr(rng.standard_normal((d, d)))
+    U = Q * np.sign(np.diag(R))
+    Xtr = rng.standard_normal((n, d))
+    return SimpleNamespace(U=U, X_train=Xtr, X_train_transformed=Xtr @ U.T, y_train=rng.standard_normal(n),
+                           property="orthogonal")
+
+
+def test_state_transform_rule():
+    U = _rotated().U
+    a = np.array([[1.0, -2.0, 0.5, 3.0]])
+    assert state_transform(a, a @ U.T, U)[0]
+    assert not state_transform(a, a**2, U)[0]
+    same = np.full((1, 4), 0.7)  # equal on both sides, all entries equal: a scalar in disguise
+    assert state_transform(same, same, U)[0]
+    assert not state_transform(np.array(3.0), np.array(3.1), U)[0] and state_transform(np.array(2.0), np.array(2.0), U)[0]
+
+
+def test_sgd_with_momentum_breaks_nowhere():
+    opts = _learner(PlainSGD).options
+    out = breaks_at(torch.optim.SGD, {**opts, "optimizer_kwargs": {"momentum": 0.9, "nesterov": True}}, _rotated())
+    assert out["key"] is None and out["steps"] == 3 * 5 and "every state transforms" in out["note"]
+
+
+def test_adam_breaks_at_its_second_moment():
+    import invariance
+
+    r = invariance.check(torch.optim.Adam, max_examples=30)
+    assert r.verdict.value == "pm1-invariant"
+    assert r.breaks_at["key"] == "exp_avg_sq" and r.breaks_at["step"] == 1 and r.breaks_at["deviation"] > 0.1
+    assert r.to_json()["breaks_at"]["key"] == "exp_avg_sq"
+
+
+class AbsSumSGD(PlainSGD):
+    """Keeps Σ|g| per coordinate (a per-coordinate L1 statistic) and does not use it: the state breaks,
+    the weight never does."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        super().step(closure)
+        for g in self.param_groups:
+            for p in g["params"]:
+                st = self.state[p]
+                st["abs_sum"] = st.get("abs_sum", torch.zeros_like(p)) + p.grad.abs()
+
+
+def test_a_per_coordinate_state_is_named_even_when_unused():
+    out = breaks_at(AbsSumSGD, _learner(AbsSumSGD).options, _rotated())
+    assert out["key"] == "abs_sum" and out["step"] == 1
+
+
+def test_adabelief_breaks_at_its_belief_state_on_pm1_twins():
+    pytest.importorskip("pytorch_optimizer")
+    import invariance
+
+    r = invariance.check("pytorch_optimizer:AdaBelief", max_examples=30)
+    assert r.verdict.value == "not-invariant"
+    pm1 = r.breaks_at["by_property"]["pm1"]
+    assert pm1["key"] == "exp_avg_var", pm1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import inspect
 import random
 import warnings
@@ -22,7 +23,7 @@ import numpy as np
 from invariance.errors import MissingDependency, UsageError
 from invariance.contract import Learner
 
-__all__ = ["learner_from_optimizer", "DEFAULTS", "train_predict"]
+__all__ = ["learner_from_optimizer", "DEFAULTS", "train_predict", "trace_states", "breaks_at"]
 
 DEFAULTS = {
     "passes": 3,
@@ -195,7 +196,22 @@ def _seeded_globals(torch, seed: int):
             random.setstate(py_state)
 
 
-def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed) -> np.ndarray:
+def _snapshot(optimizer, w) -> dict[str, np.ndarray]:
+    """The weight and every entry of the optimizer's state for it, as float64 arrays (in state order)."""
+    out = {}
+    for key, value in optimizer.state.get(w, {}).items():
+        if hasattr(value, "detach"):
+            if value.is_floating_point() or value.dtype in (value.new_zeros(()).dtype,):
+                out[str(key)] = value.detach().to("cpu").double().numpy().copy()
+            else:
+                out[str(key)] = value.detach().to("cpu").numpy().astype(float).copy()
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[str(key)] = np.asarray(float(value))
+    out["weight"] = w.detach().to("cpu").double().numpy().copy()
+    return out
+
+
+def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed, trace: list | None = None) -> np.ndarray:
     gen = torch.Generator().manual_seed(int(seed) if seed is not None else 0)
     dev = opts["device"]
     model = _build(torch, X.shape[1], opts, gen)
@@ -235,6 +251,8 @@ def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed) -> np.ndarray:
                     return loss
 
             _step(optimizer, closure)
+            if trace is not None:
+                trace.append(_snapshot(optimizer, w))
     if opts.get("create_graph"):
         for p in model.parameters():  # a gradient with a graph refers back to its parameter: break the cycle
             p.grad = None
@@ -311,6 +329,45 @@ def step_precision(cls: type, opts: dict) -> tuple[str | None, str | None]:
     return None, None
 
 
+def trace_states(optimizer_cls, X: np.ndarray, y: np.ndarray, opts: dict, seed: int | None = None) -> list[dict]:
+    """Train as :func:`train_predict` does and return, after every step, the weight and the optimizer's
+    state for it (linear model: one weight)."""
+    torch = _torch()
+    trace: list[dict] = []
+    X1 = np.asarray(X, dtype=float)[:1]
+    if opts.get("global_rng"):
+        with _seeded_globals(torch, int(seed) if seed is not None else 0):
+            _train_predict(torch, optimizer_cls, X, y, X1, opts, seed, trace)
+    else:
+        _train_predict(torch, optimizer_cls, X, y, X1, opts, seed, trace)
+    return trace
+
+
+def breaks_at(optimizer_cls, opts: dict, cx) -> dict | None:
+    """Replay a counterexample's two training runs step by step and name the first state that stops
+    transforming like the weight (W ↦ W·Uᵀ with the counterexample's U: a rotation of the inputs, or
+    the orthogonal map relating two ±1 twins): ``{"step", "key", "deviation", "property", "why"}``, or
+    a dict with ``key`` None and a ``note`` when every state transforms (the difference arises in the
+    prediction) or the model is not the linear neuron."""
+    from invariance.judge import state_transform
+
+    if opts["model"] != "linear":
+        return {"key": None, "note": "state replay covers the linear neuron only (--model linear)"}
+    U = np.asarray(cx.U, dtype=float)
+    one = trace_states(optimizer_cls, cx.X_train, cx.y_train, opts)
+    two = trace_states(optimizer_cls, cx.X_train_transformed, cx.y_train, opts)
+    for step, (a, b) in enumerate(zip(one, two), start=1):
+        keys = [k for k in a if k != "weight" and k in b] + ["weight"]
+        for key in keys:
+            ok, dev, how = state_transform(a[key], b[key], U)
+            if not ok:
+                what = (f"the weight itself at step {step} does not transform, though every state it was "
+                        "computed from did" if key == "weight" else f"{key} at step {step} {how}")
+                return {"step": step, "key": key, "deviation": dev, "property": cx.property, "why": what}
+    return {"key": None, "property": cx.property, "steps": len(one),
+            "note": f"every state transforms like the weight over all {len(one)} steps: the runs part only in the prediction"}
+
+
 def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) -> Learner:
     opts = _validated(options)
     if opts["create_graph"] is None:
@@ -352,5 +409,6 @@ def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) 
         precision=precision,
         precision_note=note,
         randomized=opts["model"] == "mlp" or opts["global_rng"],
+        explain=functools.partial(breaks_at, cls, opts),
         options={"description": f"{cls.__module__}.{cls.__name__} ({desc})", **opts},
     )

@@ -231,6 +231,8 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
                     f"— {'shown below' if verbose else 'shown with -v'}"
                 )
             body.append(_counterexample_text(shown))
+            if r.breaks_at is not None:
+                body.append(breaks_at_line(r.breaks_at))
             if verbose and shown is not r.counterexample:
                 body += ["", "minimal counterexample:", _counterexample_text(r.counterexample)]
         if verbose:
@@ -256,3 +258,14 @@ def shown_counterexample(r: Result):
     if strong is not None and cx.deviation < judge.STRONG_RATIO * cx.threshold:
         return strong
     return cx
+
+
+def breaks_at_line(b: dict) -> str:
+    """``breaks at: exp_avg_sq at step 1 does not transform like the weight (deviation 1.3e+00)``, or
+    the note when every state transforms; the other property's finding when it differs."""
+    head = f"breaks at: {b['why']} (deviation {fmt_dev(b['deviation'])})" if b.get("key") else f"breaks at: — {b.get('note', '')}"
+    others = [
+        f"{name}: {o['key']} at step {o['step']}" for name, o in (b.get("by_property") or {}).items()
+        if name != b.get("property") and o.get("key") and (o["key"], o.get("step")) != (b.get("key"), b.get("step"))
+    ]
+    return head + (f"; on the other property ({'; '.join(others)})" if others else "")

@@ -188,6 +188,8 @@ class Result:
     precision_note: str | None = None
     #: the inputs the verdict covers (a :class:`~invariance.contract.Domain`; None: every input drawn)
     domain: Any = None
+    #: where the counterexample's two runs first part (an optimizer's state key and step), if known
+    breaks_at: dict | None = None
 
 
     def __str__(self) -> str:
@@ -226,4 +228,5 @@ class Result:
             "precision": self.precision,
             "precision_note": self.precision_note,
             "domain": None if self.domain is None else self.domain.to_json(),
+            "breaks_at": _listify(self.breaks_at),
         }
