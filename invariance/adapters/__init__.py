@@ -20,6 +20,15 @@ def _is_torch_optimizer_class(obj: Any) -> bool:
     )
 
 
+def _is_optax_factory(obj: Any) -> bool:
+    module = str(getattr(obj, "__module__", "") or "")
+    if not module.startswith("optax") and "GradientTransformation" not in str(getattr(obj, "__annotations__", {}).get("return", "")):
+        return False  # decided without importing jax or optax
+    from invariance.adapters.optax_opt import is_optax_factory
+
+    return is_optax_factory(obj)
+
+
 def _is_sklearn_estimator(obj: Any) -> bool:
     cls = obj if inspect.isclass(obj) else type(obj)
     return hasattr(cls, "fit") and hasattr(cls, "predict") and hasattr(cls, "get_params")
@@ -30,6 +39,10 @@ def adapt(obj: Any, *, name: str, target: str, options: dict) -> Learner | None:
         from invariance.adapters.torch_optim import learner_from_optimizer
 
         return learner_from_optimizer(obj, name=name, target=target, options=options)
+    if _is_optax_factory(obj):
+        from invariance.adapters.optax_opt import learner_from_optax
+
+        return learner_from_optax(obj, name=name, target=target, options=options)
     if _is_sklearn_estimator(obj):
         from invariance.adapters.sklearn import learner_from_estimator
 
