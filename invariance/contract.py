@@ -166,6 +166,12 @@ class Learner:
             return self.fn(X_train, y_train, X_test, rng=rng)
         return self.fn(X_train, y_train, X_test)
 
+    @property
+    def reloadable(self) -> bool:
+        """Whether another process can load it again from :attr:`target` (a lambda or a function
+        defined inside another is named ``<…>`` and cannot: it runs in the calling process)."""
+        return not self.target.startswith("<")
+
     def with_expected(self, verdict: Verdict | None) -> "Learner":
         from dataclasses import replace
 

@@ -39,7 +39,7 @@ def check_all(learners: list[Learner], config: CheckConfig, *, jobs: int = 1, wo
     wins over ``jobs``): in this process, in ``-j N`` processes or on Dask. Learners whose target starts
     with ``<`` (not re-loadable) are checked in this process, while the others run elsewhere."""
     workers = workers if workers is not None else Workers(jobs=max(int(jobs), 1))
-    local = [i for i, l in enumerate(learners) if l.target.startswith("<")]
+    local = [i for i, l in enumerate(learners) if not l.reloadable]
     remote = [i for i in range(len(learners)) if i not in local]
     if not remote or (workers.dask is None and (workers.jobs == 1 or len(remote) <= 1)):
         with one_thread():

@@ -201,10 +201,7 @@ def _snapshot(optimizer, w) -> dict[str, np.ndarray]:
     out = {}
     for key, value in optimizer.state.get(w, {}).items():
         if hasattr(value, "detach"):
-            if value.is_floating_point() or value.dtype in (value.new_zeros(()).dtype,):
-                out[str(key)] = value.detach().to("cpu").double().numpy().copy()
-            else:
-                out[str(key)] = value.detach().to("cpu").numpy().astype(float).copy()
+            out[str(key)] = value.detach().to("cpu").double().numpy().copy()
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             out[str(key)] = np.asarray(float(value))
     out["weight"] = w.detach().to("cpu").double().numpy().copy()
@@ -262,11 +259,16 @@ def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed, trace: list | Non
         return model(Xt_)[:, 0].detach().cpu().numpy().astype(np.float64)
 
 
+def _probe_problem() -> tuple[np.ndarray, np.ndarray]:
+    """The 4×3 Gaussian problem the load-time probes train on (create_graph, global RNG, precision)."""
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((4, 3)), rng.standard_normal(4)
+
+
 def needs_create_graph(cls: type, opts: dict) -> bool:
     """True when the optimizer fails on plain gradients and trains once they carry a graph
     (``backward(create_graph=True)``: AdaHessian, Sophia-H and other Hessian-vector optimizers)."""
-    rng = np.random.default_rng(0)
-    X, y = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    X, y = _probe_problem()
     try:
         train_predict(cls, X, y, X[:1], {**opts, "passes": 1, "create_graph": False}, 0)
         return False
@@ -285,8 +287,7 @@ def uses_global_rng(cls: type, opts: dict) -> bool:
     clips its random Hessian estimate away on such a problem). Such an optimizer is run with the
     generators forked and seeded from the learner's rng (:func:`_seeded_globals`)."""
     torch = _torch()
-    rng = np.random.default_rng(0)
-    X, y = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    X, y = _probe_problem()
     with _seeded_globals(torch, 0):
         before = (torch.random.get_rng_state(), np.random.get_state()[1].copy(), random.getstate())
         try:
@@ -316,8 +317,7 @@ def step_precision(cls: type, opts: dict) -> tuple[str | None, str | None]:
                     seen.setdefault(low[t.dtype], getattr(func, "__name__", str(func)))
             return out
 
-    rng = np.random.default_rng(0)
-    X, y = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    X, y = _probe_problem()
     try:
         with _Watch():
             train_predict(cls, X, y, X[:1], {**opts, "passes": 1}, 0)

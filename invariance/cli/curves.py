@@ -161,6 +161,12 @@ def _load(targets: list[str]) -> list[tuple[str, Learner]]:
     return out
 
 
+def _names(given: str, learner: Learner) -> tuple[str, ...]:
+    """What ``--set NAME.KEY=VALUE`` may call a learner: the TARGET that loaded it, its name, its
+    target, or the target's last part."""
+    return given, learner.name, learner.target, learner.target.rpartition(":")[2]
+
+
 def _settings_for(
     loaded: list[tuple[str, Learner]], user: list[tuple[str | None, str, Any]], paper: bool, d: int
 ) -> list[dict[str, Any]]:
@@ -171,10 +177,7 @@ def _settings_for(
             if not hits:
                 raise UsageError(f"--set {key}=…: no learner takes a hyperparameter {key!r}; use --set NAME.KEY=VALUE")
         else:
-            hits = [
-                i for i, (given, l) in enumerate(loaded)
-                if name in (given, l.name, l.target, l.target.rpartition(":")[2])
-            ]
+            hits = [i for i, (given, l) in enumerate(loaded) if name in _names(given, l)]
             if not hits:
                 names = ", ".join(l.name for _, l in loaded)
                 raise UsageError(f"--set {name}.{key}=…: no learner called {name!r}; the learners are: {names}")
@@ -352,8 +355,7 @@ def _measure_and_show(args: argparse.Namespace, problem, workers) -> int:
     if not args.no_tune:
         from invariance.curves.fitting import tune_all
 
-        fixed = [{key for name, key, _ in user if name is None or name in (given, l.name, l.target, l.target.rpartition(":")[2])}
-                 for given, l in loaded]
+        fixed = [{key for name, key, _ in user if name is None or name in _names(given, l)} for given, l in loaded]
         tuned = tune_all(learners, problem, args.d, seed=args.seed, centres=settings, fixed=fixed,
                          jobs=args.jobs, workers=workers)
         settings = [s for s, _ in tuned]

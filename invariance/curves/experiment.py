@@ -61,6 +61,8 @@ __all__ = [
     "settable",
     "learning_curves",
     "curve_unit",
+    "draw_for",
+    "finite_or_none",
     "contradictions",
 ]
 
@@ -127,8 +129,9 @@ def k_grid(d: int, *, step: int = 1, ks: Any = None, n_max: int | None = None) -
 # ------------------------------------------------------------------------------------------ measuring
 
 
-def _none_if_nan(v: float) -> float | None:
-    return None if not np.isfinite(v) else float(v)
+def finite_or_none(v: float) -> float | None:
+    """``float(v)``, or None for NaN and ±inf (JSON has neither)."""
+    return float(v) if np.isfinite(v) else None
 
 
 @dataclass(frozen=True)
@@ -175,12 +178,6 @@ class Curves:
         """Mean training loss over trials, shape (learners, ks); None when not measured."""
         return None if self.train is None else self.train.mean(axis=0)
 
-    def fit_gap(self) -> np.ndarray | None:
-        """Mean over trials of (training loss − the true parameter's training loss), (learners, ks)."""
-        if self.train is None or self.target_train is None:
-            return None
-        return (self.train - self.target_train[:, None, :]).mean(axis=0)
-
     def band(self, lo: float = 0.1, hi: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
         """The ``lo`` and ``hi`` quantiles over trials, each of shape (learners, ks)."""
         return np.quantile(self.losses, lo, axis=0), np.quantile(self.losses, hi, axis=0)
@@ -209,7 +206,7 @@ class Curves:
         out = []
         for i in range(len(self.targets)):
             train = float(self.train[:, i, j].mean())
-            out.append({"k": int(k), "train_loss": _none_if_nan(train), "target_loss": target,
+            out.append({"k": int(k), "train_loss": finite_or_none(train), "target_loss": target,
                         "tolerance": FIT_TOLERANCE, "fits": bool(fits(train, target))})
         return out
 
@@ -221,7 +218,7 @@ class Curves:
             "problem": self.problem,
             "d": self.d,
             "ks": list(self.ks),
-            "bound": [_none_if_nan(b) for b in self.bound],
+            "bound": [finite_or_none(b) for b in self.bound],
             "curves": {t: [float(v) for v in mean[i]] for i, t in enumerate(self.targets)},
             "band": {
                 "quantiles": [0.1, 0.9],
@@ -241,7 +238,7 @@ class Curves:
         if train is not None:
             out["metric"] = self.spec.metric
             out["train_loss"] = self.spec.loss_name
-            out["train_curves"] = {t: [_none_if_nan(v) for v in train[i]] for i, t in enumerate(self.targets)}
+            out["train_curves"] = {t: [finite_or_none(v) for v in train[i]] for i, t in enumerate(self.targets)}
             out["target_train"] = [float(v) for v in self.target_train.mean(axis=0)]
             half = self.d // 2
             out["fit"] = dict(zip(self.targets, self.fit_at(half)))
@@ -258,12 +255,13 @@ def _crc(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-def draw_for(problem: Problem, d: int, seed: int, trial: int, k: int):
-    """The instance that trial ``trial`` trains on at size k: one d-row draw per trial on the paper's
-    problems (seeded by (seed, trial), k picks a prefix), a fresh draw per (trial, n) elsewhere."""
+def draw_for(problem: Problem, d: int, seed: int, stream: tuple[int, ...], k: int):
+    """The instance a draw stream (``(trial,)`` for a curve trial, or the tuning draws' key) trains on
+    at size k: one d-row draw per stream on the paper's problems (seeded by (seed, *stream), k picks a
+    prefix), a fresh draw per (stream, n) elsewhere, seeded by (seed, *stream, n, d, crc32(problem))."""
     if problem.nested:
-        return problem.draw(d, d, _rng(seed, trial))
-    return problem.draw(d, k, _rng(seed, trial, k, d, _crc(problem.name)))
+        return problem.draw(d, d, _rng(seed, *stream))
+    return problem.draw(d, k, _rng(seed, *stream, k, d, _crc(problem.name)))
 
 
 def fit_once(learner: Learner, problem: Problem, draw, k: int, *, rng=None, where: str = "") -> tuple[float, float, float]:
@@ -316,11 +314,11 @@ def fit_once(learner: Learner, problem: Problem, draw, k: int, *, rng=None, wher
 def _one_curve(learner: Learner, problem: Problem, d: int, ks: tuple[int, ...], seed: int, trial: int) -> np.ndarray:
     """(3, len(ks)): test loss, training loss and the true parameter's training loss at each k."""
     out = np.empty((3, len(ks)))
-    draw = draw_for(problem, d, seed, trial, d) if problem.nested else None
+    draw = draw_for(problem, d, seed, (trial,), d) if problem.nested else None
     where = f"problem {problem.name}, d={d}, trial {trial}, seed {seed}, "
     for j, k in enumerate(ks):
         rng = _rng(seed, trial, _crc(learner.target), k) if learner.randomized else None
-        out[:, j] = fit_once(learner, problem, draw if draw is not None else draw_for(problem, d, seed, trial, k), k,
+        out[:, j] = fit_once(learner, problem, draw if draw is not None else draw_for(problem, d, seed, (trial,), k), k,
                              rng=rng, where=where)
     return out
 
@@ -408,13 +406,11 @@ def learning_curves(
 
     dask = getattr(workers, "dask", None)
     if dask:
+        from invariance.curves.hyperparams import portable
         from invariance.workers import run_units
 
-        from invariance.curves.hyperparams import bound_params
-
-        remote = [i for i, l in enumerate(learners) if not l.target.startswith("<")]
-        units = [(learners[i].target, learners[i].name, dict(learners[i].options or {}), bound_params(learners[i]), job, t, i)
-                 for t, i in pairs if i in remote]
+        remote = [i for i, l in enumerate(learners) if l.reloadable]
+        units = [(*portable(learners[i]), job, t, i) for t, i in pairs if i in remote]
         outs = run_units(curve_unit, units, workers,
                          progress=None if progress is None else (lambda k, _n: progress(k, len(pairs))))
         for out in outs:

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from invariance.contract import Learner
-from invariance.curves.experiment import _crc, _rng, configure, fit_once
-from invariance.curves.hyperparams import curve_settings, settable
+from invariance.curves.experiment import _crc, _rng, configure, draw_for, finite_or_none, fit_once
+from invariance.curves.hyperparams import curve_settings, portable, settable
 from invariance.curves.problems import Problem, problem_of
 from invariance.errors import LearnerFailure, UsageError
 from invariance.judge import FIT_TIE, FIT_TOLERANCE
@@ -64,10 +64,6 @@ class Grid:
     lrs: tuple[float, ...] = ()
     passes_key: str | None = None
     passes: tuple[int, ...] = ()
-
-    @property
-    def size(self) -> int:
-        return max(1, len(self.lrs)) * max(1, len(self.passes))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -128,9 +124,9 @@ def tuning_ks(d: int, problem: Problem | None = None) -> tuple[int, ...]:
 def _score(learner: Learner, problem: Problem, d: int, seed: int) -> float:
     worst = 0.0  # below the true parameter's training loss is fitting noise: every such point ties
     for t in range(TUNE_DRAWS):
-        nested = problem.draw(d, d, _rng(seed, _TUNE_KEY, t)) if problem.nested else None
+        nested = draw_for(problem, d, seed, (_TUNE_KEY, t), d) if problem.nested else None
         for k in tuning_ks(d, problem):
-            draw = nested if nested is not None else problem.draw(d, k, _rng(seed, _TUNE_KEY, t, k, d, _crc(problem.name)))
+            draw = nested if nested is not None else draw_for(problem, d, seed, (_TUNE_KEY, t), k)
             rng = _rng(seed, _TUNE_KEY, t, _crc(learner.target), k) if learner.randomized else None
             try:
                 _, train, target = fit_once(learner, problem, draw, k, rng=rng)
@@ -157,10 +153,10 @@ def tune(
     spec = problem_of(problem)
     centre = dict(curve_settings(learner, d) if centre is None else centre)
     grid = grid_for(learner, centre, fixed)
-    if grid.size == 1 and not grid.lr_key and not grid.passes_key:
+    if not grid.lr_key and not grid.passes_key:
         base = configure(learner, centre)
         score = _score(base, spec, d, seed)
-        return centre, {"grid": {}, "scores": [[None, None, _finite(score)]], "chosen": {}, "score": _finite(score), "evaluated": 1,
+        return centre, {"grid": {}, "scores": [[None, None, finite_or_none(score)]], "chosen": {}, "score": finite_or_none(score), "evaluated": 1,
                         "fits": score <= FIT_TOLERANCE, "why": "nothing to tune (no learning rate or passes)"}
     rows: list[list[Any]] = []
     chosen: tuple[Any, Any, float] | None = None
@@ -172,7 +168,7 @@ def tune(
         if passes is not None:
             point[grid.passes_key] = passes
         score = _score(configure(learner, point), spec, d, seed)
-        rows.append([passes, lr, _finite(score)])
+        rows.append([passes, lr, finite_or_none(score)])
         here = (passes, lr, score)
         if best_any is None or _better(here, best_any, grid):
             best_any = here
@@ -192,15 +188,11 @@ def tune(
         "grid": grid.to_json(),
         "scores": rows,
         "chosen": choice,
-        "score": _finite(chosen[2]),
+        "score": finite_or_none(chosen[2]),
         "evaluated": len(rows),
         "fits": chosen[2] <= FIT_TOLERANCE,
         "why": why,
     }
-
-
-def _finite(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
 
 
 def _distance(lr: Any, grid: Grid) -> float:
@@ -211,14 +203,13 @@ def _distance(lr: Any, grid: Grid) -> float:
 
 
 def _better(a: tuple[Any, Any, float], b: tuple[Any, Any, float], grid: Grid) -> bool:
-    """a beats b: both fit (score ≤ FIT_TOLERANCE) or their scores tie (within FIT_TIE) → the one
-    closer to the centre, then the smaller rate; otherwise the smaller score."""
+    """a beats b among points that do not fit (the first that fits is taken as it comes): the smaller
+    score; scores within FIT_TIE tie → the one closer to the centre, then the smaller rate."""
     if not math.isfinite(b[2]) and math.isfinite(a[2]):
         return True
     if not math.isfinite(a[2]):
         return False
-    both_fit = a[2] <= FIT_TOLERANCE and b[2] <= FIT_TOLERANCE
-    if not both_fit and abs(a[2] - b[2]) > FIT_TIE:
+    if abs(a[2] - b[2]) > FIT_TIE:
         return a[2] < b[2]
     return (_distance(a[1], grid), a[1] or 0.0) < (_distance(b[1], grid), b[1] or 0.0)
 
@@ -280,11 +271,8 @@ def tune_all(
     if dask:
         from invariance.workers import run_units
 
-        remote = [i for i, l in enumerate(learners) if not l.target.startswith("<")]
-        from invariance.curves.hyperparams import bound_params
-
-        units = [(learners[i].target, learners[i].name, dict(learners[i].options or {}), bound_params(learners[i]),
-                  spec, d, seed, centres[i], frozen[i]) for i in remote]
+        remote = [i for i, l in enumerate(learners) if l.reloadable]
+        units = [(*portable(learners[i]), spec, d, seed, centres[i], frozen[i]) for i in remote]
         got = dict(zip(remote, run_units(tune_unit, units, workers)))
         return [got[i] if i in got else _tune_one(l, spec, d, seed, centres[i], frozen[i]) for i, l in enumerate(learners)]
     if jobs <= 1 or len(learners) <= 1:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from invariance.errors import UsageError
 from invariance.contract import Learner
 
-__all__ = ["TORCH_OPTIMIZERS", "TORCH_UNITS", "TORCH_PASSES", "TORCH_CURVE_SETTINGS", "NO_FIT_REASONS", "no_fit_reason", "curve_settings", "bound_params", "rebuild", "PAPER_SETTINGS", "PerD", "ONE_OVER_D", "HALF_OVER_D", "paper_settings_for", "configure", "hyperparameters", "settable"]
+__all__ = ["TORCH_OPTIMIZERS", "TORCH_UNITS", "TORCH_PASSES", "TORCH_CURVE_SETTINGS", "NO_FIT_REASONS", "no_fit_reason", "curve_settings", "bound_params", "portable", "rebuild", "PAPER_SETTINGS", "PerD", "ONE_OVER_D", "HALF_OVER_D", "paper_settings_for", "configure", "hyperparameters", "settable"]
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,6 @@ TORCH_CURVE_SETTINGS["LBFGS"] = {
 }
 
 
-
 #: Why a learner cannot fit its training examples whatever the grid, where that is a property of the
 #: learner and not of its tuning (the report's "did not fit" flags quote it; any other learner that
 #: does not fit is explained by its tuning record: the grid's best point and its training loss).
@@ -264,6 +263,12 @@ def bound_params(learner: Learner) -> dict[str, Any]:
     for kw in reversed(layers):
         out.update(kw)
     return out
+
+
+def portable(learner: Learner) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+    """``(target, name, options, params)``: what a remote worker needs to :func:`rebuild` ``learner``
+    (it must be :attr:`~invariance.contract.Learner.reloadable`)."""
+    return learner.target, learner.name, dict(learner.options or {}), bound_params(learner)
 
 
 def rebuild(target: str, name: str, options: dict[str, Any] | None, params: dict[str, Any]) -> Learner:

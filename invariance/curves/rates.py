@@ -1,9 +1,8 @@
 """Rates read off measured curves of the follow-up problems: how the excess risk scales with n and d.
 
-The claims of the follow-up papers are rates (on ``noisy`` least squares' σ²d/(n − d − 1) against the
-sparse learners' σ²·log d / n; on ``logistic``:) a rotation-invariant learner's excess risk is
-Ω((d − 1)/n) on the sparse logistic problem (Ghosh, Yu, Warmuth & Bartlett, ICML 2026) while GD on
-u⊙v reaches O(s·log d / n). A rate in n is read as ``n × excess`` over the tail n ∈ [2d, 4d] (flat
+The claims of the follow-up papers are rates. On ``noisy``: least squares' σ²d/(n − d − 1) against
+the sparse learners' σ²·log d / n. On ``logistic``: a rotation-invariant learner's excess risk is
+Ω((d − 1)/n) (Ghosh, Yu, Warmuth & Bartlett, ICML 2026) while GD on u⊙v reaches O(s·log d / n). A rate in n is read as ``n × excess`` over the tail n ∈ [2d, 4d] (flat
 when the excess falls like 1/n); its growth in d as the least-squares slope of log(n × excess)
 against log d over the measured dimensions — beside the same slope of the two rates' d-factors,
 (d − 1) and s·log d, over the same dimensions.

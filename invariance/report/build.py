@@ -25,7 +25,7 @@ import numpy as np
 
 from invariance.render.numbers import deviation_cell
 from invariance.judge import BOUND_MARGIN, CLAIMS, Flag, curve_flags, fit_flag, fit_reason
-from invariance.curves.experiment import Curves
+from invariance.curves.experiment import Curves, finite_or_none
 from invariance.report.measure import SectionMeasurement
 from invariance.result.model import Result
 
@@ -283,10 +283,6 @@ def _row(result: Result, m: SectionMeasurement, margin: float) -> Row:
     )
 
 
-def _finite_or_none(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
-
-
 def followup_summary(curves: dict[str, Curves]) -> dict:
     """For curves of the follow-up problems (``noisy``, ``logistic``): per run, the excess risk at
     n = d/2, d, 2d, 4d beside the reference, and the mean ratio to the reference for n ≥ 1.5d; over
@@ -306,11 +302,10 @@ def followup_summary(curves: dict[str, Curves]) -> dict:
         ratio = ratio_to_reference(c)
         tables[key] = {
             "problem": c.problem, "d": c.d, "params": dict(c.params), "ns": wanted,
-            "reference": [None if not np.isfinite(ref[i]) else float(ref[i]) for i in j],
+            "reference": [finite_or_none(ref[i]) for i in j],
             "reference_label": c.spec.bound_label,
-            "excess": {t: [_finite_or_none(mean[i, x]) for x in j] for i, t in enumerate(c.targets)},
-            "ratio_to_reference_from_1.5d": {t: (None if not np.isfinite(ratio[i]) else float(ratio[i]))
-                                             for i, t in enumerate(c.targets)},
+            "excess": {t: [finite_or_none(mean[i, x]) for x in j] for i, t in enumerate(c.targets)},
+            "ratio_to_reference_from_1.5d": {t: finite_or_none(ratio[i]) for i, t in enumerate(c.targets)},
         }
         by_problem.setdefault(c.problem, []).append(c)
     out: dict[str, Any] = {"tables": tables}
@@ -320,7 +315,7 @@ def followup_summary(curves: dict[str, Curves]) -> dict:
         group = sorted(group, key=lambda c: c.d)
         ds = [c.d for c in group]
         targets = [t for t in group[0].targets if all(t in c.targets for c in group)]
-        values = {t: [_finite_or_none(n_excess(c, TAIL)[c.targets.index(t)]) for c in group] for t in targets}
+        values = {t: [finite_or_none(n_excess(c, TAIL)[c.targets.index(t)]) for c in group] for t in targets}
         out.setdefault("slopes", {})[problem] = {
             "ds": ds, "tail": list(TAIL),
             "n_excess": values,

@@ -16,11 +16,10 @@ the scikit-learn regressors run as defined in the zoo. Every setting used is rec
 from __future__ import annotations
 
 import importlib.util
-import math
 import time
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
