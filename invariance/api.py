@@ -27,7 +27,8 @@ CHECK_OPTIONS = ("seed", "max_examples", "timeout", "database", "samples", "alph
 #: options of the adapters (CLI: --passes, --lr, --batch-size, --model, --hidden, --activation, --init,
 #: --opt KEY=VALUE as ``opt={"KEY": VALUE}``, --device, --create-graph); they only apply to torch
 #: optimizer targets
-ADAPTER_OPTIONS = ("passes", "lr", "batch_size", "model", "hidden", "activation", "init", "opt", "device", "create_graph")
+ADAPTER_OPTIONS = ("passes", "lr", "batch_size", "model", "hidden", "activation", "init", "opt", "device", "create_graph",
+                   "outputs")
 
 
 class InvarianceAssertion(AssertionError):

@@ -1,6 +1,7 @@
 """The learner contract and the ``@learner`` registration decorator.
 
-A learner maps ``(X_train, y_train, X_test) -> y_hat`` (n×d, n, m×d -> m). A learner that accepts the
+A learner maps ``(X_train, y_train, X_test) -> y_hat`` (n×d, n, m×d -> m); a learner with H outputs
+maps (n×d, n×H, m×d) -> m×H. A learner that accepts the
 keyword ``rng`` is randomised: the checker passes it a ``numpy.random.Generator``.
 
 Registration records a declared verdict and the one-line argument for it on the function itself
@@ -20,7 +21,7 @@ from invariance.errors import UsageError
 from invariance.verdict import PRECISIONS, Verdict
 
 __all__ = ["Declaration", "Domain", "Learner", "learner", "declaration_of", "as_learner", "PRECISIONS", "check_precision",
-           "check_max_d"]
+           "check_max_d", "check_outputs", "DEFAULT_OUTPUTS"]
 
 #: the smallest ±1 Gram twin has 4 columns: a question about d < 4 leaves nothing to test on ±1 data
 MIN_MAX_D = 4
@@ -93,27 +94,47 @@ class Declaration:
     name: str | None = None
     precision: str | None = None
     domain: Domain | None = None
+    outputs: int | None = None
+
+
+#: the number of outputs H the checker gives a learner declared with ``@learner(..., outputs=True)``
+DEFAULT_OUTPUTS = 3
+
+
+def check_outputs(outputs: Any, where: str = "outputs") -> int | None:
+    """None (one output), or H ≥ 2 outputs; ``True`` means :data:`DEFAULT_OUTPUTS`."""
+    if outputs is None or outputs is False:
+        return None
+    if outputs is True:
+        return DEFAULT_OUTPUTS
+    if not isinstance(outputs, int) or isinstance(outputs, bool) or not 2 <= outputs <= 16:
+        raise UsageError(f"{where} must be a whole number of outputs in 2–16 (or True for {DEFAULT_OUTPUTS}), "
+                         f"got {outputs!r}")
+    return outputs
 
 
 def learner(verdict: str | Verdict, *, reason: str, name: str | None = None, precision: str | None = None,
-            domain: "Domain | dict | None" = None) -> Callable:
+            domain: "Domain | dict | None" = None, outputs: "bool | int | None" = None) -> Callable:
     """Register ``fn`` as a learner whose rotation-invariance verdict is ``verdict``.
 
     ``reason`` is the one-line mathematical argument (shown by ``invcheck list`` and in reports).
     ``precision`` ("float32", "bfloat16", …) declares the arithmetic the verdict holds at; ``domain``
-    (``{"max_d": 9}``) the inputs the learner is meant for. The decorated function is returned unchanged
-    apart from its ``__invcheck__`` attribute.
+    (``{"max_d": 9}``) the inputs the learner is meant for. ``outputs=True`` (or a number H ≥ 2) says it
+    takes targets ``y_train`` of shape (n, H) and returns (m, H): the checker then also asks which
+    orthogonal maps V of the outputs it is equivariant under (Y ↦ YVᵀ gives Ŷ ↦ ŶVᵀ). The decorated
+    function is returned unchanged apart from its ``__invcheck__`` attribute.
     """
     parsed = Verdict.parse(verdict) if not isinstance(verdict, Verdict) else verdict
     if not isinstance(reason, str) or not reason.strip():
         raise UsageError("@learner needs reason='…': one line saying why the verdict holds")
     check_precision(precision, "@learner precision")
     dom = Domain.of(domain)
+    h = check_outputs(outputs, "@learner outputs")
 
     def register(fn: Callable) -> Callable:
         if not callable(fn):
             raise UsageError(f"@learner decorates a callable, got {type(fn).__name__}")
-        fn.__invcheck__ = Declaration(parsed, reason.strip(), name, precision, dom)
+        fn.__invcheck__ = Declaration(parsed, reason.strip(), name, precision, dom, h)
         return fn
 
     return register
@@ -153,6 +174,8 @@ class Learner:
     #: what explains a counterexample, where the learner can say: an optimizer's first piece of state
     #: that stops transforming like its weight (``{"step", "key", "deviation", …}`` or None)
     explain: Callable[[Any], dict | None] | None = field(default=None, compare=False, repr=False)
+    #: H ≥ 2 when it maps targets Y (n×H) to predictions Ŷ (m×H); None for one output
+    outputs: int | None = None
 
     def __call__(
         self,
@@ -196,4 +219,5 @@ def as_learner(obj: Any, *, name: str, target: str) -> Learner:
         precision=decl.precision if decl else None,
         precision_note="declared by @learner" if decl and decl.precision else None,
         domain=decl.domain if decl else None,
+        outputs=decl.outputs if decl else None,
     )

@@ -479,23 +479,26 @@ def fit_flag(k: int, train_loss: float | None, target_loss: float, reason: str) 
 STATE_TOLERANCE = 1e-9
 
 
-def state_transform(a: np.ndarray, b: np.ndarray, U: np.ndarray) -> tuple[bool, float, str]:
-    """Does state ``b`` (the transformed run) equal state ``a`` mapped like the weight, ``a·Uᵀ``?
-    ``(ok, deviation, how)``: a tensor of the weight's shape must transform (or be equal on both sides
-    with all its entries equal — a scalar in disguise, Adam's second moment on ±1 data); a scalar must
-    be equal; anything else is not judged (ok)."""
+def state_transform(a: np.ndarray, b: np.ndarray, U: np.ndarray, V: np.ndarray | None = None) -> tuple[bool, float, str]:
+    """Does state ``b`` (the transformed run) equal state ``a`` mapped like the weight, ``a·Uᵀ`` (or
+    ``V·a·Uᵀ`` when the outputs are mapped by V)? ``(ok, deviation, how)``: a tensor of the weight's
+    shape must transform (or be equal on both sides with all its entries equal — a scalar in disguise,
+    Adam's second moment on ±1 data); a scalar must be equal; anything else is not judged (ok)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     scale = max(float(np.linalg.norm(a)), float(np.linalg.norm(b)), 1e-300)
     if a.size == 1 and b.size == 1:
         dev = abs(float(a.reshape(-1)[0]) - float(b.reshape(-1)[0])) / scale
         return dev <= STATE_TOLERANCE, dev, "a scalar must be equal on both sides"
-    if a.shape != b.shape or a.shape[-1] != U.shape[0]:
+    if a.shape != b.shape or a.shape[-1] != U.shape[0] or (V is not None and (a.ndim != 2 or a.shape[0] != V.shape[0])):
         return True, 0.0, "not shaped like the weight"
-    dev = float(np.linalg.norm(b - a @ U.T)) / scale
+    mapped = a @ U.T if V is None else V @ a @ U.T
+    dev = float(np.linalg.norm(b - mapped)) / scale
     if dev <= STATE_TOLERANCE:
         return True, dev, "transforms like the weight"
-    flat = a.reshape(-1)
+    # a scalar in disguise along the mapped axis: equal entries along the input axis (each row of a
+    # layer's state; Adam's second moment on ±1 data), or along the output axis when V maps the outputs
+    axis = -1 if V is None else 0
     same = float(np.linalg.norm(b - a)) / scale <= STATE_TOLERANCE
-    if same and float(np.ptp(flat)) <= STATE_TOLERANCE * scale:
+    if same and float(np.max(np.ptp(a, axis=axis))) <= STATE_TOLERANCE * scale:
         return True, 0.0, "equal on both sides with all entries equal (a scalar in disguise)"
     return False, dev, "does not transform like the weight"

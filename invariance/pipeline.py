@@ -15,7 +15,7 @@ import numpy as np
 
 from invariance import judge
 from invariance.data.rotations import haar
-from invariance.data.strategies import Case, orthogonal_cases, twin_cases
+from invariance.data.strategies import OUTPUT_PROPERTIES, Case, orthogonal_cases, output_cases, twin_cases
 from invariance.errors import MissingDependency
 from invariance.contract import Domain, Learner
 from invariance.probe.call import CallError, Caller, Tally
@@ -26,11 +26,15 @@ from invariance.render.numbers import fmt_num, fmt_p
 from invariance.result.model import PropertyReport, Result
 from invariance.search.hypothesis import search_property
 from invariance.search.run import Outcome, PropertyRun
-from invariance.search.sample import generic_sample, twin_sample
+from invariance.search.sample import generic_sample, output_sample, twin_sample
 from invariance.search.sweep import sweep_cases
 from invariance.settings import Budget, CheckConfig
 from invariance.search.shrink import post_shrink
-from invariance.verdict import Diagnosis, Verdict
+from invariance.verdict import Diagnosis, Symmetry, Verdict
+
+#: the group each output property's pass shows
+OUTPUT_GROUPS = {"output-orthogonal": Symmetry.ORTHOGONAL, "output-signed-permutation": Symmetry.SIGNED_PERMUTATIONS,
+                 "output-permutation": Symmetry.PERMUTATIONS}
 
 __all__ = ["Budget", "CheckConfig", "check_learner"]
 
@@ -47,7 +51,7 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
     t0 = time.perf_counter()
     tally = Tally()
     domain = _domain(learner, config)
-    limits = _limits(domain)
+    limits = _limits(domain, learner.outputs)
     try:
         probed = probe(learner, seed=config.seed, timeout=config.timeout, tally=tally, precision=config.precision,
                        limits=limits)
@@ -115,21 +119,49 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
             reports.append(perm)
     symmetry = judge.symmetry_of(signed and _holds(signed), perm and _holds(perm),
                                  orthogonal_ok=judgement.verdict is Verdict.INVARIANT)
+    output_symmetry = None
+    if learner.outputs is not None:
+        output_symmetry, outputs = _output_symmetry(learner, caller, config, generic)
+        reports += outputs
     counterexamples = {r.name: r.counterexample for r in reports if r.counterexample is not None}
     primary = counterexamples.get(judgement.primary) if judgement.primary else None
     result = build.verdict_result(
         learner, caller, t0,
         verdict=judgement.verdict,
         symmetry=symmetry,
+        output_symmetry=output_symmetry,
         deviation=deviation,
         counterexample=primary,
-        message=_message(judgement.verdict, why, orth.report, pm1, primary, caller, domain),
+        message=_message(judgement.verdict, why, orth.report, pm1, primary, caller, domain,
+                         outputs=[r for r in reports if r.name in OUTPUT_PROPERTIES], output_symmetry=output_symmetry),
         properties={r.name: r for r in reports},
         counterexamples=counterexamples,
         warnings=build.warnings_of(caller, reports),
         domain=domain,
     )
     return _explained(learner, caller, result)
+
+
+def _output_symmetry(learner: Learner, caller: Caller, config: CheckConfig, generic: dict) -> tuple[Symmetry | None, list]:
+    """The output side of a learner with H outputs: Y ↦ YVᵀ must give Ŷ ↦ ŶVᵀ. V is drawn from O(H),
+    then (where that fails) from the signed permutations, then the permutations; each search is shrunk
+    like the input ones. The largest group that holds on enough usable examples is ``output_symmetry``;
+    a search that cannot decide (too few usable examples, a learner failure) leaves it None."""
+    budget = config.effective_budget
+    reports = []
+    for name in OUTPUT_PROPERTIES:
+        examples = budget.orthogonal if name == "output-orthogonal" else budget.symmetry
+        searched = _search(name, output_cases(property_name=name, **generic),
+                           output_sample(config.seed, examples, property_name=name, **generic),
+                           examples, learner, caller, config, limits=generic)
+        reports.append(searched.report)
+        if searched.run.fatal is not None or searched.run.non_finite is not None:
+            return None, reports
+        if searched.report.passed:
+            if searched.report.evidence is not None:
+                return None, reports
+            return OUTPUT_GROUPS[name], reports
+    return Symmetry.NONE, reports
 
 
 def _explained(learner: Learner, caller: Caller, result: Result) -> Result:
@@ -141,7 +173,7 @@ def _explained(learner: Learner, caller: Caller, result: Result) -> Result:
     if learner.explain is None or result.counterexample is None or caller.profile.randomized:
         return result
     by_property = {}
-    for name in ("orthogonal", "pm1"):
+    for name in ("orthogonal", "pm1", *OUTPUT_PROPERTIES):
         cx = result.counterexamples.get(name)
         if cx is None or cx.error is not None:
             continue
@@ -192,10 +224,10 @@ def _domain(learner: Learner, config: CheckConfig) -> Domain | None:
     return (config.domain or Domain()).narrowed(learner.domain)
 
 
-def _limits(domain: Domain | None) -> dict:
-    """The domain as the strategies' keyword arguments."""
+def _limits(domain: Domain | None, outputs: int | None = None) -> dict:
+    """The domain (and the number of outputs) as the strategies' keyword arguments."""
     d = domain or Domain()
-    return {"max_d": d.max_d, "min_n": d.min_n or 1, "n_above_d": d.n_above_d}
+    return {"max_d": d.max_d, "min_n": d.min_n or 1, "n_above_d": d.n_above_d, "outputs": outputs}
 
 
 def _non_finite_message(searched: list[_Searched]) -> str:
@@ -207,7 +239,9 @@ def _non_finite_message(searched: list[_Searched]) -> str:
             f"({c.data_kind} data); {counts}. Fix the learner; {_narrowing_hint(shapes)}")
 
 
-_NAMES = {"orthogonal": "generic", "pm1": "±1 twin", "signed-permutation": "signed-permutation", "permutation": "permutation"}
+_NAMES = {"orthogonal": "generic", "pm1": "±1 twin", "signed-permutation": "signed-permutation", "permutation": "permutation",
+          "output-orthogonal": "output (orthogonal V)", "output-signed-permutation": "output (signed-permutation V)",
+          "output-permutation": "output (permutation V)"}
 
 
 def _inconclusive_message(verdict: Verdict, short: list[PropertyReport], searched: list[_Searched]) -> str:
@@ -232,7 +266,7 @@ def _invariant_seed_by_seed(caller: Caller, seed: int) -> bool:
     goes straight to the two-sample test.)"""
     rng = np.random.default_rng([seed, 0x5A3E])
     run = PropertyRun("orthogonal", caller, seed)
-    for X, y, Xt in probe_inputs(seed):  # a refused shape is skipped on both sides by evaluate
+    for X, y, Xt in probe_inputs(seed, None, caller.learner.outputs):  # a refused shape is skipped on both sides by evaluate
         U = haar(rng, X.shape[1])
         if run.evaluate(Case("orthogonal", X, y, Xt, U, X @ U.T, Xt @ U.T, "haar", "gaussian")) or run.fatal is not None:
             return False
@@ -356,7 +390,7 @@ def _in_distribution(learner: Learner, caller: Caller, config: CheckConfig, t0: 
     """The sequential two-sample tests of :mod:`invariance.search.distribution`, judged by :func:`judge.law_verdict`."""
     from invariance.search import distribution  # scipy.stats: imported only for randomised learners
 
-    cases = distribution.distribution_cases(config.seed)
+    cases = distribution.distribution_cases(config.seed, learner.outputs)
     try:
         orth = distribution.test_property(caller, cases["orthogonal"], config.samples, config.seed, alpha=config.alpha)
         pm1 = distribution.test_property(caller, cases["pm1"], config.samples, config.seed + 1, alpha=config.alpha)
@@ -417,7 +451,7 @@ def _law_words(t: dict) -> str:
 
 
 def _message(verdict: Verdict, why: str, orth: PropertyReport, pm1: PropertyReport, cx, caller: Caller,
-             domain: Domain | None) -> str:
+             domain: Domain | None, *, outputs: list | None = None, output_symmetry: Symmetry | None = None) -> str:
     profile = caller.profile
     at = "" if profile.precision == "float64" else f" at {profile.precision} precision ({profile.precision_note})"
     where = "" if domain is None or domain.words is None else f" for {domain.words}"
@@ -434,7 +468,25 @@ def _message(verdict: Verdict, why: str, orth: PropertyReport, pm1: PropertyRepo
         )
         if cx.scaling and cx.scaling.get("suggestion"):
             parts.append(cx.scaling["suggestion"])
+    if outputs:
+        parts.append(_output_words(outputs, output_symmetry, caller.learner.outputs))
     return "; ".join(parts)
+
+
+def _output_words(reports: list[PropertyReport], symmetry: Symmetry | None, h: int) -> str:
+    """The output side in words: the group, and what each output search measured."""
+    head = (f"output symmetry {symmetry.value} (H = {h} outputs: Y ↦ YVᵀ gives Ŷ ↦ ŶVᵀ)" if symmetry is not None else
+            f"output symmetry undecided (H = {h})")
+    words = []
+    for r in reports:
+        cx = r.counterexample
+        if cx is not None:
+            words.append(f"{_NAMES[r.name]}: fails, d={cx.d}, n={cx.n}, m={cx.m}, {cx.V_description}, deviation "
+                         f"{_fmt(cx.deviation)} > threshold {_fmt(cx.threshold)}")
+        else:
+            extra = f" ({r.evidence})" if r.evidence else ""
+            words.append(f"{_NAMES[r.name]}: max deviation {_fmt(r.max_deviation)} over {r.examples} examples{extra}")
+    return head + ": " + "; ".join(words)
 
 
 def _fmt(x: float | None) -> str:

@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from invariance.errors import InvarianceError, UsageError
-from invariance.contract import Learner, as_learner, declaration_of
+from invariance.contract import Learner, as_learner, check_outputs, declaration_of
 
 __all__ = ["load", "load_many", "learners_of", "target_of"]
 
@@ -215,7 +215,12 @@ def _to_learner(obj: Any, *, name: str, target: str, options: dict) -> Learner:
     adapted = adapt(obj, name=name, target=target, options=options)
     if adapted is not None:
         return adapted
-    return as_learner(obj, name=name, target=target)
+    plain = as_learner(obj, name=name, target=target)
+    if options.get("outputs") is not None:  # --outputs H: a plain learner that takes n×H targets
+        from dataclasses import replace
+
+        plain = replace(plain, outputs=check_outputs(options["outputs"], "--outputs"))
+    return plain
 
 
 def _submodules(module: ModuleType) -> list[ModuleType]:

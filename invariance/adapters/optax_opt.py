@@ -3,8 +3,9 @@
 A target such as ``optax:adam`` or ``optax.contrib:muon`` — any factory returning an
 ``optax.GradientTransformation`` — is called with ``learning_rate`` (``--lr``, default 0.05, as for
 torch) plus the ``--opt KEY=VALUE`` keywords. The model is the linear neuron W ∈ R^{1×d} (a matrix,
-as torch's ``nn.Linear`` weight, so that matrix optimizers such as Muon apply), zero at the start,
-square loss ½(W·x − y)², one example per step in order, ``passes`` passes, with float64 enabled
+as torch's ``nn.Linear`` weight, so that matrix optimizers such as Muon apply), or with
+``--model layer`` a linear layer W ∈ R^{H×d} (``--outputs H``, targets n×H), zero at the start,
+square loss ½‖W x − y‖², one example per step in order, ``passes`` passes, with float64 enabled
 (``jax_enable_x64``). The step is ``jax.jit``-compiled once per dimension.
 
 jax and optax are an optional extra (``pip install 'invcheck[optax]'``), imported only here.
@@ -17,12 +18,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from invariance.contract import Learner
+from invariance.contract import Learner, check_outputs
 from invariance.errors import MissingDependency, UsageError
 
 __all__ = ["is_optax_factory", "learner_from_optax", "DEFAULTS"]
 
-DEFAULTS = {"passes": 3, "lr": 0.05, "batch_size": 1, "optimizer_kwargs": {}}
+DEFAULTS = {"passes": 3, "lr": 0.05, "batch_size": 1, "optimizer_kwargs": {}, "model": "linear", "outputs": None}
 
 
 def _jax():
@@ -55,13 +56,18 @@ def is_optax_factory(obj: Any) -> bool:
 
 def _validated(options: dict) -> dict:
     unknown = [k for k in options if k not in DEFAULTS and options[k] is not None
-               and k not in ("model", "hidden", "activation", "init", "device", "create_graph")]
+               and k not in ("hidden", "activation", "init", "device", "create_graph")]
     if unknown:
         raise UsageError(f"option {unknown[0]!r} does not apply to an optax optimizer; it takes passes, lr, "
                          "batch_size and --opt KEY=VALUE")
-    if options.get("model") not in (None, "linear"):
-        raise UsageError(f"--model {options['model']!r}: the optax adapter trains the linear neuron only (--model linear)")
+    if options.get("model") not in (None, "linear", "layer"):
+        raise UsageError(f"--model {options['model']!r}: the optax adapter trains the linear neuron or a linear layer "
+                         "(--model linear|layer)")
     opts = {**DEFAULTS, **{k: v for k, v in options.items() if k in DEFAULTS and v is not None}}
+    if opts["model"] == "layer":
+        opts["outputs"] = check_outputs(True if opts["outputs"] is None else opts["outputs"], "--outputs")
+    elif opts["outputs"] is not None:
+        raise UsageError(f"--outputs {opts['outputs']} needs --model layer (a weight matrix with one row per output)")
     for key in ("passes", "batch_size"):
         if isinstance(opts[key], bool) or not isinstance(opts[key], int) or opts[key] < 1:
             raise UsageError(f"--{key.replace('_', '-')} must be a positive integer, got {opts[key]!r}")
@@ -94,8 +100,8 @@ def learner_from_optax(factory: Callable, *, name: str, target: str, options: di
             tx = _transformation(factory, opts, where)
 
             def one(W, state, xb, yb):
-                r = xb @ W[0] - yb
-                g = (r[:, None] * xb).mean(0)[None, :]  # ∇ of ½ mean (W·x − y)²
+                r = xb @ W.T - yb  # b × H residuals
+                g = r.T @ xb / xb.shape[0]  # ∇ of ½ mean ‖W x − y‖²
                 updates, state = tx.update(g, state, W)
                 return optax.apply_updates(W, updates), state
 
@@ -105,19 +111,22 @@ def learner_from_optax(factory: Callable, *, name: str, target: str, options: di
     def fit_predict(X_train, y_train, X_test):
         jax, jnp, optax = _jax()
         X = jnp.asarray(np.asarray(X_train, dtype=np.float64))
-        y = jnp.asarray(np.asarray(y_train, dtype=np.float64).reshape(-1))
+        h = opts["outputs"] or 1
+        y = jnp.asarray(np.asarray(y_train, dtype=np.float64).reshape(-1, h))
         d = X.shape[1]
         tx, step = step_for(d)
-        W = jnp.zeros((1, d), dtype=jnp.float64)
+        W = jnp.zeros((h, d), dtype=jnp.float64)
         state = tx.init(W)
         bs = opts["batch_size"]
         for _ in range(opts["passes"]):
             for start in range(0, X.shape[0], bs):
                 W, state = step(W, state, X[start : start + bs], y[start : start + bs])
-        return np.asarray(jnp.asarray(np.asarray(X_test, dtype=np.float64)) @ W[0], dtype=np.float64)
+        out = np.asarray(jnp.asarray(np.asarray(X_test, dtype=np.float64)) @ W.T, dtype=np.float64)
+        return out if opts["outputs"] else out[:, 0]
 
     fit_predict.__name__ = name
     fit_predict.__qualname__ = name
-    desc = f"{where} (linear neuron, passes={opts['passes']}, lr={opts['lr']}, batch_size={opts['batch_size']}"
+    model = f"linear layer, {opts['outputs']} outputs" if opts["outputs"] else "linear neuron"
+    desc = f"{where} ({model}, passes={opts['passes']}, lr={opts['lr']}, batch_size={opts['batch_size']}"
     desc += f", {opts['optimizer_kwargs']})" if opts["optimizer_kwargs"] else ")"
-    return Learner(name=name, fn=fit_predict, target=target, options={"description": desc, **opts})
+    return Learner(name=name, fn=fit_predict, target=target, options={"description": desc, **opts}, outputs=opts["outputs"])

@@ -2,7 +2,9 @@
 
 Default model: a linear neuron ``nn.Linear(d, 1, bias=False)`` with zero weights, square loss
 ½(ŷ − y)², one example per step in order, ``passes`` passes, float64. Options: passes, lr, batch
-size, optimizer keyword arguments, and ``model="mlp"``: a network with a fully connected input layer
+size, optimizer keyword arguments, ``model="layer"``: a linear layer W ∈ R^{H×d} (``outputs`` = H,
+zero weights, loss ½‖Wx − y‖², targets n×H: the learner then has H outputs and the checker asks the
+output side too), and ``model="mlp"``: a network with a fully connected input layer
 (hidden width, activation) whose first layer is initialised Gaussian by default (rotation invariant in
 distribution); ``init="uniform"`` keeps torch's default i.i.d. uniform initialisation, which is not.
 An MLP learner is randomised: it takes ``rng`` and seeds a private ``torch.Generator`` from it.
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from invariance.errors import MissingDependency, UsageError
-from invariance.contract import Learner
+from invariance.contract import Learner, check_outputs
 
 __all__ = ["learner_from_optimizer", "DEFAULTS", "train_predict", "trace_states", "breaks_at"]
 
@@ -36,7 +38,9 @@ DEFAULTS = {
     "device": "cpu",
     "optimizer_kwargs": {},
     "create_graph": None,  # None: detected (needs_create_graph)
+    "outputs": None,  # H for --model layer (default DEFAULT_OUTPUTS)
 }
+_MODELS = ("linear", "layer", "mlp")
 _ACTIVATIONS = ("tanh", "relu", "identity")
 #: per-optimizer keyword defaults of the adapter (override with --opt KEY=VALUE). L-BFGS's own
 #: defaults (20 inner iterations, 100 pairs of history) make one online step cost ~2000 dot products;
@@ -64,8 +68,13 @@ def _validated(options: dict) -> dict:
         raise UsageError(f"--activation {opts['activation']!r} is not one of {', '.join(_ACTIVATIONS)}")
     if opts["init"] not in _INITS:
         raise UsageError(f"--init {opts['init']!r} is not one of {', '.join(_INITS)}")
-    if opts["model"] not in ("linear", "mlp"):
-        raise UsageError(f"--model {opts['model']!r} is not one of linear, mlp")
+    if opts["model"] not in _MODELS:
+        raise UsageError(f"--model {opts['model']!r} is not one of {', '.join(_MODELS)}")
+    if opts["model"] == "layer":
+        opts["outputs"] = check_outputs(True if opts["outputs"] is None else opts["outputs"], "--outputs")
+    elif opts["outputs"] is not None:
+        raise UsageError(f"--outputs {opts['outputs']} needs --model layer (a weight matrix with one row per output); "
+                         f"--model {opts['model']} has one output")
     if opts["create_graph"] not in (None, True, False):
         raise UsageError(f"create_graph must be true or false, got {opts['create_graph']!r}")
     return opts
@@ -126,8 +135,8 @@ def _build(torch, d: int, opts: dict, gen):
         # seen during a run is the optimizer's (uses_global_rng)
         return torch.nn.utils.skip_init(nn.Linear, n_in, n_out, bias=False, dtype=dt, device=dev)
 
-    if opts["model"] == "linear":
-        model = linear(d, 1)
+    if opts["model"] in ("linear", "layer"):
+        model = linear(d, opts["outputs"] or 1)
         with torch.no_grad():
             model.weight.zero_()
         return model
@@ -219,7 +228,8 @@ def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed, trace: list | Non
     X_ = torch.as_tensor(X, dtype=torch.float64, device=dev)
     y_ = torch.as_tensor(y, dtype=torch.float64, device=dev)
     bs = opts["batch_size"]
-    by_hand = opts["model"] == "linear" and not opts.get("create_graph")
+    by_hand = opts["model"] in ("linear", "layer") and not opts.get("create_graph")
+    layer = opts["model"] == "layer"
     w = next(model.parameters())
     if modes:
         optimizer.train()
@@ -227,7 +237,15 @@ def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed, trace: list | Non
         for start in range(0, len(y), bs):
             xb, yb = X_[start : start + bs], y_[start : start + bs]
 
-            if by_hand:  # ∇ of ½ mean (w·x − y)², by hand: autograd would triple the cost of a step
+            if by_hand and layer:  # ∇ of ½ mean ‖W x − y‖², by hand
+
+                def closure(xb=xb, yb=yb):
+                    with torch.no_grad():
+                        r = xb @ w.T - yb
+                        w.grad = r.T @ xb / len(xb)
+                        return 0.5 * (r**2).sum(1).mean()
+
+            elif by_hand:  # ∇ of ½ mean (w·x − y)², by hand: autograd would triple the cost of a step
 
                 def closure(xb=xb, yb=yb):
                     with torch.no_grad():
@@ -243,7 +261,8 @@ def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed, trace: list | Non
                         # torch warns that a graph-carrying .grad forms a reference cycle; the adapter
                         # clears every .grad after training (below)
                         warnings.filterwarnings("ignore", message="Using backward\\(\\) with create_graph=True")
-                        loss = 0.5 * ((model(xb)[:, 0] - yb) ** 2).mean()
+                        out = model(xb) if layer else model(xb)[:, 0]
+                        loss = 0.5 * ((out - yb) ** 2).reshape(len(xb), -1).sum(1).mean()
                         loss.backward(create_graph=bool(opts.get("create_graph")))
                     return loss
 
@@ -256,19 +275,24 @@ def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed, trace: list | Non
     if modes:
         optimizer.eval()
     with torch.no_grad():
-        return model(Xt_)[:, 0].detach().cpu().numpy().astype(np.float64)
+        out = model(Xt_) if layer else model(Xt_)[:, 0]
+        return out.detach().cpu().numpy().astype(np.float64)
 
 
-def _probe_problem() -> tuple[np.ndarray, np.ndarray]:
-    """The 4×3 Gaussian problem the load-time probes train on (create_graph, global RNG, precision)."""
+def _probe_problem(opts: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The 4×3 Gaussian problem the load-time probes train on (create_graph, global RNG, precision);
+    4×H targets for a layer."""
     rng = np.random.default_rng(0)
-    return rng.standard_normal((4, 3)), rng.standard_normal(4)
+    X, y = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    if opts.get("outputs"):
+        y = np.column_stack([y] + [rng.standard_normal(4) for _ in range(opts["outputs"] - 1)])
+    return X, y
 
 
 def needs_create_graph(cls: type, opts: dict) -> bool:
     """True when the optimizer fails on plain gradients and trains once they carry a graph
     (``backward(create_graph=True)``: AdaHessian, Sophia-H and other Hessian-vector optimizers)."""
-    X, y = _probe_problem()
+    X, y = _probe_problem(opts)
     try:
         train_predict(cls, X, y, X[:1], {**opts, "passes": 1, "create_graph": False}, 0)
         return False
@@ -287,7 +311,7 @@ def uses_global_rng(cls: type, opts: dict) -> bool:
     clips its random Hessian estimate away on such a problem). Such an optimizer is run with the
     generators forked and seeded from the learner's rng (:func:`_seeded_globals`)."""
     torch = _torch()
-    X, y = _probe_problem()
+    X, y = _probe_problem(opts)
     with _seeded_globals(torch, 0):
         before = (torch.random.get_rng_state(), np.random.get_state()[1].copy(), random.getstate())
         try:
@@ -317,7 +341,7 @@ def step_precision(cls: type, opts: dict) -> tuple[str | None, str | None]:
                     seen.setdefault(low[t.dtype], getattr(func, "__name__", str(func)))
             return out
 
-    X, y = _probe_problem()
+    X, y = _probe_problem(opts)
     try:
         with _Watch():
             train_predict(cls, X, y, X[:1], {**opts, "passes": 1}, 0)
@@ -346,20 +370,22 @@ def trace_states(optimizer_cls, X: np.ndarray, y: np.ndarray, opts: dict, seed: 
 def breaks_at(optimizer_cls, opts: dict, cx) -> dict | None:
     """Replay a counterexample's two training runs step by step and name the first state that stops
     transforming like the weight (W ↦ W·Uᵀ with the counterexample's U: a rotation of the inputs, or
-    the orthogonal map relating two ±1 twins): ``{"step", "key", "deviation", "property", "why"}``, or
+    the orthogonal map relating two ±1 twins; W ↦ V·W for an output map V): ``{"step", "key", "deviation", "property", "why"}``, or
     a dict with ``key`` None and a ``note`` when every state transforms (the difference arises in the
     prediction) or the model is not the linear neuron."""
     from invariance.judge import state_transform
 
-    if opts["model"] != "linear":
-        return {"key": None, "note": "state replay covers the linear neuron only (--model linear)"}
+    if opts["model"] == "mlp":
+        return {"key": None, "note": "state replay covers the linear neuron and layer only (--model linear|layer)"}
     U = np.asarray(cx.U, dtype=float)
+    V = None if getattr(cx, "V", None) is None else np.asarray(cx.V, dtype=float)
+    y2 = cx.y_train if V is None else cx.y_train_transformed
     one = trace_states(optimizer_cls, cx.X_train, cx.y_train, opts)
-    two = trace_states(optimizer_cls, cx.X_train_transformed, cx.y_train, opts)
+    two = trace_states(optimizer_cls, cx.X_train_transformed, y2, opts)
     for step, (a, b) in enumerate(zip(one, two), start=1):
         keys = [k for k in a if k != "weight" and k in b] + ["weight"]
         for key in keys:
-            ok, dev, how = state_transform(a[key], b[key], U)
+            ok, dev, how = state_transform(a[key], b[key], U, V)
             if not ok:
                 what = (f"the weight itself at step {step} does not transform, though every state it was "
                         "computed from did" if key == "weight" else f"{key} at step {step} {how}")
@@ -392,7 +418,7 @@ def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) 
 
     fit_predict.__name__ = name
     fit_predict.__qualname__ = name
-    desc = ", ".join(f"{k}={v}" for k, v in opts.items() if k not in ("optimizer_kwargs", "create_graph", "global_rng") and (opts["model"] == "mlp" or k not in ("hidden", "activation", "init")))
+    desc = ", ".join(f"{k}={v}" for k, v in opts.items() if k not in ("optimizer_kwargs", "create_graph", "global_rng") and (opts["model"] == "mlp" or k not in ("hidden", "activation", "init")) and (k != "outputs" or opts["model"] == "layer"))
     if opts["create_graph"]:
         desc += ", create_graph=True"
     if opts["global_rng"]:
@@ -410,5 +436,6 @@ def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) 
         precision_note=note,
         randomized=opts["model"] == "mlp" or opts["global_rng"],
         explain=functools.partial(breaks_at, cls, opts),
+        outputs=opts["outputs"],
         options={"description": f"{cls.__module__}.{cls.__name__} ({desc})", **opts},
     )

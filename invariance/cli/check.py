@@ -63,7 +63,11 @@ def _check_parser() -> argparse.ArgumentParser:
     torch.add_argument("--passes", type=int, default=None, help="passes over the training set (default 3)")
     torch.add_argument("--lr", type=float, default=None, help="learning rate (default: 0.05)")
     torch.add_argument("--batch-size", type=int, default=None, help="examples per step (default 1: the paper's online protocol)")
-    torch.add_argument("--model", choices=("linear", "mlp"), default=None, help="linear neuron (default) or an MLP with a fully connected input layer")
+    torch.add_argument("--model", choices=("linear", "layer", "mlp"), default=None,
+                       help="linear neuron (default), a linear layer with --outputs H outputs (also asks the output "
+                            "side: Y ↦ YVᵀ must give Ŷ ↦ ŶVᵀ), or an MLP with a fully connected input layer")
+    torch.add_argument("--outputs", type=int, default=None, metavar="H",
+                       help="outputs of --model layer (default 3); for a plain learner: it takes n×H targets")
     torch.add_argument("--hidden", type=int, default=None, help="MLP hidden width (default 16)")
     torch.add_argument("--activation", default=None, help="MLP activation: tanh (default), relu, identity")
     torch.add_argument("--init", default=None, help="MLP first-layer init: gaussian (default), uniform (torch's default), orthogonal")
@@ -82,7 +86,8 @@ def _options(args: argparse.Namespace) -> dict:
     import json
 
     opts = {k: getattr(args, k) for k in ("seed", "max_examples", "timeout", "database", "samples", "alpha", "verbose", "precision", "max_d", "min_n", "n_above_d",
-                                          "passes", "lr", "batch_size", "model", "hidden", "activation", "init", "device", "create_graph")}
+                                          "passes", "lr", "batch_size", "model", "hidden", "activation", "init", "device", "create_graph",
+                                          "outputs")}
     opts = {k: v for k, v in opts.items() if v is not None}
     kwargs = {}
     for item in args.opt:

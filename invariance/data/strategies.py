@@ -19,7 +19,8 @@ from hypothesis.errors import InvalidArgument
 
 from invariance.data import rotations, twins
 
-__all__ = ["Case", "orthogonal_cases", "twin_cases", "orthogonal_matrices", "DATA_KINDS", "FAMILIES"]
+__all__ = ["Case", "orthogonal_cases", "output_cases", "twin_cases", "orthogonal_matrices", "DATA_KINDS", "FAMILIES",
+           "OUTPUT_PROPERTIES"]
 
 #: byte → small integer; byte 0 ↦ 0 so byte-wise shrinking gives the simplest numbers
 _SMALL_INTS = np.array([0, 1, -1, 2, -2, 3, -3], dtype=np.float64)
@@ -30,11 +31,21 @@ FAMILIES = ("reflection", "givens", "signed-permutation", "permutation", "givens
 #: the families with an element other than I in d = 1 (the reflection [−1])
 _FAMILIES_IN_R1 = ("reflection", "signed-permutation")
 _SIMPLE_ANGLES = (math.pi / 2, math.pi / 4, math.pi / 3, math.pi / 6, 1.0, 0.5, 0.1, 2.5)
+#: the output properties, largest group first, and the rotation families each draws V from
+OUTPUT_PROPERTIES = {
+    "output-orthogonal": FAMILIES,
+    "output-signed-permutation": ("signed-permutation",),
+    "output-permutation": ("permutation",),
+}
 
 
 @dataclass(frozen=True, eq=False)
 class Case:
-    """One comparison: the learner on (X_train, y_train, X_test) vs on the transformed data."""
+    """One comparison: the learner on (X_train, y_train, X_test) vs on the transformed data.
+
+    An input property maps the inputs by U (``X_train_t = X_train Uᵀ``) and expects the same predictions.
+    An output property (``V`` set) keeps the inputs, maps the targets by V (``y_train_t = y_train Vᵀ``,
+    n×H) and expects the predictions mapped alike (Ŷ ↦ Ŷ Vᵀ); U is then the identity."""
 
     property: str
     X_train: np.ndarray
@@ -46,6 +57,17 @@ class Case:
     family: str
     data_kind: str
     notes: dict = field(default_factory=dict)
+    y_train_t: np.ndarray | None = None
+    V: np.ndarray | None = None
+
+    @property
+    def y_t(self) -> np.ndarray:
+        """The targets of the transformed side."""
+        return self.y_train if self.y_train_t is None else self.y_train_t
+
+    def expected(self, y_hat: np.ndarray) -> np.ndarray:
+        """What the transformed side must predict, given the original side's predictions."""
+        return y_hat if self.V is None else y_hat @ self.V.T
 
     @property
     def d(self) -> int:
@@ -129,14 +151,15 @@ def orthogonal_matrices(draw, *, d: int, families: tuple[str, ...] = FAMILIES) -
     return U, family
 
 
-def _data(draw, kind: str, n: int, m: int, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _data(draw, kind: str, n: int, m: int, d: int, outputs: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ys = (n,) if outputs is None else (n, outputs)
     if kind == "integers":
         X = _ints(draw, (n + m, d))
-        y = _ints(draw, (n,))
+        y = _ints(draw, ys)
         return X[:n], y, X[n:]
     if kind == "pm1":
         X = 1.0 - 2.0 * _bits(draw, (n + m) * d).reshape(n + m, d)
-        y = _ints(draw, (n,))
+        y = _ints(draw, ys)
         return X[:n], y, X[n:]
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     if kind == "gaussian":
@@ -147,7 +170,7 @@ def _data(draw, kind: str, n: int, m: int, d: int) -> tuple[np.ndarray, np.ndarr
     else:  # repeated-rows: a few distinct rows, repeated (ties and rank deficiency)
         distinct = rng.standard_normal((max(1, (n + m) // 3), d))
         X = distinct[rng.integers(0, len(distinct), n + m)]
-    y = rng.standard_normal(n)
+    y = rng.standard_normal(ys)
     return X[:n], y, X[n:]
 
 
@@ -163,6 +186,7 @@ def orthogonal_cases(
     property_name: str = "orthogonal",
     min_n: int = 1,
     n_above_d: bool = False,
+    outputs: int | None = None,
 ) -> Case:
     """Generic data and one orthogonal U (docs/design.md#rotations-and-data): d in [1, max_d], n in [1, max_n] (both below
     and above d), m in [1, max_m]. Shrinks d, n, m towards 1 and U towards a reflection or a Givens
@@ -175,14 +199,40 @@ def orthogonal_cases(
     n = draw(st.integers(low, max(low, max_n)))
     m = draw(st.integers(1, max_m))
     kind = draw(st.sampled_from(kinds))
-    X, y, Xt = _data(draw, kind, n, m, d)
+    X, y, Xt = _data(draw, kind, n, m, d, outputs)
     U, family = draw(orthogonal_matrices(d=d, families=families))
     return Case(property_name, X, y, Xt, U, X @ U.T, Xt @ U.T, family, kind)
 
 
 @st.composite
+def output_cases(
+    draw,
+    *,
+    outputs: int,
+    property_name: str = "output-orthogonal",
+    max_d: int = 16,
+    max_n: int = 24,
+    max_m: int = 4,
+    kinds: tuple[str, ...] = DATA_KINDS,
+    min_n: int = 1,
+    n_above_d: bool = False,
+) -> Case:
+    """Generic data with targets Y (n × ``outputs``) and one orthogonal map V of the outputs, drawn from
+    the families of ``property_name`` (:data:`OUTPUT_PROPERTIES`); the inputs are left alone. Shrinks
+    like :func:`orthogonal_cases`, V towards a reflection or a Givens rotation of two outputs."""
+    d = draw(st.integers(1, max_d))
+    low = max(min_n, d + 1 if n_above_d else 1)
+    n = draw(st.integers(low, max(low, max_n)))
+    m = draw(st.integers(1, max_m))
+    kind = draw(st.sampled_from(kinds))
+    X, y, Xt = _data(draw, kind, n, m, d, outputs)
+    V, family = draw(orthogonal_matrices(d=outputs, families=OUTPUT_PROPERTIES[property_name]))
+    return Case(property_name, X, y, Xt, np.eye(d), X, Xt, family, kind, y_train_t=y @ V.T, V=V)
+
+
+@st.composite
 def twin_cases(draw, *, max_extra_d: int = 8, max_rows: int = 24, max_m: int = 4, max_d: int | None = None,
-               min_n: int = 1, n_above_d: bool = False) -> Case:
+               min_n: int = 1, n_above_d: bool = False, outputs: int | None = None) -> Case:
     """±1 Gram twins (docs/design.md#gram-twins): rows are training rows then test rows; Z Zᵀ = Z′ Z′ᵀ and Z′ is
     never a signed column permutation of Z. Shrinks to the minimal 4×4 twin (k = 4, n + m = 4). ``max_d``
     (≥ 4) bounds d = k + extra columns."""
@@ -204,7 +254,7 @@ def twin_cases(draw, *, max_extra_d: int = 8, max_rows: int = 24, max_m: int = 4
     free = 1.0 - 2.0 * _bits(draw, rows * d).reshape(rows, d)
     Z, Z2 = twins.switch(free, columns, classes, signs, flip)
     assume(not twins.is_signed_column_permutation(Z, Z2))
-    y = _ints(draw, (n,))
+    y = _ints(draw, (n,) if outputs is None else (n, outputs))
     U = rotations.procrustes(Z, Z2)
     notes = {"k": k, "switched_columns": sorted(columns.tolist()), "flipped_rows": np.flatnonzero(classes == flip).tolist()}
     return Case("pm1", Z[:n], y, Z[n:], U, Z2[:n], Z2[n:], "gram-twin", "pm1", notes)

@@ -2,7 +2,7 @@
 
 Every call gets fresh float64 copies of its inputs (a learner that mutates them cannot change the
 verdict; the mutation is recorded), runs under a per-call time limit, and its output is validated
-(length-m vector of finite numbers).
+(length-m vector of finite numbers; m×H for a learner with H outputs).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ TINY = 1e-12
 
 def deviation(a: np.ndarray, b: np.ndarray, y: np.ndarray) -> float:
     """max |a − b| / max(‖a‖∞, ‖b‖∞, ‖y‖∞, TINY) in float64 (docs/design.md#tolerance); inf if either is not finite."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = np.asarray(a, dtype=np.float64).ravel()  # m predictions, or m×H for several outputs
+    b = np.asarray(b, dtype=np.float64).ravel()
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return float("inf")
     if a.size == 0:
@@ -196,23 +196,26 @@ class Caller:
         for name, a, g in zip(("X_train", "y_train", "X_test"), args, guards):
             if not (a.shape == g.shape and np.array_equal(a, g, equal_nan=True)) and name not in self.tally.mutated:
                 self.tally.mutated.append(name)
-        return self._validate(out, len(Xt))
+        return self._validate(out, len(Xt), self.learner.outputs)
 
     @staticmethod
-    def _validate(out: object, m: int) -> np.ndarray:
+    def _validate(out: object, m: int, outputs: int | None = None) -> np.ndarray:
+        want = (m,) if outputs is None else (m, outputs)
+        shape = f"({m},)" if outputs is None else f"({m}, {outputs})"
         try:
             arr = np.asarray(out, dtype=np.float64)
         except (TypeError, ValueError):
             raise CallError(
                 Diagnosis.BAD_SHAPE,
-                f"returned {type(out).__name__}, not numbers; return a float array of shape ({m},)",
+                f"returned {type(out).__name__}, not numbers; return a float array of shape {shape}",
             ) from None
-        if arr.shape == (m, 1):
+        if outputs is None and arr.shape == (m, 1):
             arr = arr[:, 0]
-        if arr.shape != (m,):
+        if arr.shape != want:
+            each = "one prediction" if outputs is None else f"{outputs} predictions (one per column of y_train)"
             raise CallError(
                 Diagnosis.BAD_SHAPE,
-                f"returned shape {arr.shape} for {m} test points; return one prediction per row of X_test, shape ({m},)",
+                f"returned shape {arr.shape} for {m} test points; return {each} per row of X_test, shape {shape}",
             )
         if not np.all(np.isfinite(arr)):
             bad = int(np.sum(~np.isfinite(arr)))

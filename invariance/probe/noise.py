@@ -63,7 +63,7 @@ def rounding_noise(caller: Caller, case, y_hat: np.ndarray, y_hat_t: np.ndarray,
     try:
         return max(
             probe_noise(caller, case.X_train, case.y_train, case.X_test, y_hat, rng),
-            probe_noise(caller, case.X_train_t, case.y_train, case.X_test_t, y_hat_t, rng),
+            probe_noise(caller, case.X_train_t, case.y_t, case.X_test_t, y_hat_t, rng),
         )
     except CallError:
         return float("inf")

@@ -35,8 +35,9 @@ class Probed:
     answered: tuple = ()
 
 
-def probe_inputs(seed: int, limits: dict | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The two probe problems, inside the question's domain (``limits``: max_d, min_n, n_above_d)."""
+def probe_inputs(seed: int, limits: dict | None = None, outputs: int | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The two probe problems, inside the question's domain (``limits``: max_d, min_n, n_above_d); targets
+    of shape (n, ``outputs``) for a learner with several outputs."""
     rng = np.random.default_rng([seed, 0x9E0B])
     lim = limits or {}
     out = []
@@ -45,7 +46,7 @@ def probe_inputs(seed: int, limits: dict | None = None) -> list[tuple[np.ndarray
         d = min(d, lim.get("max_d") or d)
         n = max(n, lim.get("min_n") or 1, d + 1 if lim.get("n_above_d") else 1)
         X = rng.standard_normal((n + m, d))
-        out.append((X[:n], rng.standard_normal(n), X[n:]))
+        out.append((X[:n], rng.standard_normal(n if outputs is None else (n, outputs)), X[n:]))
     return out
 
 
@@ -62,7 +63,7 @@ def _answer(caller: Caller, seed: int, limits: dict | None = None) -> tuple[Call
     refusals: list[CallError] = []
     shapes: list[str] = []
     answered: list = []
-    probes = probe_inputs(seed, limits)
+    probes = probe_inputs(seed, limits, caller.learner.outputs)
     for X, y, Xt in probes:
         shape = f"n={X.shape[0]}, d={X.shape[1]}, m={Xt.shape[0]}"
         try:

@@ -63,9 +63,11 @@ def _table(results: list[Result]):
     from rich.table import Table
 
     table = Table(title="invcheck: rotation invariance", show_lines=False, header_style="bold")
+    outputs = any(r.output_symmetry is not None for r in results)  # the column only where a learner has outputs
     for col, justify in (
         ("learner", "left"), ("verdict", "left"), ("declared", "left"), ("orth. dev", "right"),
-        ("±1 dev", "right"), ("symmetry", "left"), ("evals", "right"), ("time", "right"),
+        ("±1 dev", "right"), ("symmetry", "left"), *((("output sym.", "left"),) if outputs else ()),
+        ("evals", "right"), ("time", "right"),
     ):
         table.add_column(col, justify=justify, no_wrap=True)
     for r in results:
@@ -77,10 +79,15 @@ def _table(results: list[Result]):
             deviation_cell(doc, "orthogonal", short=True),
             deviation_cell(doc, "pm1", short=True),
             _symmetry(r),
+            *((_output_symmetry(r),) if outputs else ()),
             str(r.evaluations),
             fmt_seconds(r.seconds),
         )
     return table
+
+
+def _output_symmetry(r: Result) -> str:
+    return "—" if r.output_symmetry is None else r.output_symmetry.value
 
 
 def natural_width(console, renderable) -> int:
@@ -140,6 +147,8 @@ def _compact(results: list[Result], console) -> None:
         ]
         if r.symmetry is not None:
             nums.append(Text(f"symmetry {r.symmetry.value}"))
+        if r.output_symmetry is not None:
+            nums.append(Text(f"output symmetry {r.output_symmetry.value}"))
         nums.append(Text(f"{r.evaluations} eval{'' if r.evaluations == 1 else 's'} in {fmt_seconds(r.seconds)}"))
         _print_lines(console, pack_items(head, width, hang=4, sep="  "))
         _print_lines(console, pack_items(nums, width, indent=4))

@@ -23,7 +23,7 @@ POSITIVE_LABELS_NOTE = (
 
 #: adapter options and the command-line flags that set them
 _FLAGS = {"passes": "--passes", "lr": "--lr", "batch_size": "--batch-size", "model": "--model", "hidden": "--hidden",
-          "activation": "--activation", "init": "--init", "device": "--device"}
+          "activation": "--activation", "init": "--init", "device": "--device", "outputs": "--outputs"}
 
 
 def command_for(target: str, config: CheckConfig, *, randomized: bool = False) -> str | None:
@@ -96,6 +96,8 @@ def counterexample(outcome, *, caller: Caller, shrunk: bool, replay: dict, scali
         scaling=scaling,
         notes={**case.notes, **(notes or {})},
         caller=caller,
+        V=case.V,
+        y_train_transformed=None if case.y_train_t is None else caller.labels(case.y_train_t),
     )
 
 
@@ -176,7 +178,9 @@ def no_verdict(learner: Learner, caller: Caller, t0: float, message: str, *, dia
 def verdict_result(learner: Learner, caller: Caller, t0: float, *, verdict: Verdict, symmetry: Symmetry | None,
                    deviation: dict, counterexample: Counterexample | None, message: str,
                    properties: dict[str, PropertyReport], counterexamples: dict[str, Counterexample],
-                   warnings=(), distribution: dict | None = None, domain=None) -> Result:
+                   warnings=(), distribution: dict | None = None, domain=None,
+                   output_symmetry: Symmetry | None = None) -> Result:
     return _result(learner, caller, t0, verdict=verdict, diagnosis=None, deviation=deviation, symmetry=symmetry,
                    counterexample=counterexample, message=message, properties=properties,
-                   counterexamples=counterexamples, warnings=tuple(warnings), distribution=distribution, domain=domain)
+                   counterexamples=counterexamples, warnings=tuple(warnings), distribution=distribution, domain=domain,
+                   output_symmetry=output_symmetry)

@@ -52,6 +52,18 @@ class Counterexample:
     notes: dict = field(default_factory=dict)
     #: the caller that produced both predictions (learner, profile, the case's seed); None once loaded from JSON
     caller: Any = field(default=None, repr=False, compare=False)
+    #: an output property's map of the targets (Y ↦ Y Vᵀ, predictions expected to map alike), and the
+    #: transformed side's targets; None for an input property (U maps the inputs)
+    V: np.ndarray | None = None
+    y_train_transformed: np.ndarray | None = None
+
+    @property
+    def V_description(self) -> str | None:
+        if self.V is None:
+            return None
+        from invariance.data import rotations
+
+        return "V = " + rotations.describe(self.V)
 
     def __getstate__(self) -> dict:
         # the caller holds the learner, which need not pickle (a -j worker sends results back): drop it
@@ -72,7 +84,7 @@ class Counterexample:
         if self.caller is None:
             raise UsageError("this counterexample has no learner attached; replay a saved file with: invcheck replay FILE")
         return deviation_of(replay_caller(self.caller), self.X_train, self.y_train, self.X_test,
-                            self.X_train_transformed, self.X_test_transformed)
+                            self.X_train_transformed, self.X_test_transformed, V=self.V, y2=self.y_train_transformed)
 
     @property
     def d(self) -> int:
@@ -112,6 +124,8 @@ class Counterexample:
             "notes": self.notes,
             "replay": self.replay_info,
         }
+        if self.V is not None:  # an output property: the targets' map and the transformed side's targets
+            out.update({"V": self.V, "V_description": self.V_description, "y_train_transformed": self.y_train_transformed})
         return _listify(out)
 
 
@@ -190,6 +204,8 @@ class Result:
     domain: Any = None
     #: where the counterexample's two runs first part (an optimizer's state key and step), if known
     breaks_at: dict | None = None
+    #: for a learner with H ≥ 2 outputs: the largest group of maps V for which Y ↦ YVᵀ gives Ŷ ↦ ŶVᵀ
+    output_symmetry: Symmetry | None = None
 
 
     def __str__(self) -> str:
@@ -214,6 +230,7 @@ class Result:
             "expected": None if self.expected is None else self.expected.value,
             "deviation": _listify(dict(self.deviation)),
             "symmetry": None if self.symmetry is None else self.symmetry.value,
+            "output_symmetry": None if self.output_symmetry is None else self.output_symmetry.value,
             "counterexample": None if self.counterexample is None else self.counterexample.to_json(),
             "evaluations": int(self.evaluations),
             "seconds": round(float(self.seconds), 4),

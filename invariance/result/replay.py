@@ -25,28 +25,32 @@ FORMAT = "invcheck-counterexample"
 FORMAT_VERSION = 1
 #: arrays every file holds (y_hat / y_hat_transformed only where that side answered)
 ARRAYS = ("U", "X_train", "y_train", "X_test", "X_train_transformed", "X_test_transformed")
-OPTIONAL = ("y_hat", "y_hat_transformed")
+#: V and y_train_transformed: an output property's map of the targets and the transformed side's targets
+OPTIONAL = ("y_hat", "y_hat_transformed", "V", "y_train_transformed")
 
 
-def deviation_of(caller: Caller, X, y, Xt, X2, Xt2) -> float:
-    """Both sides recomputed: their deviation; inf when exactly one side fails, 0 when both fail alike."""
+def deviation_of(caller: Caller, X, y, Xt, X2, Xt2, *, V=None, y2=None) -> float:
+    """Both sides recomputed: their deviation; inf when exactly one side fails, 0 when both fail alike.
+    With an output map ``V`` the second side is trained on ``y2`` (= y Vᵀ) and must predict Ŷ Vᵀ."""
     sides = []
-    for A, At in ((X, Xt), (X2, Xt2)):
+    for A, labels, At in ((X, y, Xt), (X2, y if y2 is None else y2, Xt2)):
         try:
-            sides.append(caller.predict(A, y, At))
+            sides.append(caller.predict(A, labels, At))
         except CallError as exc:
             sides.append(exc)
     a, b = sides
     if isinstance(a, CallError) or isinstance(b, CallError):
         return 0.0 if failed_alike(a, b) else float("inf")
-    return deviation(a, b, y)
+    return deviation(a if V is None else a @ np.asarray(V).T, b, y)
 
 
 def still_violates(caller: Caller, cx: dict) -> bool:
     """Whether a recorded counterexample (its JSON, labels as the learner received them) still violates:
     the two sides differ by more than its recorded threshold, or exactly one side fails."""
     arr = lambda key: np.asarray(cx[key], dtype=np.float64)  # noqa: E731
-    dev = deviation_of(caller, arr("X_train"), arr("y_train"), arr("X_test"), arr("X_train_transformed"), arr("X_test_transformed"))
+    opt = lambda key: None if cx.get(key) is None else arr(key)  # noqa: E731
+    dev = deviation_of(caller, arr("X_train"), arr("y_train"), arr("X_test"), arr("X_train_transformed"), arr("X_test_transformed"),
+                       V=opt("V"), y2=opt("y_train_transformed"))
     return dev > float(cx["threshold"])
 
 
@@ -158,14 +162,19 @@ def load(path: str) -> Saved:
         if not np.all(np.isfinite(a)):
             raise _bad(npath, f"{k} holds NaN or inf")
     X, y, Xt, U = arrays["X_train"], arrays["y_train"], arrays["X_test"], arrays["U"]
-    if X.ndim != 2 or Xt.ndim != 2 or y.ndim != 1 or U.ndim != 2:
-        raise _bad(npath, "X_train and X_test must be matrices, y_train a vector, U a matrix")
+    if X.ndim != 2 or Xt.ndim != 2 or y.ndim not in (1, 2) or U.ndim != 2:
+        raise _bad(npath, "X_train and X_test must be matrices, y_train a vector (or n×H targets), U a matrix")
     n, d = X.shape
     m = Xt.shape[0]
-    if y.shape != (n,) or Xt.shape[1] != d or U.shape != (d, d) or n < 1 or m < 1:
+    if y.shape[0] != n or Xt.shape[1] != d or U.shape != (d, d) or n < 1 or m < 1:
         raise _bad(npath, f"inconsistent shapes X_train {X.shape}, y_train {y.shape}, X_test {Xt.shape}, U {U.shape}")
     if arrays["X_train_transformed"].shape != X.shape or arrays["X_test_transformed"].shape != Xt.shape:
         raise _bad(npath, "the transformed data do not have the shapes of the original")
+    if ("V" in arrays) != ("y_train_transformed" in arrays):
+        raise _bad(npath, "an output counterexample needs both V and y_train_transformed")
+    if "V" in arrays and (y.ndim != 2 or arrays["V"].shape != (y.shape[1], y.shape[1])
+                          or arrays["y_train_transformed"].shape != y.shape):
+        raise _bad(npath, f"inconsistent output shapes y_train {y.shape}, V {arrays['V'].shape}")
     return Saved(path, meta, arrays)
 
 
@@ -175,4 +184,5 @@ def replay_saved(saved: Saved, learner) -> float:
     caller = Caller(learner, timeout=(saved.meta.get("settings") or {}).get("timeout", 10.0),
                     profile=Profile(randomized=seed is not None), seed=seed)
     a = saved.arrays
-    return deviation_of(caller, a["X_train"], a["y_train"], a["X_test"], a["X_train_transformed"], a["X_test_transformed"])
+    return deviation_of(caller, a["X_train"], a["y_train"], a["X_test"], a["X_train_transformed"], a["X_test_transformed"],
+                        V=a.get("V"), y2=a.get("y_train_transformed"))

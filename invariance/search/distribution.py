@@ -50,7 +50,7 @@ FARTHEST_FROM_CUBE = {
 TWIN_DESIGNS = ((6, 4, 4, 0), (8, 4, 4, 1), (12, 8, 8, 3))
 
 
-def distribution_cases(seed: int) -> dict[str, list[Case]]:
+def distribution_cases(seed: int, outputs: int | None = None) -> dict[str, list[Case]]:
     """Fixed seeded problems: Gaussian (n, d) = (6, 4), (3, 6), (8, 2) with two test points each — U the
     rotation by 45° (d = 2), the normalised Hadamard matrix (d = 4), Haar-random (d = 6) — and the
     three ±1 twins of ``TWIN_DESIGNS`` (6, 8 and 12 rows)."""
@@ -58,7 +58,7 @@ def distribution_cases(seed: int) -> dict[str, list[Case]]:
     orth = []
     for n, d, m in ((6, 4, 2), (3, 6, 2), (8, 2, 2)):
         X = rng.standard_normal((n + m, d))
-        y = rng.standard_normal(n)
+        y = rng.standard_normal(n if outputs is None else (n, outputs))
         U = rotations.haar(rng, d)  # drawn for every d, so that the data do not depend on which U is used
         family = "haar"
         if d in FARTHEST_FROM_CUBE:
@@ -71,7 +71,7 @@ def distribution_cases(seed: int) -> dict[str, list[Case]]:
         classes = np.arange(rows) % k
         Z, Z2 = twins.switch(1.0 - 2.0 * rng.integers(0, 2, (rows, d)), np.arange(k), classes, 1.0 - 2.0 * rng.integers(0, 2, rows), flip)
         U = rotations.procrustes(Z, Z2)
-        y = rng.integers(-2, 3, rows - 2).astype(float)
+        y = rng.integers(-2, 3, rows - 2 if outputs is None else (rows - 2, outputs)).astype(float)
         pm1.append(Case("pm1", Z[:-2], y, Z[-2:], U, Z2[:-2], Z2[-2:], "gram-twin", "pm1"))
     return {"orthogonal": orth, "pm1": pm1}
 
@@ -86,11 +86,11 @@ def _samples(caller: Caller, X, y, Xt, seeds) -> np.ndarray:
     rows = []
     for s in seeds:
         try:
-            rows.append(caller.predict(X, y, Xt, seed=int(s)))
+            rows.append(caller.predict(X, y, Xt, seed=int(s)).ravel())  # m×H outputs: m·H test values
         except CallError as exc:
             if exc.kind is not Diagnosis.NON_FINITE:
                 raise
-            rows.append(np.full(len(Xt), np.inf))
+            rows.append(np.full(len(Xt) * (caller.learner.outputs or 1), np.inf))
     return np.stack(rows)
 
 
@@ -190,7 +190,7 @@ def test_property(caller: Caller, cases: list[Case], samples: int, seed: int, *,
                 )
             finite = np.concatenate([A[np.isfinite(A)], B[np.isfinite(B)]])
             scale = max(float(np.max(np.abs(finite), initial=0.0)), float(np.max(np.abs(case.y_train), initial=0.0)), TINY)
-            for j in range(case.m):
+            for j in range(A.shape[1]):  # every test value: m, or m·H for several outputs
                 a, b = merge_ties(A[:, j], B[:, j], threshold(noise_of[ci]) * scale)
                 with warnings.catch_warnings():  # "exact calculation unsuccessful, switching to asymp": fine
                     warnings.simplefilter("ignore", RuntimeWarning)

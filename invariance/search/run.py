@@ -114,9 +114,9 @@ class PropertyRun:
         self.examples += 1
         caller = self.caller_for(case)
         sides: list[np.ndarray | CallError] = []
-        for X, Xt in ((case.X_train, case.X_test), (case.X_train_t, case.X_test_t)):
+        for X, y, Xt in ((case.X_train, case.y_train, case.X_test), (case.X_train_t, case.y_t, case.X_test_t)):
             try:
-                sides.append(caller.predict(X, case.y_train, Xt))
+                sides.append(caller.predict(X, y, Xt))
             except CallError as exc:
                 if exc.kind in (Diagnosis.TIMEOUT, Diagnosis.BAD_SHAPE):
                     self.fatal, self.fatal_case = exc, case
@@ -154,7 +154,7 @@ class PropertyRun:
             ))
             self.max_deviation = float("inf")
             return True
-        dev = deviation(a, b, case.y_train)
+        dev = deviation(case.expected(a), b, case.y_train)
         self.max_deviation = max(self.max_deviation, dev)
         d, n, p = case.d, case.n, self.precision
         # twins are exact on both sides and are never perturbed; every other example is probed on both sides,
@@ -194,18 +194,19 @@ class PropertyRun:
         are not perturbed (that would break the ties they hold)."""
         X, Xt = (case.X_train, case.X_test) if original else (case.X_train_t, case.X_test_t)
         Y, Yt = (case.X_train_t, case.X_test_t) if original else (case.X_train, case.X_test)
+        labels, answer_labels = (case.y_train, case.y_t) if original else (case.y_t, case.y_train)
         rng = np.random.default_rng(case_seed(self.seed, case))
         for _ in range(judge.CONFIRM_PROBES):
             V = haar(rng, case.d)
             if not _exact(X, Xt):
                 try:
-                    caller.predict((X @ V.T) @ V, case.y_train, (Xt @ V.T) @ V)
+                    caller.predict((X @ V.T) @ V, labels, (Xt @ V.T) @ V)
                     return True
                 except CallError:
                     pass
             if not _exact(Y, Yt):
                 try:
-                    if probe_noise(caller, Y, case.y_train, Yt, answer, rng) >= judge.UNSTABLE_NOISE:
+                    if probe_noise(caller, Y, answer_labels, Yt, answer, rng) >= judge.UNSTABLE_NOISE:
                         return True
                 except CallError:
                     return True  # the answering side fails under rounding too: the input is degenerate
@@ -248,6 +249,7 @@ def case_seed(seed: int, case: Case) -> int:
     case is a pure function of it. Hypothesis replays the shrunk example and reports Flaky when the
     outcome changes, which would misdiagnose a deterministic learner as nondeterministic."""
     h = hashlib.sha256(str(seed).encode())
-    for a in (case.X_train, case.y_train, case.X_test, case.U, case.X_train_t, case.X_test_t):
+    extra = () if case.V is None else (case.y_train_t, case.V)  # (input cases hash as they always did)
+    for a in (case.X_train, case.y_train, case.X_test, case.U, case.X_train_t, case.X_test_t, *extra):
         h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
     return int.from_bytes(h.digest()[:8], "little")

@@ -33,7 +33,8 @@ def _without(case: Case, *, col: int | None = None, train_row: int | None = None
         if case.n == 1:
             return None
         keep = np.arange(case.n) != train_row
-        new = replace(case, X_train=X[keep], y_train=y[keep], X_train_t=Xs[keep])
+        new = replace(case, X_train=X[keep], y_train=y[keep], X_train_t=Xs[keep],
+                      y_train_t=None if case.y_train_t is None else case.y_train_t[keep])
     else:
         if case.m == 1:
             return None

@@ -11,7 +11,7 @@ __all__ = ["sweep_cases"]
 
 
 def sweep_cases(seed: int, *, property_name: str = "orthogonal", max_d: int | None = None, min_n: int = 1,
-                n_above_d: bool = False) -> list[Case]:
+                n_above_d: bool = False, outputs: int | None = None) -> list[Case]:
     """A seeded grid of larger problems (d up to 16, n = 1, d/2, d, 2d+3) with Haar and Givens U.
 
     It backs up a generic search that found nothing (the seeded sample, then Hypothesis when the sample
@@ -28,7 +28,7 @@ def sweep_cases(seed: int, *, property_name: str = "orthogonal", max_d: int | No
             X = rng.standard_normal((n + m, d))
             if rng.random() < 0.5:
                 X = np.round(2 * X)  # small integers: ties and exact zeros
-            y = rng.standard_normal(n)
+            y = rng.standard_normal(n if outputs is None else (n, outputs))
             Us = [("haar", rotations.haar(rng, d))]
             if d >= 2:
                 i, j = sorted(rng.choice(d, 2, replace=False))
