@@ -215,11 +215,17 @@ def _to_learner(obj: Any, *, name: str, target: str, options: dict) -> Learner:
     adapted = adapt(obj, name=name, target=target, options=options)
     if adapted is not None:
         return adapted
+    return _plain(obj, name=name, target=target, options=options)
+
+
+def _plain(obj: Any, *, name: str, target: str, options: dict) -> Learner:
+    """A plain callable as a learner; ``--outputs H`` makes it one that takes n×H targets."""
     plain = as_learner(obj, name=name, target=target)
-    if options.get("outputs") is not None:  # --outputs H: a plain learner that takes n×H targets
+    if options.get("outputs") is not None:
         from dataclasses import replace
 
-        plain = replace(plain, outputs=check_outputs(options["outputs"], "--outputs"))
+        h = check_outputs(options["outputs"], "--outputs")
+        plain = replace(plain, outputs=h, options={**plain.options, "outputs": h})
     return plain
 
 
@@ -244,7 +250,7 @@ def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[
                 continue
             seen.add(id(obj))
             where = _display(module, target) if mod is module else mod.__name__  # a file's path, not its alias
-            registered.append(as_learner(obj, name=attr, target=f"{where}:{attr}"))
+            registered.append(_plain(obj, name=attr, target=f"{where}:{attr}", options=options))
     if registered:
         return registered
     defined = []
@@ -253,7 +259,7 @@ def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[
             continue
         where = f"{_display(module, target)}:{attr}"
         if inspect.isfunction(obj) and obj.__module__ == module.__name__ and _looks_like_learner(obj):
-            defined.append(as_learner(obj, name=attr, target=where))
+            defined.append(_plain(obj, name=attr, target=where, options=options))
         elif _is_regressor_instance(obj):
             defined.append(_to_learner(obj, name=attr, target=where, options=options))
     if not defined:

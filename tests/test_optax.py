@@ -46,7 +46,7 @@ def test_opt_keywords_reach_the_factory_and_bad_ones_are_usage_errors():
     assert "momentum" in l.options["description"]
     with pytest.raises(UsageError, match="rejected"):
         load("optax:sgd", options={"optimizer_kwargs": {"momentun": 0.9}})
-    with pytest.raises(UsageError, match="linear neuron only"):
+    with pytest.raises(UsageError, match="linear neuron or a linear layer"):
         load("optax:adam", options={"model": "mlp"})
 
 

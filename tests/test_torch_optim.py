@@ -78,7 +78,9 @@ def test_optimizer_verdict(name, options, verdict, symmetry):
         assert result.precision == "float64"
         assert result.deviation["orthogonal"] < 1e-12 and result.deviation["pm1"] < 1e-12
     if verdict == "pm1-invariant":
-        assert result.deviation["pm1"] < 1e-10  # exact on ±1 twins, to rounding
+        # exact on ±1 twins, to rounding; L-BFGS at its own lr = 1 moves by ~4e-9 on twins, as much as a
+        # column permutation of the same twin moves it (the order of its sums on degenerate ±1 data)
+        assert result.deviation["pm1"] < (1e-8 if name == "LBFGS" else 1e-10)
 
 
 def test_muon_is_invariant_at_the_bfloat16_precision_it_computes_in():
@@ -98,7 +100,7 @@ def test_muon_violation_is_bfloat16_noise_not_structural():
     """Asked at float64, Newton–Schulz in bfloat16 is a violation of ~1e-3; for a 1×d weight the exact polar
     factor g/‖g‖ is equivariant, so the deviation must not grow like θ (docs/optimizers.md), and the message
     suggests the precision that would cover it."""
-    result = _check("Muon", replace(BUDGET, precision="float64"))
+    result = _check("Muon", replace(BUDGET, precision="float64"), lr=0.05)  # (its own lr 1e-3 moves W by too little to show it)
     assert result.verdict.value == "not-invariant" and result.precision == "float64", result.message
     assert "--precision bfloat16" in result.message or "--precision float16" in result.message, result.message
     cx = result.counterexample
@@ -165,14 +167,14 @@ def test_mlp_model_is_randomised_and_seeded_only_by_rng():
 def test_linear_model_is_deterministic():
     (learner,) = load("torch.optim:Adam")
     assert not learner.randomized
-    assert "lr=0.05" in learner.options["description"] and "passes=3" in learner.options["description"]
+    assert "lr=0.001 (its default)" in learner.options["description"] and "passes=3" in learner.options["description"]
 
 
 def test_sgd_mlp_with_gaussian_first_layer_is_invariant_in_distribution():
     """W₁ ~ N(0, 1/d) has the law of W₁Uᵀ and SGD moves W₁ by (·)xᵀ terms (docs/design.md#randomised-learners). 40 seeds per
     side keep this test short; the level of the test does not depend on the sample size."""
     config = CheckConfig(seed=0, samples=60)
-    result = _check("SGD", config, model="mlp", hidden=8)
+    result = _check("SGD", config, model="mlp", hidden=8, lr=0.05)
     assert result.verdict.value == "invariant-in-distribution", result.message
     for side in ("orthogonal", "pm1"):  # neither rejects, and each excludes a KS shift of 0.3
         assert result.distribution[side]["outcome"] == "excluded", result.message
@@ -219,7 +221,7 @@ def _adam_by_hand(X, y, Xt, **kwargs):
 
 
 def test_valid_optimizer_keywords_pass_through():
-    (learner,) = load("torch.optim:Adam", options={"optimizer_kwargs": {"betas": [0.8, 0.99], "amsgrad": True}})
+    (learner,) = load("torch.optim:Adam", options={"lr": 0.05, "optimizer_kwargs": {"betas": [0.8, 0.99], "amsgrad": True}})
     X, y = np.eye(2), np.ones(2)
     got = learner(X, y, X)
     np.testing.assert_allclose(got, _adam_by_hand(X, y, X, betas=(0.8, 0.99), amsgrad=True), rtol=1e-12)

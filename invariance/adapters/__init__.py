@@ -20,6 +20,24 @@ def _is_torch_optimizer_class(obj: Any) -> bool:
     )
 
 
+def _is_torch_optimizer_factory(obj: Any) -> bool:
+    """An instance factory: ``functools.partial`` of an optimizer class, or a function whose first
+    parameter is ``params`` (or that is annotated to return an ``Optimizer``). Decided from the object
+    and its signature alone: nothing is called and torch is not imported."""
+    import functools
+
+    if isinstance(obj, functools.partial):
+        return _is_torch_optimizer_class(obj.func)
+    if not (inspect.isfunction(obj) or inspect.ismethod(obj)):
+        return False
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return False
+    first = next(iter(sig.parameters), None)
+    return first in ("params", "parameters") or "Optimizer" in str(sig.return_annotation)
+
+
 def _is_optax_factory(obj: Any) -> bool:
     module = str(getattr(obj, "__module__", "") or "")
     if not module.startswith("optax") and "GradientTransformation" not in str(getattr(obj, "__annotations__", {}).get("return", "")):
@@ -35,7 +53,7 @@ def _is_sklearn_estimator(obj: Any) -> bool:
 
 
 def adapt(obj: Any, *, name: str, target: str, options: dict) -> Learner | None:
-    if _is_torch_optimizer_class(obj):
+    if _is_torch_optimizer_class(obj) or _is_torch_optimizer_factory(obj):
         from invariance.adapters.torch_optim import learner_from_optimizer
 
         return learner_from_optimizer(obj, name=name, target=target, options=options)

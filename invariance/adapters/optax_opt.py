@@ -23,7 +23,7 @@ from invariance.errors import MissingDependency, UsageError
 
 __all__ = ["is_optax_factory", "learner_from_optax", "DEFAULTS"]
 
-DEFAULTS = {"passes": 3, "lr": 0.05, "batch_size": 1, "optimizer_kwargs": {}, "model": "linear", "outputs": None}
+DEFAULTS = {"passes": 3, "lr": None, "batch_size": 1, "optimizer_kwargs": {}, "model": "linear", "outputs": None}
 
 
 def _jax():
@@ -71,7 +71,7 @@ def _validated(options: dict) -> dict:
     for key in ("passes", "batch_size"):
         if isinstance(opts[key], bool) or not isinstance(opts[key], int) or opts[key] < 1:
             raise UsageError(f"--{key.replace('_', '-')} must be a positive integer, got {opts[key]!r}")
-    if isinstance(opts["lr"], bool) or not isinstance(opts["lr"], (int, float)) or not opts["lr"] > 0:
+    if opts["lr"] is not None and (isinstance(opts["lr"], bool) or not isinstance(opts["lr"], (int, float)) or not opts["lr"] > 0):
         raise UsageError(f"--lr must be a positive number, got {opts['lr']!r}")
     return opts
 
@@ -88,8 +88,23 @@ def _transformation(factory: Callable, opts: dict, where: str):
     return tx
 
 
+def _own_lr(factory: Callable) -> float:
+    """The factory's own default ``learning_rate`` where it has one (optax.contrib.prodigy: 1.0), else
+    the torch adapter's fallback 0.05 (optax's aliases require one)."""
+    try:
+        p = inspect.signature(factory).parameters.get("learning_rate")
+    except (TypeError, ValueError):
+        p = None
+    default = getattr(p, "default", None)
+    if isinstance(default, (int, float)) and not isinstance(default, bool) and default > 0:
+        return float(default)
+    return 0.05
+
+
 def learner_from_optax(factory: Callable, *, name: str, target: str, options: dict) -> Learner:
     opts = _validated(options)
+    if opts["lr"] is None:
+        opts["lr"] = _own_lr(factory)
     where = f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__name__', name)}"
     _transformation(factory, opts, where)  # a bad --opt is a usage error now, not a diagnosis later
     steps: dict[int, Callable] = {}

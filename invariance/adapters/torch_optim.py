@@ -29,7 +29,7 @@ __all__ = ["learner_from_optimizer", "DEFAULTS", "train_predict", "trace_states"
 
 DEFAULTS = {
     "passes": 3,
-    "lr": 0.05,
+    "lr": None,  # None: the optimizer's own default learning rate, else FALLBACK_LR
     "batch_size": 1,
     "model": "linear",
     "hidden": 16,
@@ -41,6 +41,8 @@ DEFAULTS = {
     "outputs": None,  # H for --model layer (default DEFAULT_OUTPUTS)
 }
 _MODELS = ("linear", "layer", "mlp")
+#: the learning rate of an optimizer whose ``lr`` has no default of its own (torch.optim.SGD before 2.x)
+FALLBACK_LR = 0.05
 _ACTIVATIONS = ("tanh", "relu", "identity")
 #: per-optimizer keyword defaults of the adapter (override with --opt KEY=VALUE). L-BFGS's own
 #: defaults (20 inner iterations, 100 pairs of history) make one online step cost ~2000 dot products;
@@ -62,7 +64,7 @@ def _validated(options: dict) -> dict:
     for key in ("passes", "batch_size", "hidden"):
         if not isinstance(opts[key], int) or opts[key] < 1:
             raise UsageError(f"--{key.replace('_', '-')} must be a positive integer, got {opts[key]!r}")
-    if not (isinstance(opts["lr"], (int, float)) and opts["lr"] > 0):
+    if opts["lr"] is not None and not (isinstance(opts["lr"], (int, float)) and opts["lr"] > 0):
         raise UsageError(f"--lr must be a positive number, got {opts['lr']!r}")
     if opts["activation"] not in _ACTIVATIONS:
         raise UsageError(f"--activation {opts['activation']!r} is not one of {', '.join(_ACTIVATIONS)}")
@@ -80,6 +82,37 @@ def _validated(options: dict) -> dict:
     return opts
 
 
+def _signature(make) -> dict:
+    """The keyword parameters of an optimizer class's ``__init__`` or of an instance factory."""
+    try:
+        target = make.__init__ if inspect.isclass(make) else make
+        return dict(inspect.signature(target).parameters)
+    except (TypeError, ValueError):
+        return {}
+
+
+def own_lr(make) -> tuple[float | None, str]:
+    """The learning rate the adapter uses when ``--lr`` is not given, and where it comes from: the
+    optimizer's own default (``lr=1e-3`` in Adam's signature), the adapter's :data:`FALLBACK_LR` when
+    ``lr`` has no default, or None when the optimizer (or factory) takes no ``lr`` at all."""
+    params = _signature(make)
+    p = params.get("lr")
+    if p is None:
+        if any(q.kind is q.VAR_KEYWORD for q in params.values()) and not inspect.isclass(make):
+            return None, "the factory's own"
+        return None, "none: it takes no lr"
+    if isinstance(p.default, (int, float)) and not isinstance(p.default, bool) and p.default > 0:
+        return float(p.default), "its default"
+    return FALLBACK_LR, f"the adapter's {FALLBACK_LR:g} (lr has no default)"
+
+
+def _construct(make, params, opts: dict, kwargs: dict):
+    """``make(params, lr=…, **kwargs)``; lr only where it is set (a factory or optimizer without one
+    gets none)."""
+    lr = {} if opts["lr"] is None else {"lr": opts["lr"]}
+    return make(params, **lr, **kwargs)
+
+
 def _validate_optimizer_kwargs(torch, cls: type, opts: dict) -> None:
     """Reject a mistyped or invalid ``--opt KEY=VALUE`` before any checking starts (exit code 2).
 
@@ -90,14 +123,11 @@ def _validate_optimizer_kwargs(torch, cls: type, opts: dict) -> None:
     kwargs = opts["optimizer_kwargs"]
     if not kwargs:
         return
-    where = f"{cls.__module__}.{cls.__name__}"
+    where = _where(cls)
     for reserved, fix in (("lr", "set the learning rate with --lr"), ("params", "the adapter passes the model's parameters")):
         if reserved in kwargs:
             raise UsageError(f"--opt {reserved}=… is not allowed for {where}: {fix}")
-    try:
-        params = inspect.signature(cls.__init__).parameters
-    except (TypeError, ValueError):  # pragma: no cover - every torch optimizer has a signature
-        params = {}
+    params = _signature(cls)
     takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
     if params and not takes_any:
         known = [k for k in params if k not in ("self", "params", "lr")]
@@ -109,7 +139,7 @@ def _validate_optimizer_kwargs(torch, cls: type, opts: dict) -> None:
 
     def build(**kw):
         dummy = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
-        return cls([dummy], lr=opts["lr"], **kw)
+        return _construct(cls, [dummy], opts, kw)
 
     try:
         build()
@@ -221,8 +251,8 @@ def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed, trace: list | Non
     gen = torch.Generator().manual_seed(int(seed) if seed is not None else 0)
     dev = opts["device"]
     model = _build(torch, X.shape[1], opts, gen)
-    kwargs = {**OPTIMIZER_DEFAULTS.get(optimizer_cls.__name__, {}), **opts["optimizer_kwargs"]}
-    optimizer = optimizer_cls(model.parameters(), lr=opts["lr"], **kwargs)
+    kwargs = {**OPTIMIZER_DEFAULTS.get(getattr(optimizer_cls, "__name__", ""), {}), **opts["optimizer_kwargs"]}
+    optimizer = _construct(optimizer_cls, model.parameters(), opts, kwargs)
     modes = callable(getattr(optimizer, "train", None)) and callable(getattr(optimizer, "eval", None))
     Xt_ = torch.as_tensor(Xt, dtype=torch.float64, device=dev)
     X_ = torch.as_tensor(X, dtype=torch.float64, device=dev)
@@ -349,7 +379,7 @@ def step_precision(cls: type, opts: dict) -> tuple[str | None, str | None]:
         return None, None
     for dtype in ("bfloat16", "float16"):  # the coarsest first
         if dtype in seen:
-            return dtype, f"detected: {cls.__name__}'s step computes in torch.{dtype}, seen in {seen[dtype]}()"
+            return dtype, f"detected: {_short(cls)}'s step computes in torch.{dtype}, seen in {seen[dtype]}()"
     return None, None
 
 
@@ -394,8 +424,28 @@ def breaks_at(optimizer_cls, opts: dict, cx) -> dict | None:
             "note": f"every state transforms like the weight over all {len(one)} steps: the runs part only in the prediction"}
 
 
-def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) -> Learner:
+def _short(make) -> str:
+    return getattr(make, "__name__", None) or getattr(getattr(make, "func", None), "__name__", None) or type(make).__name__
+
+
+def _where(make) -> str:
+    """``torch.optim.adam.Adam`` for a class, ``module.factory`` for a factory, ``partial(Adam, …)``."""
+    if isinstance(make, functools.partial):
+        kw = ", ".join(f"{k}={v!r}" for k, v in make.keywords.items())
+        return f"partial({_where(make.func)}{', ' + kw if kw else ''})"
+    return f"{getattr(make, '__module__', '?')}.{getattr(make, '__qualname__', _short(make))}"
+
+
+def learner_from_optimizer(cls, *, name: str, target: str, options: dict) -> Learner:
+    """A learner from a ``torch.optim.Optimizer`` subclass or an instance factory (a function of the
+    parameters returning an optimizer: ``functools.partial(Adam, betas=…)``, ``lambda params:
+    Lookahead(Adam(params))``, ``def make(params, lr): …``)."""
     opts = _validated(options)
+    if opts["lr"] is None:
+        opts["lr"], source = own_lr(cls)
+    else:
+        source = "--lr"
+    opts["lr_source"] = source
     if opts["create_graph"] is None:
         opts["create_graph"] = needs_create_graph(cls, opts)
     opts["global_rng"] = uses_global_rng(cls, opts)
@@ -418,7 +468,8 @@ def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) 
 
     fit_predict.__name__ = name
     fit_predict.__qualname__ = name
-    desc = ", ".join(f"{k}={v}" for k, v in opts.items() if k not in ("optimizer_kwargs", "create_graph", "global_rng") and (opts["model"] == "mlp" or k not in ("hidden", "activation", "init")) and (k != "outputs" or opts["model"] == "layer"))
+    desc = ", ".join(f"{k}={v}" + (f" ({opts['lr_source']})" if k == "lr" and opts["lr_source"] != "--lr" else "")
+                     for k, v in opts.items() if k not in ("optimizer_kwargs", "create_graph", "global_rng", "lr_source") and (opts["model"] == "mlp" or k not in ("hidden", "activation", "init")) and (k != "outputs" or opts["model"] == "layer"))
     if opts["create_graph"]:
         desc += ", create_graph=True"
     if opts["global_rng"]:
@@ -437,5 +488,5 @@ def learner_from_optimizer(cls: type, *, name: str, target: str, options: dict) 
         randomized=opts["model"] == "mlp" or opts["global_rng"],
         explain=functools.partial(breaks_at, cls, opts),
         outputs=opts["outputs"],
-        options={"description": f"{cls.__module__}.{cls.__name__} ({desc})", **opts},
+        options={"description": f"{_where(cls)} ({desc})", **opts},
     )

@@ -61,7 +61,7 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="every counterexample and full tracebacks")
     torch = p.add_argument_group("torch.optim optimizers and models (targets such as torch.optim:Adam)")
     torch.add_argument("--passes", type=int, default=None, help="passes over the training set (default 3)")
-    torch.add_argument("--lr", type=float, default=None, help="learning rate (default: 0.05)")
+    torch.add_argument("--lr", type=float, default=None, help="learning rate (default: the optimizer's own default lr, 0.05 where it has none)")
     torch.add_argument("--batch-size", type=int, default=None, help="examples per step (default 1: the paper's online protocol)")
     torch.add_argument("--model", choices=("linear", "layer", "mlp"), default=None,
                        help="linear neuron (default), a linear layer with --outputs H outputs (also asks the output "
