@@ -106,13 +106,22 @@ def learner_from_optax(factory: Callable, *, name: str, target: str, options: di
     if opts["lr"] is None:
         opts["lr"] = _own_lr(factory)
     where = f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__name__', name)}"
-    _transformation(factory, opts, where)  # a bad --opt is a usage error now, not a diagnosis later
+    try:
+        _transformation(factory, opts, where)  # a bad --opt is a usage error now, not a diagnosis later
+    except UsageError:
+        if opts["optimizer_kwargs"]:
+            raise
+        # it cannot be built from learning_rate alone (arguments without defaults): every call raises
+        # that, which the checker reports as the learner's diagnosis, with the fix (--opt)
     steps: dict[int, Callable] = {}
 
     def step_for(d: int):
         if d not in steps:
             jax, jnp, optax = _jax()
-            tx = _transformation(factory, opts, where)
+            try:
+                tx = _transformation(factory, opts, where)
+            except UsageError as exc:
+                raise TypeError(f"{exc}; give the missing arguments with --opt KEY=VALUE") from None
 
             def one(W, state, xb, yb):
                 r = xb @ W.T - yb  # b × H residuals

@@ -91,6 +91,13 @@ class Row:
     #: the deviation cells as the tables print them: "4.1e-01 violation", "8.6e-03 excused", "KS 0.08, p 0.93"
     cells: dict = field(default_factory=dict)
     result: Result | None = field(default=None, compare=False)
+    #: learners with several outputs (the atlas's 3×d layer): the output side's group
+    output_symmetry: str | None = None
+    #: an optimizer's first state that stops transforming (the result's breaks_at), or None
+    breaks_at: dict | None = None
+    #: the atlas: the line of the optimizer's source that decides its verdict, in words, and where
+    reason: str | None = None
+    source: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -113,6 +120,10 @@ class Row:
             "fit": {k: dict(v) for k, v in self.fit.items()},
             "flags": [f.to_json() for f in self.flags],
             "curve_settings": {k: _jsonable(v) for k, v in self.settings.items()},
+            "output_symmetry": self.output_symmetry,
+            "breaks_at": breaks_at_words(self.breaks_at),
+            "reason": self.reason,
+            "source": self.source,
         }
 
     @property
@@ -137,6 +148,7 @@ class Section:
     #: the follow-up problems' summaries (:func:`followup_summary`): excess at a few n, the ratio to
     #: the reference, n × excess per d and its slope in d beside the rates'
     followup: dict = field(default_factory=dict)
+    kind: str = "learners"  # or "atlas": optimizer rows with output symmetry, breaks_at and reasons
 
     @property
     def paper(self) -> bool:
@@ -155,6 +167,7 @@ class Section:
             "rows": [r.to_json() for r in self.rows],
             "curves": {p: c.to_json() for p, c in self.curves.items()},
             "followup": self.followup,
+            "kind": self.kind,
         }
 
 
@@ -247,6 +260,16 @@ def _fit_flags(row_fit: dict[str, dict], curves: dict[str, Curves], target: str,
     return (flag,)
 
 
+def breaks_at_words(b: dict | None) -> str | None:
+    """``exp_avg_sq (step 1)`` — the first state that stops transforming; or why there is none."""
+    if not b:
+        return None
+    if b.get("key") is None:
+        return b.get("note")
+    where = "the weight itself" if b["key"] == "weight" else b["key"]
+    return f"{where} (step {b['step']}, {b.get('property')})"
+
+
 def _row(result: Result, m: SectionMeasurement, margin: float) -> Row:
     had, pm1, first, curve = _curve_values(m.curves, result.target)
     verdict = None if result.verdict is None else result.verdict.value
@@ -280,7 +303,19 @@ def _row(result: Result, m: SectionMeasurement, margin: float) -> Row:
         fit=fit,
         cells={k: deviation_cell(j, k) for k in ("orthogonal", "pm1")},
         result=result,
+        output_symmetry=j["output_symmetry"],
+        breaks_at=result.breaks_at,
+        **_reason(result.target, m.spec.kind),
     )
+
+
+def _reason(target: str, kind: str) -> dict:
+    if kind != "atlas":
+        return {}
+    from invariance.report.atlas import reason_of
+
+    reason, source = reason_of(target)
+    return {"reason": reason, "source": source}
 
 
 def followup_summary(curves: dict[str, Curves]) -> dict:
@@ -336,10 +371,11 @@ def build_section(m: SectionMeasurement, *, margin: float = MARGIN) -> Section:
         rows=tuple(_row(r, m, margin) for r in m.results),
         plan=plan,
         curves=dict(m.curves),
-        plots={p: f"{spec.key}-{p}.png" for p in m.curves},
+        plots={} if spec.kind == "atlas" else {p: f"{spec.key}-{p}.png" for p in m.curves},
         omitted=m.omitted,
         seconds=dict(m.seconds),
         followup=followup_summary(m.curves),
+        kind=spec.kind,
     )
 
 

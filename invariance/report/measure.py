@@ -117,13 +117,23 @@ class SectionSpec:
     requires: str | None = None  # a module that must be importable (torch, sklearn)
     install: str | None = None  # how to get it
     order: tuple[str, ...] = ()  # preferred order of the learners by name
+    #: adapter options of the checks only (the atlas: a 3×d layer); the curves load the targets without
+    check_options: tuple[tuple[str, object], ...] = ()
+    #: the section's check budget where the command line sets none (the atlas: 50 examples, 100 seeds)
+    max_examples: int | None = None
+    samples: int | None = None
+    #: curve hyperparameters that are not tuned (the atlas: passes, only the learning rate is)
+    tune_fixed: tuple[str, ...] = ()
+    #: "learners" (the paper's problems or the follow-ups) or "atlas" (optimizer rows with their reasons)
+    kind: str = "learners"
 
 
 def _has(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def default_sections(*, d: int = 128, trials: int = 5, k_step: int | None = None, curves: bool = True) -> list[SectionSpec]:
+def default_sections(*, d: int = 128, trials: int = 5, k_step: int | None = None, curves: bool = True,
+                     atlas: bool = True) -> list[SectionSpec]:
     """The report without TARGETs: built-ins (every k), torch.optim and scikit-learn (k = d/16, 2d/16, …, d),
     then the follow-up problems: noisy regression at d/4, d/2, d (n every d/64 at d/4, the step scaled
     with d, up to 4d; 4 × trials) and sparse
@@ -171,7 +181,47 @@ def default_sections(*, d: int = 128, trials: int = 5, k_step: int | None = None
             LOGISTIC_TARGETS,
             CurvePlan(d // 4, trials, max(1, d // 32), ("logistic",), tuple(f * d // 4 for f in LOGISTIC_DIMS)) if curves else None,
         ),
-    ]
+    ] + (atlas_sections(d=d, curves=curves) if atlas else [])
+
+
+#: the atlas's curves: the Hadamard problem only, one trial, k every d/8 (and d/2)
+ATLAS_TRIALS = 1
+ATLAS_K_STEPS = 8
+
+
+def atlas_sections(*, d: int = 128, curves: bool = True) -> list[SectionSpec]:
+    """One section per optimizer library of :mod:`invariance.report.atlas`; a library that is not
+    installed gives an omitted section (with the extra that installs it)."""
+    from invariance.report import atlas
+
+    out = []
+    for lib in atlas.LIBRARIES:
+        have = atlas.installed(lib)
+        version = atlas.version(lib) if have else None
+        targets = atlas.targets_of(lib.key) if have else ()
+        again = atlas.reexports(lib) if have else ()
+        where = f"{lib.module} {version}" if version else lib.module
+        description = (
+            f"Every optimizer {where} exports ({len(targets)} rows), checked on a linear layer W ∈ R^{{3×d}} "
+            "(zero start, ½‖Wx − y‖², one example per step, 3 passes, the optimizer's own defaults): the input "
+            f"side and the output side (Y ↦ YVᵀ), {atlas.MAX_EXAMPLES} examples per property. Hadamard curve: the "
+            f"linear neuron at d = {d}, {ATLAS_TRIALS} trial, k every d/{ATLAS_K_STEPS}, the learning rate tuned "
+            "around the optimizer's own (3 passes). Each row's reason cites the source line that decides it "
+            "(docs/optimizers.md)."
+        )
+        if again:
+            description += f" Re-exports of torch.optim ({', '.join(again)}) are rows of that section."
+        if lib.key in atlas.WRAPPERS:
+            description += (" Wrappers that need a base optimizer are rows with their diagnosis; two are also checked "
+                            "as instance factories (lookahead_adam, sam_sgd).")
+        out.append(SectionSpec(
+            lib.key, f"Optimizer atlas: {lib.module}" + (f" {version}" if version else ""), description, targets,
+            CurvePlan(d, ATLAS_TRIALS, max(1, d // ATLAS_K_STEPS), ("hadamard",)) if curves else None,
+            requires=lib.module.split(".")[0], install=f"pip install 'invcheck[{lib.extra}]'",
+            check_options=atlas.CHECK_OPTIONS, max_examples=atlas.MAX_EXAMPLES, samples=atlas.SAMPLES,
+            tune_fixed=("passes",), kind="atlas",
+        ))
+    return out
 
 
 def _sklearn_targets() -> tuple[str, ...]:
@@ -205,14 +255,16 @@ class SectionMeasurement:
     reasons: dict[str, str] = field(default_factory=dict)  # target → why it cannot fit (curated), if known
 
 
-def load_section(spec: SectionSpec) -> list[Learner]:
-    """The learners of ``spec``, once each, in the section's order."""
+def load_section(spec: SectionSpec, *, curves: bool = False) -> list[Learner]:
+    """The learners of ``spec``, once each, in the section's order: as checked (with the section's
+    check options), or with ``curves`` as their curves run (without them)."""
     from invariance.targets import load
 
+    options = {} if curves else dict(spec.check_options)
     seen: set[str] = set()
     out: list[Learner] = []
     for target in spec.targets:
-        for learner in load(target):
+        for learner in load(target, options=options):
             if learner.target not in seen:
                 seen.add(learner.target)
                 out.append(learner)
@@ -288,11 +340,20 @@ def _measure(spec, learners, config, jobs, seed, workers, say) -> SectionMeasure
 
     t0 = time.perf_counter()
     say(f"{spec.key}: checking {len(learners)} learners")
+    if config.max_examples is None and spec.max_examples is not None:
+        config = replace(config, max_examples=spec.max_examples)
+    if spec.samples is not None and config.samples > spec.samples:
+        config = replace(config, samples=spec.samples)
+    if spec.check_options:  # workers re-load every learner with the configuration's options
+        config = replace(config, options={**config.options, **dict(spec.check_options)})
     results = check_all(learners, config, jobs=jobs, workers=workers)
     seconds = {"checks": time.perf_counter() - t0}
     if spec.plan is None:
         return SectionMeasurement(spec, tuple(learners), tuple(results), seconds=seconds)
     runnable = [l for l, r in zip(learners, results) if r.diagnosis is None and not r.skipped]
+    if spec.check_options:  # the curves run the targets as loaded without the check options
+        plain = {l.target: l for l in load_section(spec, curves=True)}
+        runnable = [plain[l.target] for l in runnable if l.target in plain]
     curves: dict[str, Curves] = {}
     failures: dict[str, str] = {}
     settings: dict[str, dict] = {l.target: {} for l in runnable}
@@ -303,7 +364,7 @@ def _measure(spec, learners, config, jobs, seed, workers, say) -> SectionMeasure
         with warnings.catch_warnings():  # convergence warnings of grid points are the learner's business
             warnings.simplefilter("ignore")
             tuned = tune_all(runnable, problem, d, seed=seed, centres=[curve_settings(l, d) for l in runnable],
-                             jobs=jobs, workers=workers)
+                             fixed=[set(spec.tune_fixed) for _ in runnable], jobs=jobs, workers=workers)
         chosen = {l.target: s for l, (s, _) in zip(runnable, tuned)}
         records = {l.target: r for l, (_, r) in zip(runnable, tuned)}
         for target, s in chosen.items():

@@ -25,6 +25,12 @@ COLUMNS = (
     "train loss @ d/2 (Hadamard)", "flags",
 )
 _NUMERIC = (3, 4, 7, 8, 9, 10)
+#: the atlas's columns (an optimizer per row; its counterexample is in the JSON)
+ATLAS_COLUMNS = (
+    "optimizer", "verdict", "input sym.", "output sym.", "orth. dev", "±1 dev", "Hadamard loss @ d/2 (bound 0.5)",
+    "train loss @ d/2", "breaks at", "why (source line)", "flags",
+)
+_ATLAS_NUMERIC = (4, 5, 6, 7)
 _NUM_CLASS = ' class="num"'
 
 
@@ -141,11 +147,54 @@ def _fmt_setting(v) -> str:
 
 def _columns(s: Section) -> tuple[str, ...]:
     """The paper sections' columns; the follow-up sections' main table keeps the verdict columns (their
-    curves have tables of their own, :func:`followup_tables`)."""
+    curves have tables of their own, :func:`followup_tables`); the atlas has its own."""
+    if s.kind == "atlas":
+        return ATLAS_COLUMNS
     return COLUMNS if s.paper else COLUMNS[:7] + COLUMNS[-1:]
 
 
+def _numeric(s: Section) -> tuple[int, ...]:
+    return _ATLAS_NUMERIC if s.kind == "atlas" else _NUMERIC
+
+
+def reason_text(row: Row) -> str:
+    """The atlas's why: the reason and the source line, or the diagnosis where it cannot run."""
+    if row.reason is None:
+        return "— (no reason recorded)"
+    return f"{row.reason} ({row.source})"
+
+
+def _atlas_cells(row: Row) -> list[str]:
+    flags = ", ".join(sorted({f.kind for f in row.flags})) or ""
+    verdict = verdict_text(row)
+    if row.verdict is None and not row.skipped:
+        verdict += ": " + _short(re.sub(r" at \S+:\d+( \(raised in \S+:\d+\))?", "", row.message), 120)
+    return [
+        row.name, verdict, row.symmetry or "—", row.output_symmetry or "—",
+        row.cells.get("orthogonal", fmt_dev(row.deviation.get("orthogonal"))),
+        row.cells.get("pm1", fmt_dev(row.deviation.get("pm1"))), _num(row.hadamard_half), _train_text(row),
+        breaks_text(row), reason_text(row), flags,
+    ]
+
+
+def breaks_text(row: Row) -> str:
+    from invariance.report.build import breaks_at_words
+
+    words = breaks_at_words(row.breaks_at)
+    if words is not None:
+        return words
+    if row.verdict in (None, "invariant", "invariant-in-distribution"):
+        return "—"
+    if row.result is not None and row.result.distribution is not None:
+        return "none: randomised, judged by the two-sample test (no single pair of runs to replay)"
+    if row.target.startswith("optax"):
+        return "none: the state replay covers torch optimizers"
+    return "none recorded"
+
+
 def _cells(row: Row, s: Section | None = None) -> list[str]:
+    if s is not None and s.kind == "atlas":
+        return _atlas_cells(row)
     flags = ", ".join(sorted({f.kind for f in row.flags})) or ""
     if s is not None and not s.paper:
         return [
@@ -232,7 +281,7 @@ def render_markdown(report: Report) -> str:
             continue
         out += [f"{s.description} {_plan_text(s)}", ""]
         cols = _columns(s)
-        out += ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if i in _NUMERIC else "---" for i in range(len(cols))) + "|"]
+        out += ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if i in _numeric(s) else "---" for i in range(len(cols))) + "|"]
         for row in s.rows:
             cells = [_md_escape(c) for c in _cells(row, s)]
             cells[0] = f"`{cells[0]}`"
@@ -363,7 +412,11 @@ def _section_html(s: Section, images: dict[str, bytes]) -> list[str]:
     out.append(f"<p>{_e(s.description)} <span class=\"muted\">{_e(_plan_text(s))}</span></p>")
     head = "".join(f"<th>{_e(c)}</th>" for c in _columns(s))
     out.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
-    out += [_row_html(r, s.paper) for r in s.rows]
+    if s.kind == "atlas":
+        out += ["<tr>" + "".join(f"<td{_NUM_CLASS if i in _ATLAS_NUMERIC else ''}>{_e(c)}</td>" for i, c in enumerate(_atlas_cells(r)))
+                + "</tr>" for r in s.rows]
+    else:
+        out += [_row_html(r, s.paper) for r in s.rows]
     out.append("</tbody></table>")
     flagged = [(r, f) for r in s.rows for f in r.flags]
     if flagged:
