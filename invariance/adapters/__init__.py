@@ -39,8 +39,11 @@ def _is_torch_optimizer_factory(obj: Any) -> bool:
 
 
 def _is_optax_factory(obj: Any) -> bool:
-    module = str(getattr(obj, "__module__", "") or "")
-    if not module.startswith("optax") and "GradientTransformation" not in str(getattr(obj, "__annotations__", {}).get("return", "")):
+    import functools
+
+    inner = obj.func if isinstance(obj, functools.partial) else obj  # optax.nadam = partial(adam, nesterov=True)
+    module = str(getattr(inner, "__module__", "") or "")
+    if not module.startswith("optax") and "GradientTransformation" not in str(getattr(inner, "__annotations__", {}).get("return", "")):
         return False  # decided without importing jax or optax
     from invariance.adapters.optax_opt import is_optax_factory
 

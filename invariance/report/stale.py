@@ -41,6 +41,8 @@ class Fresh:
     declared: str | None
     how: str
     skipped: bool = False  # a dependency is missing here: nothing to compare
+    #: recorded output counterexamples that no longer violate (the committed output symmetry is too small)
+    output_fixed: tuple[str, ...] = ()
 
 
 def recheck(learner: Learner, committed: dict, *, max_examples: int = 20, samples: int = 50, seed: int = 0) -> Fresh:
@@ -73,7 +75,10 @@ def recheck(learner: Learner, committed: dict, *, max_examples: int = 20, sample
         f"{p}: {'recorded counterexample replayed' if replayed[p] else f'searched with {max_examples} examples'}"
         for p in ("orthogonal", "pm1")
     )
-    return Fresh(learner.target, verdict.value, None, declared, how)
+    # the output side: every recorded output counterexample must still violate
+    fixed = tuple(p for p, cx in cxs.items() if p.startswith("output-") and cx.get("X_train") is not None
+                  and not still_violates(caller, cx))
+    return Fresh(learner.target, verdict.value, None, declared, how, output_fixed=fixed)
 
 
 def stale_rows(committed_rows: list[dict], fresh: list[Fresh], *, section: str = "") -> list[str]:
@@ -95,4 +100,7 @@ def stale_rows(committed_rows: list[dict], fresh: list[Fresh], *, section: str =
         for key, now in (("verdict", f.verdict), ("diagnosis", f.diagnosis), ("declared", f.declared)):
             if r.get(key) != now:
                 out.append(f"{where}{t}: committed {key} {r.get(key)!r}, now {now!r} ({f.how})")
+        for p in f.output_fixed:
+            out.append(f"{where}{t}: the recorded {p} counterexample no longer violates (committed output symmetry "
+                       f"{r.get('output_symmetry')!r} is stale)")
     return out
