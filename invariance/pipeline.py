@@ -120,7 +120,7 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
     symmetry = judge.symmetry_of(signed and _holds(signed), perm and _holds(perm),
                                  orthogonal_ok=judgement.verdict is Verdict.INVARIANT)
     output_symmetry = None
-    if learner.outputs is not None:
+    if learner.outputs is not None and not caller.profile.positive_labels:
         output_symmetry, outputs = _output_symmetry(learner, caller, config, generic)
         reports += outputs
     counterexamples = {r.name: r.counterexample for r in reports if r.counterexample is not None}
@@ -133,13 +133,26 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
         deviation=deviation,
         counterexample=primary,
         message=_message(judgement.verdict, why, orth.report, pm1, primary, caller, domain,
-                         outputs=[r for r in reports if r.name in OUTPUT_PROPERTIES], output_symmetry=output_symmetry),
+                         outputs=[r for r in reports if r.name in OUTPUT_PROPERTIES], output_symmetry=output_symmetry)
+        + _output_skipped(learner, caller),
         properties={r.name: r for r in reports},
         counterexamples=counterexamples,
         warnings=build.warnings_of(caller, reports),
         domain=domain,
     )
     return _explained(learner, caller, result)
+
+
+def _output_skipped(learner: Learner, caller: Caller) -> str:
+    """Why a learner with several outputs has no output symmetry, where the output side was not searched."""
+    if learner.outputs is None:
+        return ""
+    if caller.profile.positive_labels:
+        return ("; output side not searched: the learner takes labels 1 + |y| only, and 1 + |YVᵀ| is not "
+                "(1 + |Y|)Vᵀ, so no map of the targets can be compared (output_symmetry null)")
+    if caller.profile.randomized:
+        return "; output side not searched: randomised learners have no output law test yet (output_symmetry null)"
+    return ""
 
 
 def _output_symmetry(learner: Learner, caller: Caller, config: CheckConfig, generic: dict) -> tuple[Symmetry | None, list]:
@@ -155,7 +168,11 @@ def _output_symmetry(learner: Learner, caller: Caller, config: CheckConfig, gene
                            output_sample(config.seed, examples, property_name=name, **generic),
                            examples, learner, caller, config, limits=generic)
         reports.append(searched.report)
-        if searched.run.fatal is not None or searched.run.non_finite is not None:
+        why = searched.run.fatal or (searched.run.non_finite is not None and "it returned NaN/inf")
+        if why:
+            from dataclasses import replace
+
+            reports[-1] = replace(searched.report, note=f"undecided: {why}")
             return None, reports
         if searched.report.passed:
             if searched.report.evidence is not None:
@@ -170,7 +187,7 @@ def _explained(learner: Learner, caller: Caller, result: Result) -> Result:
     explanation that fails leaves the verdict alone and says so in ``breaks_at``."""
     from dataclasses import replace
 
-    if learner.explain is None or result.counterexample is None or caller.profile.randomized:
+    if learner.explain is None or not result.counterexamples or caller.profile.randomized:
         return result
     by_property = {}
     for name in ("orthogonal", "pm1", *OUTPUT_PROPERTIES):
@@ -181,7 +198,10 @@ def _explained(learner: Learner, caller: Caller, result: Result) -> Result:
             by_property[name] = learner.explain(cx)
         except Exception as exc:  # an explanation is extra: it never costs the verdict
             by_property[name] = {"key": None, "note": f"could not replay the runs state by state: {type(exc).__name__}: {exc}"}
-    primary = by_property.get(result.counterexample.property)
+    # the verdict's counterexample first; an input-invariant learner is explained by its output side
+    primary = by_property.get(result.counterexample.property) if result.counterexample is not None else None
+    if primary is None:
+        primary = next(iter(by_property.values()), None)
     if primary is None:
         return result
     return replace(result, breaks_at={**primary, "by_property": by_property})
@@ -428,7 +448,8 @@ def _in_distribution(learner: Learner, caller: Caller, config: CheckConfig, t0: 
         cx = build.law_counterexample(case, A, B, caller=caller, statistic=primary["max_ks_statistic"], p=p, alpha=config.alpha,
                                       replay=build.replay_info(learner, config, randomized=True))
     verdict = judgement.verdict
-    message = f"{verdict.value}: {judgement.why}; " + "; ".join(f"{_NAMES[k]} law test: {_law_words(v)}" for k, v in tests.items())
+    message = (f"{verdict.value}: {judgement.why}; " + "; ".join(f"{_NAMES[k]} law test: {_law_words(v)}" for k, v in tests.items())
+               + _output_skipped(learner, caller))
     return build.verdict_result(
         learner, caller, t0,
         verdict=verdict,
@@ -480,7 +501,9 @@ def _output_words(reports: list[PropertyReport], symmetry: Symmetry | None, h: i
     words = []
     for r in reports:
         cx = r.counterexample
-        if cx is not None:
+        if r.note and r.note.startswith("undecided"):
+            words.append(f"{_NAMES[r.name]}: {r.note}")
+        elif cx is not None:
             words.append(f"{_NAMES[r.name]}: fails, d={cx.d}, n={cx.n}, m={cx.m}, {cx.V_description}, deviation "
                          f"{_fmt(cx.deviation)} > threshold {_fmt(cx.threshold)}")
         else:

@@ -168,3 +168,57 @@ def test_optax_layer_output_symmetry():
     assert sgd.verdict is invariance.Verdict.INVARIANT and sgd.output_symmetry is Symmetry.ORTHOGONAL
     adam = invariance.check("optax:adam", model="layer", outputs=2, max_examples=25)
     assert adam.output_symmetry is Symmetry.SIGNED_PERMUTATIONS
+
+
+@learner("invariant", reason="refuses y ≤ 0 (a Poisson-style model)", outputs=True)
+def ls_positive(X, Y, Xt):
+    if np.any(Y <= 0):
+        raise ValueError("labels must be positive")
+    return _ls(X, Y, Xt)
+
+
+def test_positive_labels_leave_the_output_side_unsearched():
+    """1 + |YVᵀ| is not (1 + |Y|)Vᵀ: comparing them would invent output violations."""
+    r = invariance.check(ls_positive, **FAST)
+    assert r.verdict is invariance.Verdict.INVARIANT
+    assert r.output_symmetry is None and "output side not searched" in r.message
+    assert not any(k.startswith("output") for k in r.properties)
+
+
+def test_an_output_only_violation_is_explained():
+    """Input-invariant, output-equivariant only under signed permutations: each output row of the
+    gradient divided by 1 + its own L2 norm. breaks_at replays the output counterexample."""
+    torch = pytest.importorskip("torch")
+
+    class RowNormSGD(torch.optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        @torch.no_grad()
+        def step(self, closure=None):
+            if closure is not None:
+                with torch.enable_grad():
+                    closure()
+            for g in self.param_groups:
+                for p in g["params"]:
+                    # continuous at 0 (a bare g/‖g‖ jumps where a residual is 0 on one side, 1e-17 on the other)
+                    p.add_(p.grad / (1.0 + p.grad.norm(dim=1, keepdim=True)), alpha=-g["lr"])
+
+    from invariance.targets import learners_of
+
+    (opt,) = learners_of(RowNormSGD, options={"model": "layer", "outputs": 2})
+    r = invariance.check(opt, **FAST)
+    assert r.verdict is invariance.Verdict.INVARIANT
+    assert r.output_symmetry is Symmetry.SIGNED_PERMUTATIONS, r.message
+    assert r.breaks_at["property"] == "output-orthogonal" and r.breaks_at["key"] == "weight"
+
+
+def test_lr_for_a_factory_without_one_is_a_usage_error():
+    torch = pytest.importorskip("torch")
+    from invariance.targets import learners_of
+
+    def fixed(params):
+        return torch.optim.SGD(params, lr=0.1)
+
+    with pytest.raises(UsageError, match="takes no lr"):
+        learners_of(fixed, options={"lr": 0.5})

@@ -18,7 +18,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from invariance.contract import Learner, check_outputs
+from invariance.adapters.defaults import FALLBACK_LR, layer_outputs, own_lr
+from invariance.contract import Learner
 from invariance.errors import MissingDependency, UsageError
 
 __all__ = ["is_optax_factory", "learner_from_optax", "DEFAULTS"]
@@ -64,10 +65,7 @@ def _validated(options: dict) -> dict:
         raise UsageError(f"--model {options['model']!r}: the optax adapter trains the linear neuron or a linear layer "
                          "(--model linear|layer)")
     opts = {**DEFAULTS, **{k: v for k, v in options.items() if k in DEFAULTS and v is not None}}
-    if opts["model"] == "layer":
-        opts["outputs"] = check_outputs(True if opts["outputs"] is None else opts["outputs"], "--outputs")
-    elif opts["outputs"] is not None:
-        raise UsageError(f"--outputs {opts['outputs']} needs --model layer (a weight matrix with one row per output)")
+    opts["outputs"] = layer_outputs(opts["model"], opts["outputs"])
     for key in ("passes", "batch_size"):
         if isinstance(opts[key], bool) or not isinstance(opts[key], int) or opts[key] < 1:
             raise UsageError(f"--{key.replace('_', '-')} must be a positive integer, got {opts[key]!r}")
@@ -88,24 +86,12 @@ def _transformation(factory: Callable, opts: dict, where: str):
     return tx
 
 
-def _own_lr(factory: Callable) -> float:
-    """The factory's own default ``learning_rate`` where it has one (optax.contrib.prodigy: 1.0), else
-    the torch adapter's fallback 0.05 (optax's aliases require one)."""
-    try:
-        p = inspect.signature(factory).parameters.get("learning_rate")
-    except (TypeError, ValueError):
-        p = None
-    default = getattr(p, "default", None)
-    if isinstance(default, (int, float)) and not isinstance(default, bool) and default > 0:
-        return float(default)
-    return 0.05
-
-
 def learner_from_optax(factory: Callable, *, name: str, target: str, options: dict) -> Learner:
     opts = _validated(options)
-    if opts["lr"] is None:
-        opts["lr"] = _own_lr(factory)
-    where = f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__name__', name)}"
+    if opts["lr"] is None:  # optax's aliases require learning_rate: the factory's own default, else 0.05
+        opts["lr"] = own_lr(factory, "learning_rate")[0] or FALLBACK_LR
+    inner = getattr(factory, "func", factory)  # optax.nadam = functools.partial(adam, nesterov=True)
+    where = f"{getattr(inner, '__module__', '?')}.{getattr(factory, '__name__', None) or getattr(inner, '__name__', name)}"
     try:
         _transformation(factory, opts, where)  # a bad --opt is a usage error now, not a diagnosis later
     except UsageError:

@@ -23,13 +23,14 @@ from typing import Any
 import numpy as np
 
 from invariance.errors import MissingDependency, UsageError
-from invariance.contract import Learner, check_outputs
+from invariance.adapters.defaults import layer_outputs, own_lr, takes_lr
+from invariance.contract import Learner
 
 __all__ = ["learner_from_optimizer", "DEFAULTS", "train_predict", "trace_states", "breaks_at"]
 
 DEFAULTS = {
     "passes": 3,
-    "lr": None,  # None: the optimizer's own default learning rate, else FALLBACK_LR
+    "lr": None,  # None: the optimizer's own default learning rate (adapters.defaults.own_lr)
     "batch_size": 1,
     "model": "linear",
     "hidden": 16,
@@ -41,8 +42,6 @@ DEFAULTS = {
     "outputs": None,  # H for --model layer (default DEFAULT_OUTPUTS)
 }
 _MODELS = ("linear", "layer", "mlp")
-#: the learning rate of an optimizer whose ``lr`` has no default of its own (torch.optim.SGD before 2.x)
-FALLBACK_LR = 0.05
 _ACTIVATIONS = ("tanh", "relu", "identity")
 #: per-optimizer keyword defaults of the adapter (override with --opt KEY=VALUE). L-BFGS's own
 #: defaults (20 inner iterations, 100 pairs of history) make one online step cost ~2000 dot products;
@@ -72,11 +71,7 @@ def _validated(options: dict) -> dict:
         raise UsageError(f"--init {opts['init']!r} is not one of {', '.join(_INITS)}")
     if opts["model"] not in _MODELS:
         raise UsageError(f"--model {opts['model']!r} is not one of {', '.join(_MODELS)}")
-    if opts["model"] == "layer":
-        opts["outputs"] = check_outputs(True if opts["outputs"] is None else opts["outputs"], "--outputs")
-    elif opts["outputs"] is not None:
-        raise UsageError(f"--outputs {opts['outputs']} needs --model layer (a weight matrix with one row per output); "
-                         f"--model {opts['model']} has one output")
+    opts["outputs"] = layer_outputs(opts["model"], opts["outputs"])
     if opts["create_graph"] not in (None, True, False):
         raise UsageError(f"create_graph must be true or false, got {opts['create_graph']!r}")
     return opts
@@ -89,21 +84,6 @@ def _signature(make) -> dict:
         return dict(inspect.signature(target).parameters)
     except (TypeError, ValueError):
         return {}
-
-
-def own_lr(make) -> tuple[float | None, str]:
-    """The learning rate the adapter uses when ``--lr`` is not given, and where it comes from: the
-    optimizer's own default (``lr=1e-3`` in Adam's signature), the adapter's :data:`FALLBACK_LR` when
-    ``lr`` has no default, or None when the optimizer (or factory) takes no ``lr`` at all."""
-    params = _signature(make)
-    p = params.get("lr")
-    if p is None:
-        if any(q.kind is q.VAR_KEYWORD for q in params.values()) and not inspect.isclass(make):
-            return None, "the factory's own"
-        return None, "none: it takes no lr"
-    if isinstance(p.default, (int, float)) and not isinstance(p.default, bool) and p.default > 0:
-        return float(p.default), "its default"
-    return FALLBACK_LR, f"the adapter's {FALLBACK_LR:g} (lr has no default)"
 
 
 def _construct(make, params, opts: dict, kwargs: dict):
@@ -251,7 +231,7 @@ def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed, trace: list | Non
     gen = torch.Generator().manual_seed(int(seed) if seed is not None else 0)
     dev = opts["device"]
     model = _build(torch, X.shape[1], opts, gen)
-    kwargs = {**OPTIMIZER_DEFAULTS.get(getattr(optimizer_cls, "__name__", ""), {}), **opts["optimizer_kwargs"]}
+    kwargs = {**OPTIMIZER_DEFAULTS.get(_short(optimizer_cls), {}), **opts["optimizer_kwargs"]}
     optimizer = _construct(optimizer_cls, model.parameters(), opts, kwargs)
     modes = callable(getattr(optimizer, "train", None)) and callable(getattr(optimizer, "eval", None))
     Xt_ = torch.as_tensor(Xt, dtype=torch.float64, device=dev)
@@ -443,6 +423,8 @@ def learner_from_optimizer(cls, *, name: str, target: str, options: dict) -> Lea
     opts = _validated(options)
     if opts["lr"] is None:
         opts["lr"], source = own_lr(cls)
+    elif not takes_lr(cls):
+        raise UsageError(f"--lr {opts['lr']:g}: {_where(cls)} takes no lr (give its step size with --opt KEY=VALUE)")
     else:
         source = "--lr"
     opts["lr_source"] = source

@@ -3,10 +3,11 @@
 Usage::
 
     invcheck report [TARGET...] [--out DIR] [--d D] [--trials T] [--k-step S] [--seed S] [-j N | --dask ADDRESS|local:N]
-                    [--max-examples N] [--no-curves] [--json-only] [--quiet]
+                    [--max-examples N] [--no-curves] [--no-atlas] [--json-only] [--quiet]
 
 Without TARGETs: every built-in learner (``algorithms``), every dense ``torch.optim`` optimizer
-(and SparseAdam with its diagnosis) and the scikit-learn regressors of :mod:`invariance.report.zoo_sklearn`;
+(and SparseAdam with its diagnosis), the scikit-learn regressors of :mod:`invariance.report.zoo_sklearn`, the
+follow-up problems and the optimizer atlas (:mod:`invariance.report.atlas`; ``--no-atlas`` leaves it out);
 a section whose package is not installed is omitted with a note. Writes ``invariance.json``,
 ``invariance.md``, ``invariance.html`` (self-contained) and the plots ``SECTION-PROBLEM.png`` to DIR.
 
@@ -65,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-examples", type=int, default=None, metavar="N", help="Hypothesis examples per property (default 150)")
     p.add_argument("--samples", type=int, default=200, help="seeds per side for randomised learners (default 200)")
     p.add_argument("--no-curves", action="store_true", help="verdict table only (fast): no curves, no plots")
+    p.add_argument("--no-atlas", action="store_true",
+                   help="leave out the optimizer atlas (one section per optimizer library, 200+ rows: about 9 of the "
+                        "17 minutes on two cores)")
     p.add_argument("--json-only", action="store_true", help="write invariance.json only (no Markdown, HTML or PNG)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return p
@@ -137,7 +141,7 @@ def _run(argv: list[str]) -> int:
         load_many(args.targets)  # a bad TARGET is a usage error before anything runs
         specs = [target_section(args.targets, d=args.d, trials=args.trials, k_step=args.k_step, curves=curves)]
     else:
-        specs = default_sections(d=args.d, trials=args.trials, k_step=args.k_step, curves=curves)
+        specs = default_sections(d=args.d, trials=args.trials, k_step=args.k_step, curves=curves, atlas=not args.no_atlas)
     config = CheckConfig(seed=args.seed, max_examples=args.max_examples, samples=args.samples)
     say = (lambda msg: None) if args.quiet else (lambda msg: print(f"invcheck report: {msg}", file=sys.stderr, flush=True))
     t0 = time.perf_counter()

@@ -126,6 +126,8 @@ class SectionSpec:
     tune_fixed: tuple[str, ...] = ()
     #: "learners" (the paper's problems or the follow-ups) or "atlas" (optimizer rows with their reasons)
     kind: str = "learners"
+    #: why the section cannot be measured here although its package is installed (it fails to import)
+    broken: str | None = None
 
 
 def _has(module: str) -> bool:
@@ -198,8 +200,13 @@ def atlas_sections(*, d: int = 128, curves: bool = True) -> list[SectionSpec]:
     for lib in atlas.LIBRARIES:
         have = atlas.installed(lib)
         version = atlas.version(lib) if have else None
-        targets = atlas.targets_of(lib.key) if have else ()
-        again = atlas.reexports(lib) if have else ()
+        broken = None
+        try:
+            targets = atlas.targets_of(lib.key) if have else ()
+            again = atlas.reexports(lib) if have else ()
+        except Exception as exc:  # installed but unusable (a torch build it was not made for): a note, not a crash
+            targets, again = (), ()
+            broken = f"{lib.module} is installed but fails to import ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
         where = f"{lib.module} {version}" if version else lib.module
         description = (
             f"Every optimizer {where} exports ({len(targets)} rows), checked on a linear layer W ∈ R^{{3×d}} "
@@ -219,7 +226,7 @@ def atlas_sections(*, d: int = 128, curves: bool = True) -> list[SectionSpec]:
             CurvePlan(d, ATLAS_TRIALS, max(1, d // ATLAS_K_STEPS), ("hadamard",)) if curves else None,
             requires=lib.module.split(".")[0], install=f"pip install 'invcheck[{lib.extra}]'",
             check_options=atlas.CHECK_OPTIONS, max_examples=atlas.MAX_EXAMPLES, samples=atlas.SAMPLES,
-            tune_fixed=("passes",), kind="atlas",
+            tune_fixed=("passes",), kind="atlas", broken=broken,
         ))
     return out
 
@@ -327,6 +334,8 @@ def measure_section(
     """
     if spec.requires is not None and not _has(spec.requires):
         return SectionMeasurement(spec, omitted=f"{spec.requires} is not installed ({spec.install}); section omitted")
+    if spec.broken is not None:
+        return SectionMeasurement(spec, omitted=f"{spec.broken}; section omitted")
     say = progress or (lambda _msg: None)
     learners = load_section(spec)
     with one_thread():

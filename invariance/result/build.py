@@ -59,6 +59,10 @@ def command_for(target: str, config: CheckConfig, *, randomized: bool = False) -
 
 def replay_info(learner: Learner, config: CheckConfig, *, blob: str | None = None, randomized: bool = False) -> dict:
     command = command_for(learner.target, config, randomized=randomized)
+    opts = learner.options or {}
+    if command is not None and config.options.get("lr") is None and opts.get("lr") is not None and opts.get("lr_source"):
+        # the optimizer's own default lr, written out: the command replays the same run if a default moves
+        command += f" --lr {opts['lr']:g}"
     out = {"seed": config.seed, "command": command, "reproduce_failure": blob}
     if command is None:
         out["note"] = (
