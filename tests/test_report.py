@@ -209,14 +209,15 @@ def test_committed_report_is_fresh(committed):
         if not rows:
             problems.append(f"section {spec.key} is missing or omitted in the committed report")
             continue
-        todo.append((spec.key, rows, load_section(spec)))
+        todo.append((spec.key, rows, load_section(spec), spec.max_examples))
     with one_thread():  # after loading: it limits the BLAS libraries loaded by then
-        for key, rows, learners in todo:
+        for key, rows, learners, committed_examples in todo:
             results = by_section[key]
             # the atlas's rows (200+ optimizers) re-search their passed properties with fewer examples
             budget = 8 if key.startswith("atlas-") else 20
             fresh = [
-                recheck(l, results[l.target], max_examples=budget) if l.target in results
+                recheck(l, results[l.target], max_examples=budget, committed_examples=committed_examples)
+                if l.target in results
                 else Fresh(l.target, None, None, None, "new")
                 for l in learners
             ]
@@ -303,6 +304,16 @@ def test_recheck_fails_for_a_changed_learner(committed):
     assert [m.split(" (", 1)[0] for m in stale_rows([egu_row], [fixed])] == [
         "algorithms.egu:egu: committed verdict 'not-invariant', now 'invariant'",
         "algorithms.egu:egu: committed declared 'not-invariant', now 'invariant'",
+    ]
+    # an inconclusive (rounding moved most answers) is re-derived at the committed budget: a learner whose
+    # answers became stable is now judged, which makes its committed inconclusive stale
+    unstable = {**results[ls.target], "verdict": None, "diagnosis": "inconclusive", "distribution": None}
+    steady = recheck(ls, unstable, committed_examples=10)
+    assert (steady.verdict, steady.diagnosis) == ("invariant", None) and "committed budget (10 examples)" in steady.how
+    assert [m.split(" (", 1)[0] for m in stale_rows([{"target": ls.target, "diagnosis": "inconclusive"}], [steady])] == [
+        f"{ls.target}: committed verdict None, now 'invariant'",
+        f"{ls.target}: committed diagnosis 'inconclusive', now None",
+        f"{ls.target}: committed declared None, now 'invariant'",
     ]
 
 

@@ -8,7 +8,10 @@ evidence that the report's JSON keeps:
 * a property **without** a violation is searched again with a reduced budget (``max_examples``),
   no symmetry searches and no sweep; a violation found there contradicts the committed verdict;
 * a **randomised** learner's distribution test is re-run with ``samples`` seeds per side;
-* a **diagnosis** (a learner that cannot be judged) is re-derived by the checker's probe.
+* a **diagnosis** (a learner that cannot be judged) is re-derived by the checker's probe;
+* an **inconclusive** from the evidence rule (most examples excused by rounding sensitivity) counts
+  shares of the committed search's examples, which a reduced budget changes (small examples come
+  first): it is re-derived by a check at the committed budget (``committed_examples``).
 
 For an unchanged learner and checker the replays reproduce every recorded violation, so the
 re-derived verdict can differ from the committed one only through a violation that the committed
@@ -45,9 +48,16 @@ class Fresh:
     output_fixed: tuple[str, ...] = ()
 
 
-def recheck(learner: Learner, committed: dict, *, max_examples: int = 20, samples: int = 50, seed: int = 0) -> Fresh:
-    """Re-derive the verdict of ``learner`` given its committed ``invcheck --json`` result."""
+def recheck(learner: Learner, committed: dict, *, max_examples: int = 20, samples: int = 50, seed: int = 0,
+            committed_examples: int | None = None) -> Fresh:
+    """Re-derive the verdict of ``learner`` given its committed ``invcheck --json`` result
+    (``committed_examples``: the ``--max-examples`` the committed result was searched with, None for
+    the default budget)."""
     declared = None if learner.expected is None else learner.expected.value
+    if committed.get("diagnosis") == Diagnosis.INCONCLUSIVE.value and committed.get("distribution") is None:
+        r = check_learner(learner, CheckConfig(seed=seed, max_examples=committed_examples))
+        how = r.message if r.skipped else f"re-checked at the committed budget ({committed_examples or 'default'} examples)"
+        return Fresh(learner.target, r.verdict and r.verdict.value, r.diagnosis and r.diagnosis.value, declared, how, r.skipped)
     if committed.get("distribution") is not None:
         r = check_learner(learner, CheckConfig(seed=seed, samples=samples))
         how = r.message if r.skipped else f"distribution test re-run with {samples} seeds per side"
