@@ -9,7 +9,7 @@ evidence that the report's JSON keeps:
   no symmetry searches and no sweep; a violation found there contradicts the committed verdict;
 * a **randomised** learner's distribution test is re-run with ``samples`` seeds per side;
 * a **diagnosis** (a learner that cannot be judged) is re-derived by the checker's probe;
-* an **inconclusive** from the evidence rule (most examples excused by rounding sensitivity) counts
+* an **inconclusive** from the evidence rule (too few usable examples, or most excused by rounding) counts
   shares of the committed search's examples, which a reduced budget changes (small examples come
   first): it is re-derived by a check at the committed budget (``committed_examples``).
 
