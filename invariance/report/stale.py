@@ -56,11 +56,10 @@ def recheck(learner: Learner, committed: dict, *, max_examples: int = 20, sample
     declared = None if learner.expected is None else learner.expected.value
     if committed.get("diagnosis") == Diagnosis.INCONCLUSIVE.value and committed.get("distribution") is None:
         r = check_learner(learner, CheckConfig(seed=seed, max_examples=committed_examples))
-        how = r.message if r.skipped else f"re-checked at the committed budget ({committed_examples or 'default'} examples)"
-        return Fresh(learner.target, r.verdict and r.verdict.value, r.diagnosis and r.diagnosis.value, declared, how, r.skipped)
+        return _as_checked(learner, r, declared, f"re-checked at the committed budget ({committed_examples or 'default'} examples)")
     if committed.get("distribution") is not None:
         r = check_learner(learner, CheckConfig(seed=seed, samples=samples))
-        how = r.message if r.skipped else f"distribution test re-run with {samples} seeds per side"
+        how = f"distribution test re-run with {samples} seeds per side"
         if r.diagnosis is Diagnosis.INCONCLUSIVE and r.distribution:
             # too few seeds to exclude a shift, by design of this cheap re-run: a test that did not reject
             # reads as passing here, so only a changed rejection makes the row stale
@@ -68,7 +67,7 @@ def recheck(learner: Learner, committed: dict, *, max_examples: int = 20, sample
                     for k in ("orthogonal", "pm1")}
             verdict = judge.law_verdict(read["orthogonal"], read["pm1"]).verdict
             return Fresh(learner.target, verdict.value, None, declared, how + " (undecided tests read as not rejecting)")
-        return Fresh(learner.target, r.verdict and r.verdict.value, r.diagnosis and r.diagnosis.value, declared, how, r.skipped)
+        return _as_checked(learner, r, declared, how)
     # a learner that takes rng but ignores it was judged as deterministic (seed 0)
     caller = Caller(learner, profile=Profile(randomized=False))
     cxs = committed.get("counterexamples") or {}
@@ -89,6 +88,12 @@ def recheck(learner: Learner, committed: dict, *, max_examples: int = 20, sample
     fixed = tuple(p for p, cx in cxs.items() if p.startswith("output-") and cx.get("X_train") is not None
                   and not still_violates(caller, cx))
     return Fresh(learner.target, verdict.value, None, declared, how, output_fixed=fixed)
+
+
+def _as_checked(learner: Learner, r, declared: str | None, how: str) -> Fresh:
+    """A full check's result as it stands (its own message for ``how`` when it was skipped)."""
+    return Fresh(learner.target, r.verdict and r.verdict.value, r.diagnosis and r.diagnosis.value, declared,
+                 r.message if r.skipped else how, r.skipped)
 
 
 def stale_rows(committed_rows: list[dict], fresh: list[Fresh], *, section: str = "") -> list[str]:
