@@ -14,18 +14,31 @@ thread): the processes share out the cores (:mod:`invariance.threads`).
 
 dask and distributed are an optional extra (``pip install 'invcheck[dask]'``), imported only when a
 :class:`Workers` asks for Dask.
+
+The curve experiments keep a pool of their own whose initializer carries learner objects:
+:func:`local_pool` starts it. ``fork`` lets closures travel, but a child forked while
+JAX's threads (or torch's intra-op pool) hold a lock can hang for ever, so once such a runtime is live
+the pool is spawned instead, and learners that cannot be re-imported in a fresh process run in this
+one, with a one-line :class:`InProcessWarning`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.machinery
+import io
+import pickle
 import re
+import sys
+import types
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
 
 from invariance.errors import MissingDependency, UsageError
 
-__all__ = ["Workers", "parse_dask", "run_units", "session", "DASK_FORMS", "DASK_HELP", "CONNECT_TIMEOUT"]
+__all__ = ["Workers", "parse_dask", "run_units", "session", "DASK_FORMS", "DASK_HELP", "CONNECT_TIMEOUT",
+           "InProcessWarning", "fork_hazard", "start_method", "local_pool"]
 
 #: the forms ``--dask`` accepts, for messages and help
 DASK_FORMS = "local:N (a LocalCluster of N worker processes), tcp://HOST:PORT, HOST:PORT or tls://HOST:PORT"
@@ -153,6 +166,113 @@ def _run_processes(fn, units, jobs, progress, meanwhile) -> list:
             for f in futures:
                 f.cancel()
             raise
+
+
+class InProcessWarning(UserWarning):
+    """A ``-j N`` pool was not started: forking was unsafe and the work could not travel to a spawned
+    process, so it ran here, one unit after the other (same numbers, more time)."""
+
+
+def fork_hazard(modules: Any = None) -> str | None:
+    """Why forking this process could deadlock, or None: JAX is imported (XLA runs threads of its own,
+    and JAX itself warns that a fork "will likely lead to a deadlock"), or torch is imported with more
+    than one intra-op thread. ``modules`` stands for :data:`sys.modules` (tests pass their own)."""
+    modules = sys.modules if modules is None else modules
+    if "jax" in modules:
+        return "JAX is loaded (it is multithreaded)"
+    torch = modules.get("torch")
+    if torch is not None:
+        try:
+            threads = int(torch.get_num_threads())
+        except Exception:  # a half-imported or stand-in module
+            threads = 1
+        if threads > 1:
+            return f"torch is loaded with {threads} intra-op threads"
+    return None
+
+
+def start_method(modules: Any = None, *, methods: Sequence[str] | None = None) -> str:
+    """The start method of a local pool: ``fork`` where the platform has it and :func:`fork_hazard`
+    finds nothing, otherwise ``spawn`` (a fresh interpreter: safe whatever threads run here)."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods() if methods is None else methods
+    return "fork" if "fork" in methods and fork_hazard(modules) is None else "spawn"
+
+
+def _travel_plan(payload: Any) -> tuple[bytes | None, list[tuple[str, str]], str | None]:
+    """How ``payload`` reaches a spawned process: ``(blob, files, None)``, its pickle and the modules
+    (name, path) that the new interpreter must load from their files before unpickling it (a learner
+    file loaded by path has a name no fresh interpreter can import), or ``(None, [], why)`` when it
+    cannot travel (a lambda or closure does not pickle; a module with neither name nor file)."""
+    modules: set[str] = set()
+
+    class _Recorder(pickle.Pickler):
+        def reducer_override(self, obj):
+            if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+                modules.add(getattr(obj, "__module__", None) or "")
+            return NotImplemented
+
+    buffer = io.BytesIO()
+    try:
+        _Recorder(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(payload)
+    except Exception as exc:  # PicklingError, AttributeError ("Can't pickle local object"), TypeError
+        return None, [], f"it does not pickle ({' '.join(str(exc).split())[:120]})"
+    files: list[tuple[str, str]] = []
+    for name in sorted(modules):
+        top = name.partition(".")[0]
+        if top == "__main__" and getattr(sys.modules.get("__main__"), "__file__", None):
+            continue  # spawn runs the main file again, as __mp_main__
+        if top and top != "__main__" and (
+            top in sys.builtin_module_names
+            or importlib.machinery.FrozenImporter.find_spec(top) is not None
+            or importlib.machinery.PathFinder.find_spec(top, sys.path) is not None
+        ):
+            continue
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if not path or "." in name:
+            return None, [], f"module {name or '?'} cannot be imported in a fresh process"
+        files.append((name, path))
+    return buffer.getvalue(), files, None
+
+
+def _carried_init(files: list[tuple[str, str]], blob: bytes) -> None:
+    """A spawned worker's initializer: load the ``files`` modules by path, then run the carried one."""
+    import importlib.util
+
+    for name, path in files:
+        if name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+    initializer, initargs = pickle.loads(blob)
+    initializer(*initargs)
+
+
+def local_pool(jobs: int, initializer: Callable[..., Any], initargs: tuple, *, what: str = "the work",
+               modules: Any = None):
+    """A ``ProcessPoolExecutor`` of ``jobs`` processes that run ``initializer(*initargs)`` first (the
+    initializer a module-level function; the arguments may hold learner objects), or None: then run in
+    this process. Forked when :func:`start_method` allows it (closures travel); otherwise spawned, the
+    arguments pickled and the learner files they need loaded there by path; None, with a one-line
+    :class:`InProcessWarning` naming ``what`` and why, when the arguments cannot travel. Enter it
+    inside :func:`invariance.threads.one_thread_per_worker` (the processes start on the first submit)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = start_method(modules)
+    if method == "fork":
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=initializer, initargs=initargs)
+    blob, files, why = _travel_plan((initializer, initargs))
+    if why is None:
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
+                                   initializer=_carried_init, initargs=(files, blob))
+    hazard = fork_hazard(modules) or "this platform has no fork"
+    warnings.warn(f"-j {jobs}: {what} ran in this process: {hazard}, so no fork, and {why}",
+                  InProcessWarning, stacklevel=3)
+    return None
 
 
 def _one_thread_call(fn: Callable[..., Any], unit: tuple) -> Any:

@@ -128,11 +128,23 @@ def test_orthogonal_cases_shrink_to_the_smallest_case():
     assert case.X_train.tolist() == [[0.0]] and case.y_train.tolist() == [0.0]  # the simplest numbers
 
 
-def test_orthogonal_cases_shrink_to_the_reflection_of_the_line():
-    # (over all data kinds Hypothesis prefers the kinds drawn with fewer choices, seeded floats, over
-    # integers: its order is shortlex, so d and U shrink fully but the data kind need not)
+@pytest.mark.parametrize("kind", DATA_KINDS)
+def test_each_data_kind_shrinks_to_the_reflection_of_the_line(kind):
+    # within one kind the simplest draw (every choice at its first value) is the smallest case, and
+    # it satisfies the condition, so any Hypothesis returns it: d = n = m = 1 and U = [−1]
+    case = find(orthogonal_cases(kinds=(kind,)), lambda c: True)
+    assert (case.d, case.n, case.m, case.data_kind) == (1, 1, 1, kind)
+    assert case.family == "reflection" and case.U.tolist() == [[-1.0]]
+
+
+def test_orthogonal_cases_over_all_kinds_shrink_to_the_simplest_reflection():
+    # Over all data kinds Hypothesis prefers kinds drawn with fewer choices (seeded floats) to
+    # integers: its order is shortlex, and which sizes it keeps there varies with its version and
+    # seed (d = 1 with n = 15, or d = 2 with n = 3, on 6.170.27). What the strategy guarantees whatever
+    # it keeps: the family shrinks to the first one, and the reflection's vector to e₁.
     case = find(orthogonal_cases(), lambda c: True)
-    assert case.d == 1 and case.family == "reflection" and case.U.tolist() == [[-1.0]]
+    assert case.family == "reflection"
+    np.testing.assert_array_equal(case.U, rotations.householder(np.eye(case.d)[0]))  # diag(−1, 1, …, 1)
 
 
 def test_orthogonal_cases_shrink_towards_small_d_under_a_condition():

@@ -20,10 +20,9 @@ learners, or on which other learners run.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import time
 import zlib
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -40,8 +39,9 @@ from invariance.curves.hyperparams import (  # re-exported: invariance.curves.PA
 )
 from invariance.curves.problems import PROBLEMS, Problem, problem_of, sylvester
 from invariance.contract import Learner
-from invariance.threads import one_thread
+from invariance.threads import one_thread, one_thread_per_worker
 from invariance.verdict import Diagnosis
+from invariance.workers import local_pool
 
 __all__ = [
     "PROBLEMS",
@@ -377,7 +377,9 @@ def learning_curves(
 
     ``problem`` is a name or a :class:`Problem` (with σ, s, β). ``ks`` defaults to ``1..d`` on the
     paper's problems and ``1..4d`` on the follow-up ones. ``jobs > 1`` runs (trial, learner) pairs in
-    that many processes (``fork`` where the platform has it, so closures need not pickle);
+    that many processes (``fork`` where the platform has it and no JAX or threaded torch is live, so
+    closures need not pickle; otherwise ``spawn``, or this process with a warning when the learners
+    cannot travel there: :func:`invariance.workers.local_pool`);
     ``workers`` (:class:`invariance.workers.Workers` with ``dask``) sends them to a Dask cluster, each
     learner re-loaded there from its target with its ``settings``. The numbers are identical either
     way. ``progress(done, total)`` is called after each (trial, learner) pair. ``settings`` and
@@ -404,6 +406,15 @@ def learning_curves(
         if progress is not None:
             progress(done, len(pairs))
 
+    def _in_process() -> None:
+        _init_worker(learners, job)
+        try:
+            with one_thread():  # as in the workers: one BLAS thread, so the arithmetic is the same
+                for t, i in pairs:
+                    record(*_task(t, i))
+        finally:
+            _WORKER.clear()
+
     dask = getattr(workers, "dask", None)
     if dask:
         from invariance.curves.hyperparams import portable
@@ -424,22 +435,11 @@ def learning_curves(
         finally:
             _WORKER.clear()
     elif jobs == 1 or len(pairs) == 1:
-        _init_worker(learners, job)
-        try:
-            with one_thread():  # as in the workers: one BLAS thread, so the arithmetic is the same
-                for t, i in pairs:
-                    record(*_task(t, i))
-        finally:
-            _WORKER.clear()
+        _in_process()
+    elif (pool := local_pool(min(jobs, len(pairs)), _init_worker, (learners, job, True), what="the curves")) is None:
+        _in_process()
     else:
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(pairs)),
-            mp_context=ctx,
-            initializer=_init_worker,
-            initargs=(learners, job, True),
-        ) as pool:
+        with one_thread_per_worker(), pool:
             futures = [pool.submit(_task, t, i) for t, i in pairs]
             try:
                 for fut in as_completed(futures):

@@ -31,8 +31,6 @@ the curves carry to JSON and the report. Tuning is deterministic: same seed, sam
 from __future__ import annotations
 
 import math
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +40,8 @@ from invariance.curves.hyperparams import curve_settings, portable, settable
 from invariance.curves.problems import Problem, problem_of
 from invariance.errors import LearnerFailure, UsageError
 from invariance.judge import FIT_TIE, FIT_TOLERANCE
-from invariance.threads import one_thread
+from invariance.threads import one_thread, one_thread_per_worker
+from invariance.workers import local_pool
 
 __all__ = ["LR_KEYS", "PASS_KEYS", "LR_FACTORS", "PASSES", "TUNE_DRAWS", "Grid", "grid_for", "tune", "tune_all", "tuning_ks"]
 
@@ -259,8 +258,9 @@ def tune_all(
     jobs: int = 1,
     workers: Any = None,
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """:func:`tune` for every learner, in ``jobs`` forked processes or on ``workers`` (Dask); the
-    choices do not depend on where they ran."""
+    """:func:`tune` for every learner, in ``jobs`` processes (forked, or spawned once JAX or threaded
+    torch is live: :func:`invariance.workers.local_pool`) or on ``workers`` (Dask); the choices do
+    not depend on where they ran."""
     spec = problem_of(problem)
     spec.check(d)
     centres = [dict(c) for c in (centres or [curve_settings(l, d) for l in learners])]
@@ -275,10 +275,10 @@ def tune_all(
         units = [(*portable(learners[i]), spec, d, seed, centres[i], frozen[i]) for i in remote]
         got = dict(zip(remote, run_units(tune_unit, units, workers)))
         return [got[i] if i in got else _tune_one(l, spec, d, seed, centres[i], frozen[i]) for i, l in enumerate(learners)]
-    if jobs <= 1 or len(learners) <= 1:
+    job = (spec, d, seed, centres, frozen)
+    if jobs <= 1 or len(learners) <= 1 or (
+        pool := local_pool(min(jobs, len(learners)), _init, (learners, job), what="the tuning")
+    ) is None:
         return [_tune_one(l, spec, d, seed, centres[i], frozen[i]) for i, l in enumerate(learners)]
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(learners)), mp_context=ctx, initializer=_init,
-                             initargs=(learners, (spec, d, seed, centres, frozen))) as pool:
+    with one_thread_per_worker(), pool:
         return list(pool.map(_tune_index, range(len(learners))))
