@@ -55,3 +55,82 @@ def test_a_numpy_check_imports_neither_jax_nor_optax():
             "print(sorted(m for m in ('jax', 'optax', 'torch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+# --------------------------------------------------- working precision and exact arithmetic (issue 17)
+
+
+def _optax_learner(factory, **kwargs):
+    from invariance.adapters.optax_opt import learner_from_optax
+
+    return learner_from_optax(factory, name="opt", target="<test>:opt", options={"optimizer_kwargs": kwargs})
+
+
+def _problem(h=None):
+    rng = np.random.default_rng(3)
+    X, Xt = rng.standard_normal((7, 4)), rng.standard_normal((3, 4))
+    y = rng.standard_normal((7, h)) if h else rng.standard_normal(7)
+    return X, y, Xt
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "adagrad", "rmsprop"])
+def test_optax_float64_optimizers_have_no_reduced_precision(name):
+    l = _optax_learner(getattr(optax, name))
+    assert l.precision is None and l.exact is None and l.exact_note is None, l.precision_note
+
+
+def test_a_bfloat16_first_moment_is_detected_in_the_jaxpr_and_rewritten():
+    import jax.numpy as jnp
+
+    l = _optax_learner(optax.adam, mu_dtype=jnp.bfloat16)
+    assert l.precision == "bfloat16" and "convert_element_type" in l.precision_note
+    assert l.exact is not None and "rewritten to float64" in l.exact_note
+    X, y, Xt = _problem()
+    want = _optax_learner(optax.adam)(X, y, Xt)  # mu_dtype=None: the first moment in float64
+    np.testing.assert_allclose(l.exact(X, y, Xt), want, rtol=1e-12, atol=1e-15)
+    assert np.abs(l(X, y, Xt) - want).max() > 1e-6
+    assert l.exact.precision is None and l.exact.options == l.options
+
+
+@pytest.mark.parametrize("factory, kwargs, precision", [
+    ("sgd", {"momentum": 0.9, "accumulator_dtype": "float16"}, "float16"),
+    ("adamw", {"mu_dtype": "float32"}, "float32"),
+])
+def test_other_coarse_dtypes_and_a_layer(factory, kwargs, precision):
+    import jax.numpy as jnp
+
+    kw = {k: (getattr(jnp, v) if k.endswith("dtype") else v) for k, v in kwargs.items()}
+    from invariance.adapters.optax_opt import learner_from_optax
+
+    l = learner_from_optax(getattr(optax, factory), name="opt", target="<test>:opt",
+                           options={"optimizer_kwargs": kw, "model": "layer", "outputs": 2})
+    assert l.precision == precision and l.exact is not None, l.exact_note
+    ref = learner_from_optax(getattr(optax, factory), name="opt", target="<test>:opt",
+                             options={"optimizer_kwargs": {k: (None if k.endswith("dtype") else v) for k, v in kw.items()},
+                                      "model": "layer", "outputs": 2})
+    X, Y, Xt = _problem(2)
+    np.testing.assert_allclose(l.exact(X, Y, Xt), ref(X, Y, Xt), rtol=1e-12, atol=1e-15)
+
+
+def callback_sgd(learning_rate: float = 0.1):
+    """SGD whose gradient is rounded to float32 by a host callback: the jaxpr shows the float32 value,
+    but no cast in it makes it, so nothing can be rewritten."""
+    import jax
+    import jax.numpy as jnp
+
+    def init(params):
+        return optax.EmptyState()
+
+    def update(g, state, params=None):
+        g32 = jax.pure_callback(lambda a: np.asarray(a, np.float32), jax.ShapeDtypeStruct(g.shape, jnp.float32), g)
+        return -learning_rate * g32.astype(jnp.float64), state
+
+    return optax.GradientTransformation(init, update)
+
+
+def test_a_float32_value_from_a_callback_cannot_be_made_exact():
+    l = _optax_learner(callback_sgd)
+    assert l.precision == "float32" and "pure_callback" in l.precision_note
+    assert l.exact is None and "still appears in pure_callback" in l.exact_note and "float32 allowance" in l.exact_note
+    X, y, Xt = _problem()
+    assert np.all(np.isfinite(l(X, y, Xt)))

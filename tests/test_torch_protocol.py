@@ -243,3 +243,38 @@ def test_adabelief_breaks_at_its_belief_state_on_pm1_twins():
     assert r.verdict.value == "not-invariant"
     pm1 = r.breaks_at["by_property"]["pm1"]
     assert pm1["key"] == "exp_avg_var", pm1
+
+
+# ------------------------------------------------------------- SAM: the gradient is present before step
+
+
+class HandSAM(PlainSGD):
+    """Sharpness-aware minimisation as users call it (``loss.backward(); opt.step(closure)``): the ascent
+    step uses the gradient already in ``.grad``, the closure re-evaluates it at the perturbed point."""
+
+    def __init__(self, params, lr=0.1, rho=0.05):
+        torch.optim.Optimizer.__init__(self, params, {"lr": lr, "rho": rho})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for g in self.param_groups:
+            for p in g["params"]:
+                e = g["rho"] * p.grad / (p.grad.norm() + 1e-12)
+                self.state[p]["e"] = e
+                p.add_(e)
+        with torch.enable_grad():
+            closure()
+        for g in self.param_groups:
+            for p in g["params"]:
+                p.sub_(self.state[p]["e"])
+                p.add_(p.grad, alpha=-g["lr"])
+
+
+def test_a_sam_step_sees_the_current_gradient_before_its_closure():
+    w = np.zeros(3)
+    for _ in range(3):
+        for x, t in zip(X, Y):
+            g = (w @ x - t) * x
+            e = 0.05 * g / (np.linalg.norm(g) + 1e-12)
+            w = w - 0.1 * ((w + e) @ x - t) * x
+    np.testing.assert_allclose(_learner(HandSAM)(X, Y, X), X @ w, rtol=1e-10)

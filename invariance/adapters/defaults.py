@@ -9,7 +9,7 @@ from typing import Any, Callable
 from invariance.contract import check_outputs
 from invariance.errors import UsageError
 
-__all__ = ["FALLBACK_LR", "own_lr", "takes_lr", "layer_outputs"]
+__all__ = ["FALLBACK_LR", "own_lr", "takes_lr", "lr_defaults_to_none", "fallback_source", "layer_outputs"]
 
 #: the learning rate where an optimizer's ``lr`` (``learning_rate``) is required and has no default
 FALLBACK_LR = 0.05
@@ -26,7 +26,9 @@ def own_lr(make: Callable, key: str = "lr") -> tuple[float | None, str]:
     """(learning rate, where it comes from) when the user gives none: the optimizer's own numeric
     default (Adam's ``lr=1e-3``); None — pass nothing — where it takes no such keyword or its default
     is not a number (A2Grad's ``lr=None``: the optimizer decides); :data:`FALLBACK_LR` where the keyword
-    is required."""
+    is required. A default of None can still be a required lr in substance (asserted positive, compared
+    with 0): the torch adapter tries a training step without one and passes :data:`FALLBACK_LR` where
+    that fails (:func:`lr_defaults_to_none`, :func:`fallback_source`)."""
     params = _parameters(make)
     p = params.get(key)
     if p is None:
@@ -36,6 +38,18 @@ def own_lr(make: Callable, key: str = "lr") -> tuple[float | None, str]:
     if isinstance(p.default, (int, float)) and not isinstance(p.default, bool) and p.default > 0:
         return float(p.default), "its default"
     return None, f"its default ({key}={p.default!r})"
+
+
+def lr_defaults_to_none(make: Callable, key: str = "lr") -> bool:
+    """Whether ``make`` has a ``key`` parameter whose default is None (required or optional: only a
+    training step tells)."""
+    p = _parameters(make).get(key)
+    return p is not None and p.default is None
+
+
+def fallback_source(key: str, why: str) -> str:
+    """Where the lr comes from when a None default turned out to be required: the adapter's, and why."""
+    return f"the adapter's {FALLBACK_LR:g} ({key} defaults to None, and training without one fails: {why})"
 
 
 def takes_lr(make: Callable, key: str = "lr") -> bool:
