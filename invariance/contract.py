@@ -176,6 +176,12 @@ class Learner:
     explain: Callable[[Any], dict | None] | None = field(default=None, compare=False, repr=False)
     #: H ≥ 2 when it maps targets Y (n×H) to predictions Ŷ (m×H); None for one output
     outputs: int | None = None
+    #: the same learner with its reduced-precision casts rewritten to float64, where an adapter can reach
+    #: them (docs/design.md#precision): judged at float64, it gives the algorithm's verdict, while this
+    #: learner, judged at :attr:`precision`, gives the deviations users see
+    exact: "Learner | None" = field(default=None, compare=False, repr=False)
+    #: how the exact variant was made, or why none could be (a cast inside a compiled kernel): words
+    exact_note: str | None = None
 
     def __call__(
         self,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from invariance.verdict import PRECISIONS, Symmetry, Verdict
+from invariance.verdict import PRECISIONS, Diagnosis, Symmetry, Verdict
 
 __all__ = [
     "FLOOR",
@@ -54,11 +54,19 @@ __all__ = [
     "MIN_SHIFT",
     "symmetry_of",
     "relied_on",
+    "PropertyFacts",
+    "Decision",
+    "decide",
+    "PERMUTATION_FACTOR",
+    "permutation_excuses",
+    "learns",
+    "allowance_excuses",
     "scaling_diagnosis",
     "is_structural",
     "law_outcome",
     "STRONG_RATIO",
     "STRONG_KEEPS",
+    "EXACT_FACTOR",
     "permutation_control_words",
     "curve_flags",
     "declared_contradictions",
@@ -113,10 +121,23 @@ def sensitivity(round_trip: float, jitter: float, precision: str = "float64") ->
     return max(round_trip, (1.0 if precision == "float64" else F32_WEIGHT) * jitter)
 
 
-def threshold(noise: float, *, precision: str = "float64", d: int = 1, n: int = 1) -> float:
+def threshold(noise: float, *, precision: str = "float64", d: int = 1, n: int = 1, kind: str | None = None) -> float:
     """The deviation an example must exceed to be a violation, given its measured noise — one rule for
-    generic data and ±1 twins (for a twin the noise is measured on a Gaussian problem of its size)."""
-    return max(floor_at(precision, d, n), NOISE_FACTOR * noise)
+    generic data and ±1 twins (for a twin the noise is measured on a Gaussian problem of its size). The
+    noise of kind ``"exact"`` is the distance of each side's computed predictions from the same learner's
+    in exact (float64) arithmetic: two sides that agree exactly differ as computed by at most the sum of
+    those distances, so :data:`EXACT_FACTOR` of it is all rounding can explain. The precision's allowance
+    is not part of the threshold: it is applied, relative to the predictions, before any noise is measured
+    (:func:`noise_needed`)."""
+    if kind == "exact":
+        return max(FLOOR, EXACT_FACTOR * noise)
+    return max(FLOOR, NOISE_FACTOR * noise)
+
+
+#: a reduced-precision learner's computed deviation is rounding when it is at most this many times the
+#: larger distance of either side from the same learner in exact arithmetic (|a − b| ≤ |a − a*| + |b − b*|
+#: when a* = b*)
+EXACT_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -125,12 +146,21 @@ class ExampleJudgement:
     threshold: float
 
 
-def noise_needed(deviation: float, *, exact_inputs: bool, precision: str = "float64", d: int = 1, n: int = 1) -> str | None:
-    """Which measured noise judging this deviation needs: ``None`` (at or below :func:`floor_at`: rounding
-    at this precision), ``"gaussian"`` (a ±1 twin: the learner's noise on Gaussian data of the same size,
-    since perturbing exact twins would break the ties they exist to test) or ``"example"`` (the rounding
-    probes on this example's own inputs). ``exact_inputs``: the example is a ±1 Gram twin."""
-    if deviation <= floor_at(precision, d, n):
+def noise_needed(deviation: float, *, exact_inputs: bool, precision: str = "float64", d: int = 1, n: int = 1,
+                 relative_to_predictions: float | None = None, has_exact: bool = False) -> str | None:
+    """Which measured noise judging this deviation needs: ``None`` (rounding at this precision: at or below
+    :data:`FLOOR`, or within the precision's allowance measured relative to the predictions,
+    ``relative_to_predictions`` — the deviation itself when not given), ``"exact"`` (a reduced-precision
+    learner with an exact-arithmetic twin: each side's distance from it), ``"gaussian"`` (a ±1 twin: the
+    learner's noise on Gaussian data of the same size, since perturbing exact twins would break the ties
+    they exist to test) or ``"example"`` (the rounding probes on this example's own inputs).
+    ``exact_inputs``: the example is a ±1 Gram twin."""
+    if deviation <= FLOOR:
+        return None
+    if has_exact:
+        return "exact"
+    rel = deviation if relative_to_predictions is None else max(deviation, relative_to_predictions)
+    if allowance_excuses(rel, precision, d, n):
         return None
     return "gaussian" if exact_inputs else "example"
 
@@ -138,7 +168,7 @@ def noise_needed(deviation: float, *, exact_inputs: bool, precision: str = "floa
 def judge_example(deviation: float, noise: float, *, kind: str | None, precision: str = "float64", d: int = 1,
                   n: int = 1) -> ExampleJudgement:
     """Violation or rounding for one example, given the noise of the ``kind`` :func:`noise_needed` asked for."""
-    limit = floor_at(precision, d, n) if kind is None else threshold(noise, precision=precision, d=d, n=n)
+    limit = floor_at(precision, d, n) if kind is None else threshold(noise, precision=precision, d=d, n=n, kind=kind)
     return ExampleJudgement(deviation > limit, limit)
 
 
@@ -280,6 +310,93 @@ def relied_on(verdict: Verdict) -> tuple[str, ...]:
     """The properties whose *pass* a verdict rests on: each must carry enough usable examples
     (:func:`evidence_of`), or the result is inconclusive. A found violation needs no count."""
     return tuple(k for k, v in IMPLIED.get(verdict, {}).items() if v is True)
+
+
+@dataclass(frozen=True)
+class PropertyFacts:
+    """What one searched property found, as far as the decision needs it: a violation found on finite
+    outputs (or one side raising), examples on which both sides returned NaN/inf, examples on which
+    only one side did, and whether a pass it makes carries enough evidence (:func:`evidence_of`)."""
+
+    violated: bool
+    non_finite: int = 0
+    one_sided_non_finite: int = 0
+    short: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of a deterministic check: a :class:`Judgement` (the verdict the violations found
+    give) and, when the evidence does not carry it, the diagnosis that replaces it — ``non-finite``
+    (NaN/inf and no violation anywhere) or ``inconclusive`` (a pass the verdict rests on is short of
+    usable examples, ``short``, or saw one side diverge where the other answered, ``limited``).
+    ``diverged``: the properties that saw NaN/inf at all (a warning beside any verdict)."""
+
+    judgement: Judgement
+    diagnosis: Diagnosis | None = None
+    short: tuple[str, ...] = ()
+    limited: tuple[str, ...] = ()
+    diverged: tuple[str, ...] = ()
+
+
+def decide(orthogonal: PropertyFacts, pm1: PropertyFacts) -> Decision:
+    """Evidence first (docs/design.md#evidence). A violation found on finite outputs decides its property,
+    whatever failed on other inputs: NaN/inf elsewhere only limits what a *passed* property may claim.
+
+    * No violation anywhere and NaN/inf somewhere: ``non-finite`` (the learner diverges on valid input,
+      and no verdict can be read from the rest).
+    * A pass the verdict rests on (:func:`relied_on`) that saw only one side diverge on some example, or
+      that lacks usable examples: ``inconclusive``.
+    * Otherwise the verdict stands; NaN/inf seen elsewhere is a warning."""
+    facts = {"orthogonal": orthogonal, "pm1": pm1}
+    judgement = verdict_of(not orthogonal.violated, not pm1.violated)
+    diverged = tuple(k for k, f in facts.items() if f.non_finite or f.one_sided_non_finite)
+    if diverged and not (orthogonal.violated or pm1.violated):
+        return Decision(judgement, Diagnosis.NON_FINITE, diverged=diverged)
+    relied = relied_on(judgement.verdict)
+    limited = tuple(k for k in relied if facts[k].one_sided_non_finite)
+    short = tuple(k for k in relied if facts[k].short)
+    if limited or short:
+        return Decision(judgement, Diagnosis.INCONCLUSIVE, short=short, limited=limited, diverged=diverged)
+    return Decision(judgement, None, diverged=diverged)
+
+
+#: a twin deviation is set by arithmetic when a rounding-level jitter of the labels moves the predictions
+#: on the same twins by at least 1/PERMUTATION_FACTOR of it (rounding that is amplified once is amplified
+#: alike on the twin)
+PERMUTATION_FACTOR = 10.0
+
+
+def permutation_excuses(twin_deviation: float, label_jitter: float, generic_control: float, floor: float) -> bool:
+    """Whether a twin deviation is set by arithmetic, not by the data. Both must hold:
+
+    * a rounding-level jitter of the *labels* alone (``label_jitter``; the inputs, and every exact tie in
+      them, left alone) moves the predictions on the same twins by at least 1/:data:`PERMUTATION_FACTOR`
+      of the twin deviation — the answer on this data is decided by rounding (a residual exactly 0 on one
+      side and 1e-17 on the other, then normalised or signed), not by a discrete rule on exact inputs such
+      as a tie broken by a coordinate (which a label jitter does not move);
+    * a column permutation of a Gaussian problem of that size moves them by no more than rounding
+      (``generic_control`` ≤ ``floor``) — the learner treats no coordinate specially where nothing is
+      degenerate.
+
+    The column permutation of the twins themselves (shown beside every twin counterexample) does not
+    decide: on exact ±1 data a reordered sum is often exact too, and a coordinate tie-break moves with it."""
+    return bool(np.isfinite(label_jitter) and label_jitter >= twin_deviation / PERMUTATION_FACTOR
+                and np.isfinite(generic_control) and generic_control <= floor)
+
+
+def allowance_excuses(relative_to_predictions: float, precision: str, d: int, n: int) -> bool:
+    """Whether the allowance of a reduced precision covers a deviation, measured relative to the size of
+    the predictions themselves (a learner whose predictions are 1e-3 cannot hide a 2e-4 difference in an
+    allowance meant for O(1) numbers)."""
+    return precision in ALLOWANCE_PRECISIONS and relative_to_predictions <= allowance(precision, d, n)
+
+
+def learns(dependence: float) -> bool:
+    """Whether a learner's predictions depend on its training data: ``dependence`` is the largest
+    deviation of its predictions on the same test points when trained on other data (a constant, a
+    learner stuck at its initialisation, an optimizer that never received a gradient: 0)."""
+    return dependence > FLOOR
 
 # ------------------------------------------------------------------- words for the measured diagnoses
 

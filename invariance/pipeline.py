@@ -9,7 +9,7 @@ with :mod:`invariance.result.build`. It never raises for a misbehaving learner: 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from invariance.search.run import Outcome, PropertyRun
 from invariance.search.sample import generic_sample, output_sample, twin_sample
 from invariance.search.sweep import sweep_cases
 from invariance.settings import Budget, CheckConfig
-from invariance.search.shrink import post_shrink
+from invariance.search.shrink import post_shrink, shrink_non_finite
 from invariance.verdict import Diagnosis, Symmetry, Verdict
 
 #: the group each output property's pass shows
@@ -45,7 +45,7 @@ class _Searched:
     report: PropertyReport
 
 
-def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result:
+def check_learner(learner: Learner, config: CheckConfig | None = None, *, exact_caller: Caller | None = None) -> Result:
     """Measure and judge ``learner`` (docs/design.md#verdicts)."""
     config = config or CheckConfig()
     t0 = time.perf_counter()
@@ -62,17 +62,22 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
         f = probed.failure
         return build.no_verdict(learner, caller, t0, f.message, diagnosis=f.kind, detail=f.detail, warnings=build.warnings_of(caller),
                                 domain=domain)
+    if not judge.learns(probed.dependence):
+        return build.no_verdict(learner, caller, t0, _does_not_learn_message(learner), diagnosis=Diagnosis.DOES_NOT_LEARN,
+                                warnings=build.warnings_of(caller), domain=domain)
+    if learner.exact is not None and config.precision is None and caller.profile.precision != "float64":
+        return _exact_beside_computed(learner, caller, config, t0)
     if caller.profile.randomized and not _invariant_seed_by_seed(caller, config.seed):
         return _in_distribution(learner, caller, config, t0)
 
     generic = dict(limits, max_d=min(16, limits["max_d"] or 16))
     budget = config.effective_budget
     orth = _search("orthogonal", orthogonal_cases(**generic), generic_sample(config.seed, budget.orthogonal, **generic),
-                   budget.orthogonal, learner, caller, config, sweep=budget.sweep, limits=limits)
+                   budget.orthogonal, learner, caller, config, sweep=budget.sweep, limits=limits, exact=exact_caller)
     searched = [orth]
     if orth.run.fatal is None:
         searched.append(_search("pm1", twin_cases(**limits), twin_sample(config.seed, budget.pm1, **limits), budget.pm1,
-                                learner, caller, config, limits=limits))
+                                learner, caller, config, limits=limits, exact=exact_caller))
     clean = all(s.run.fatal is None for s in searched) and all(s.report.passed for s in searched)
     if caller.profile.randomized and not clean:
         return _in_distribution(learner, caller, config, t0)
@@ -88,15 +93,17 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
     pm1 = searched[1].report
     deviation = {"orthogonal": orth.report.max_deviation, "pm1": pm1.max_deviation}
     properties = {r.name: r for r in reports}
-    non_finite = [s for s in searched if s.run.non_finite is not None]
-    if non_finite:
-        return build.no_verdict(learner, caller, t0, _non_finite_message(non_finite), diagnosis=Diagnosis.NON_FINITE,
+    decision = judge.decide(*(_facts(s) for s in searched))
+    diverged = [s for s in searched if s.run.name in decision.diverged]
+    if decision.diagnosis is Diagnosis.NON_FINITE:
+        return build.no_verdict(learner, caller, t0, _non_finite_message(diverged), diagnosis=Diagnosis.NON_FINITE,
                                 warnings=build.warnings_of(caller, reports), deviation=deviation, properties=properties,
                                 domain=domain)
-    judgement = judge.verdict_of(orth.report.passed, pm1.passed)
-    short = [r for r in reports if r.name in judge.relied_on(judgement.verdict) and r.evidence is not None]
-    if short:
-        return build.no_verdict(learner, caller, t0, _inconclusive_message(judgement.verdict, short, searched),
+    judgement = decision.judgement
+    if decision.diagnosis is Diagnosis.INCONCLUSIVE:
+        short = [r for r in reports if r.name in decision.short]
+        limited = [s for s in searched if s.run.name in decision.limited]
+        return build.no_verdict(learner, caller, t0, _inconclusive_message(judgement.verdict, short, searched, limited),
                                 diagnosis=Diagnosis.INCONCLUSIVE, warnings=build.warnings_of(caller, reports),
                                 deviation=deviation, properties=properties, domain=domain)
     why = judgement.why
@@ -137,10 +144,44 @@ def check_learner(learner: Learner, config: CheckConfig | None = None) -> Result
         + _output_skipped(learner, caller),
         properties={r.name: r for r in reports},
         counterexamples=counterexamples,
-        warnings=build.warnings_of(caller, reports),
+        warnings=build.warnings_of(caller, reports) + _diverged_warning(caller, reports),
         domain=domain,
     )
     return _explained(learner, caller, result)
+
+
+def _facts(s: _Searched) -> judge.PropertyFacts:
+    return judge.PropertyFacts(violated=not s.report.passed, non_finite=s.run.non_finite_count,
+                               one_sided_non_finite=s.run.one_sided_non_finite, short=s.report.evidence is not None)
+
+
+def _exact_beside_computed(learner: Learner, caller: Caller, config: CheckConfig, t0: float) -> Result:
+    """A reduced-precision learner with an exact-arithmetic twin (its low-precision casts rewritten to
+    float64, Learner.exact): the twin, judged at float64, gives the algorithm's verdict; the learner as it
+    computes, judged against its distance from the twin, gives the deviations users see. The result is the
+    exact one, with the computed one beside it (Result.computed)."""
+    from dataclasses import replace
+
+    exact = check_learner(replace(learner.exact, expected=learner.expected, reason=learner.reason), config)
+    computed = check_learner(replace(learner, exact=None, exact_note=None), config,
+                             exact_caller=Caller(learner.exact, timeout=config.timeout, tally=caller.tally,
+                                                 profile=replace(caller.profile, precision="float64")))
+    summary = {
+        "precision": caller.profile.precision,
+        "precision_note": caller.profile.precision_note,
+        "verdict": None if computed.verdict is None else computed.verdict.value,
+        "diagnosis": None if computed.diagnosis is None else computed.diagnosis.value,
+        "deviation": dict(computed.deviation),
+        "symmetry": None if computed.symmetry is None else computed.symmetry.value,
+        "message": computed.message,
+    }
+    head = exact.message if exact.verdict is not None else f"{exact.diagnosis.value}: {exact.message}"
+    message = (f"{head}; exact arithmetic: {learner.exact_note}; as computed in {caller.profile.precision}: "
+               f"{_computed_words(summary)}")
+    return replace(exact, message=message, computed=summary, exact_verdict=exact.verdict,
+                   precision="float64", precision_note=f"exact arithmetic ({learner.exact_note})",
+                   evaluations=exact.evaluations + computed.evaluations, seconds=time.perf_counter() - t0)
+
 
 
 def _output_skipped(learner: Learner, caller: Caller) -> str:
@@ -250,13 +291,42 @@ def _limits(domain: Domain | None, outputs: int | None = None) -> dict:
     return {"max_d": d.max_d, "min_n": d.min_n or 1, "n_above_d": d.n_above_d, "outputs": outputs}
 
 
+def _does_not_learn_message(learner: Learner) -> str:
+    stuck = (" (an optimizer that never moves this model's parameters, or never receives a gradient)"
+             if learner.options.get("description") else "")
+    return ("its predictions do not depend on the training data: trained on other data of the same shape it predicts "
+            f"exactly the same{stuck}, so any invariance verdict would be vacuous; make it learn, then check it again")
+
+
+def _computed_words(summary: dict) -> str:
+    dev = summary["deviation"]
+    outcome = summary["verdict"] or summary["diagnosis"]
+    return (f"{outcome} (generic deviations up to {_fmt(dev.get('orthogonal'))}, ±1 twins up to "
+            f"{_fmt(dev.get('pm1'))}, judged against each side's distance from the exact run)")
+
+
+def _diverged_warning(caller: Caller, reports: list[PropertyReport]) -> tuple[str, ...]:
+    """NaN/inf seen beside a verdict that rests on violations found on finite outputs: counts per search
+    and the smallest input that triggers it, shrunk (docs/design.md#evidence)."""
+    hit = [r for r in reports if r.non_finite]
+    if not hit:
+        return ()
+    counts = "; ".join(f"{r.non_finite['count'] + r.non_finite['one_sided']} of {r.examples} {_NAMES[r.name]} examples"
+                       + (f" ({r.non_finite['one_sided']} on one side only)" if r.non_finite["one_sided"] else "")
+                       for r in hit)
+    smallest = min(hit, key=lambda r: (r.non_finite["d"], r.non_finite["n"], r.non_finite["m"])).non_finite
+    return (f"the learner returned NaN/inf on {counts}; the smallest input that triggers it has d={smallest['d']}, "
+            f"n={smallest['n']}, m={smallest['m']}; the verdict rests on the violations found on finite outputs",)
+
+
 def _non_finite_message(searched: list[_Searched]) -> str:
-    s = min(searched, key=lambda s: (s.run.non_finite.d, s.run.non_finite.n, s.run.non_finite.m))
-    c = s.run.non_finite
-    counts = "; ".join(f"{x.run.non_finite_count} of {x.run.examples} {_NAMES[x.run.name]} examples" for x in searched)
+    c = min((s.report.non_finite for s in searched), key=lambda nf: (nf["d"], nf["n"], nf["m"]))
+    counts = "; ".join(f"{x.run.non_finite_count + x.run.one_sided_non_finite} of {x.run.examples} "
+                       f"{_NAMES[x.run.name]} examples" + (f" ({x.run.one_sided_non_finite} on one side only)"
+                                                          if x.run.one_sided_non_finite else "") for x in searched)
     shapes = [(d, n, m, ok) for x in searched for d, n, m, ok in x.run.shapes]
-    return (f"returned NaN/inf on valid input: the smallest input that triggers it has d={c.d}, n={c.n}, m={c.m} "
-            f"({c.data_kind} data); {counts}. Fix the learner; {_narrowing_hint(shapes)}")
+    return (f"returned NaN/inf on valid input: the smallest input that triggers it has d={c['d']}, n={c['n']}, m={c['m']} "
+            f"(shrunk); {counts}. Fix the learner; {_narrowing_hint(shapes)}")
 
 
 _NAMES = {"orthogonal": "generic", "pm1": "±1 twin", "signed-permutation": "signed-permutation", "permutation": "permutation",
@@ -264,8 +334,17 @@ _NAMES = {"orthogonal": "generic", "pm1": "±1 twin", "signed-permutation": "sig
           "output-permutation": "output (permutation V)"}
 
 
-def _inconclusive_message(verdict: Verdict, short: list[PropertyReport], searched: list[_Searched]) -> str:
+def _inconclusive_message(verdict: Verdict, short: list[PropertyReport], searched: list[_Searched],
+                          limited: list[_Searched] = ()) -> str:
     parts = [f"inconclusive: the evidence would say {verdict.value}, but it does not carry it"]
+    for s in limited:
+        c = s.run.non_finite
+        parts.append(f"{_NAMES[s.run.name]} search: on {s.run.one_sided_non_finite} of {s.run.examples} examples one "
+                     f"side returned NaN/inf where the other answered (smallest d={c.d}, n={c.n}, m={c.m}), so its "
+                     "pass cannot be claimed")
+    if not short:
+        return "; ".join(parts + ["make the learner stay finite on these inputs, or narrow the question (--max-d, --min-n, "
+                                  "--n-above-d)"])
     for r in short:
         refused = f"; refused shapes: {', '.join(r.refused[:3])}" if r.refused else ""
         skipped = f"; the learner refused {r.skips} of {r.examples} examples on both sides{refused}" if r.skips else ""
@@ -294,13 +373,13 @@ def _invariant_seed_by_seed(caller: Caller, seed: int) -> bool:
 
 
 def _search(name, strategy, sample, examples, learner: Learner, caller: Caller, config: CheckConfig, *, sweep=False,
-            limits: dict | None = None) -> _Searched:
+            limits: dict | None = None, exact: Caller | None = None) -> _Searched:
     """One property: the seeded NumPy ``sample`` first; once it holds a violation, Hypothesis (``strategy``,
     ``examples``) finds one again and shrinks it. With an example database Hypothesis leads, so that
     earlier failures replay first. A passed property is backed by the sweep of larger problems."""
     t0 = time.perf_counter()
     run = PropertyRun(name, caller, config.seed, min_n=(limits or {}).get("min_n", 1),
-                      n_above_d=(limits or {}).get("n_above_d", False))
+                      n_above_d=(limits or {}).get("n_above_d", False), exact=exact)
     search = lambda: search_property(run, strategy, max_examples=examples, seed=config.seed,  # noqa: E731
                                      database=config.database, key=f"{learner.target}::{name}")
     shrunk = True
@@ -328,6 +407,13 @@ def _search(name, strategy, sample, examples, learner: Learner, caller: Caller, 
                 break
             if run.fatal is not None:
                 break
+    if outcome is None and run.fatal is None and run.allowed is not None and run.allowed.case.family != "gram-twin":
+        scaling = angle_scaling(run.caller_for(run.allowed.case), run.allowed.case)
+        if judge.is_structural(scaling.get("slope")):  # an allowance never excuses a deviation growing with θ
+            outcome, shrunk = run.allowed, False
+            run.last = run.strongest = outcome
+            run.note = (f"the largest deviation the {run.precision} allowance excused grows with the angle "
+                        f"(θ^{scaling['slope']:.2f}): a structural violation at every precision, not rounding")
     cx = strongest = None
     if outcome is not None:
         cx = _counterexample(outcome, run, learner, config, shrunk=shrunk, blob=blob)
@@ -336,6 +422,9 @@ def _search(name, strategy, sample, examples, learner: Learner, caller: Caller, 
             strongest = _counterexample(strong, run, learner, config, shrunk=False, blob=None)
     evidence = None if outcome is not None else judge.evidence_of(run.shapes, run.unstable)
     nf = run.non_finite
+    if nf is not None:
+        d, n, m = shrink_non_finite(run.caller_for(nf), nf)
+        nf = replace(nf, X_train=nf.X_train[:n, :d], X_test=nf.X_test[:m, :d])  # (only its shape is reported)
     report = PropertyReport(
         name=run.name,
         passed=outcome is None,
@@ -349,7 +438,8 @@ def _search(name, strategy, sample, examples, learner: Learner, caller: Caller, 
         usable=run.examples - run.skips,
         evidence=None if evidence is None or evidence.enough else evidence.why,
         refused=_refused_words(run.refused),
-        non_finite=None if nf is None else {"d": nf.d, "n": nf.n, "m": nf.m, "count": run.non_finite_count},
+        non_finite=None if nf is None else {"d": nf.d, "n": nf.n, "m": nf.m, "count": run.non_finite_count,
+                                            "one_sided": run.one_sided_non_finite},
         excused=None if run.excused is None else {**run.excused.to_json(), "count": run.excused_count},
         strongest=strongest,
     )

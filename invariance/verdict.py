@@ -41,6 +41,7 @@ class Diagnosis(str, enum.Enum):
     NON_FINITE = "non-finite"  # NaN or infinite predictions
     BAD_SHAPE = "bad-shape"  # output is not a length-m vector of numbers
     INCONCLUSIVE = "inconclusive"  # too few usable examples to carry any verdict
+    DOES_NOT_LEARN = "does-not-learn"  # predictions do not depend on the training data: any verdict is vacuous
 
     def __str__(self) -> str:
         return self.value

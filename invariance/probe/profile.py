@@ -22,7 +22,7 @@ from invariance.probe.call import CallError, Caller, Profile, Tally, deviation
 from invariance.probe.noise import input_precision
 from invariance.verdict import Diagnosis
 
-__all__ = ["Probed", "probe", "probe_inputs"]
+__all__ = ["Probed", "probe", "probe_inputs", "training_dependence"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,9 @@ class Probed:
     caller: Caller
     failure: CallError | None
     answered: tuple = ()
+    #: how far its predictions on the probes' test points move when it is trained on other data
+    #: (relative to the predictions; judge.learns): 0 for a learner that does not learn
+    dependence: float = float("inf")
 
 
 def probe_inputs(seed: int, limits: dict | None = None, outputs: int | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -109,6 +112,22 @@ def _depends_on_seed(caller: Caller, answered) -> bool:
     return False
 
 
+def training_dependence(caller: Caller, answered, seed: int) -> float:
+    """How far the predictions on each answered probe's test points move when the learner is trained on
+    other data of the same shape (fresh Gaussian X and y), relative to the predictions themselves: 0 for a
+    learner whose predictions do not depend on its training data (a constant, a model stuck at its
+    initialisation, an optimizer that never received a gradient); inf when it refuses the other data."""
+    rng = np.random.default_rng([seed, 0xD3E])
+    dependence = 0.0
+    for X, y, Xt, ref in answered:
+        try:
+            other = caller.predict(rng.standard_normal(X.shape), rng.standard_normal(np.shape(y)), Xt, seed=12345)
+        except CallError:
+            return float("inf")
+        dependence = max(dependence, deviation(ref, other, np.zeros(0)))
+    return dependence
+
+
 def probe(learner: Learner, *, seed: int, timeout: float | None, tally: Tally | None = None,
           precision: str | None = None, limits: dict | None = None) -> Probed:
     """Probe ``learner`` and return its profile (inside a caller) or its failure. ``precision`` is the one
@@ -123,6 +142,9 @@ def probe(learner: Learner, *, seed: int, timeout: float | None, tally: Tally | 
             caller, failure, answered, refused = relabelled, None, answered2, refused2
     if failure is not None:
         return Probed(caller, failure, tuple(answered))
+    dependence = training_dependence(caller, answered, seed)
+    if not judge.learns(dependence):
+        return Probed(caller, None, tuple(answered), dependence)
     randomized = learner.randomized and _depends_on_seed(caller, answered)
     profile = replace(caller.profile, randomized=randomized, refused=tuple(refused))
     caller = caller.with_profile(profile)
@@ -135,4 +157,4 @@ def probe(learner: Learner, *, seed: int, timeout: float | None, tally: Tally | 
         note = ("detected: its predictions are bit-identical on inputs rounded to float32"
                 if chosen == "float32" else "the default")
     caller = caller.with_profile(replace(profile, precision=chosen, precision_note=note))
-    return Probed(caller, None, tuple(answered))
+    return Probed(caller, None, tuple(answered), dependence)

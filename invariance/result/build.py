@@ -141,10 +141,12 @@ def warnings_of(caller: Caller, reports=(), law_skips: dict | None = None, law_d
             "fresh copies, so the verdict is unaffected, but callers of this learner may be surprised"
         )
     for r in reports:
-        if r.skips:
+        nf = r.non_finite or {}
+        refused = r.skips - nf.get("count", 0) - nf.get("one_sided", 0)
+        if refused > 0:
             shown = f" (smallest: {r.refused[0]})" if r.refused else ""
             out.append(
-                f"{r.name}: the learner refused {r.skips} of {r.examples} examples on both sides{shown}; those are "
+                f"{r.name}: the learner refused {refused} of {r.examples} examples on both sides{shown}; those are "
                 "not counterexamples and were skipped"
             )
     for name, diverged in (law_diverged or {}).items():

@@ -206,6 +206,11 @@ class Result:
     breaks_at: dict | None = None
     #: for a learner with H ≥ 2 outputs: the largest group of maps V for which Y ↦ YVᵀ gives Ŷ ↦ ŶVᵀ
     output_symmetry: Symmetry | None = None
+    #: a reduced-precision learner checked twice: the verdict of its exact-arithmetic twin (casts rewritten
+    #: to float64; the same as ``verdict``), and the learner as it computes: {"precision", "verdict",
+    #: "diagnosis", "deviation", "symmetry", "message"}
+    exact_verdict: Verdict | None = None
+    computed: dict | None = None
 
 
     def __str__(self) -> str:
@@ -246,4 +251,6 @@ class Result:
             "precision_note": self.precision_note,
             "domain": None if self.domain is None else self.domain.to_json(),
             "breaks_at": _listify(self.breaks_at),
+            "exact_verdict": None if self.exact_verdict is None else self.exact_verdict.value,
+            "computed": _listify(self.computed),
         }

@@ -42,7 +42,7 @@ class Excusal:
     deviation: float
     threshold: float
     noise: float
-    by: str  # "example-probes", "gaussian-probes" or "precision"
+    by: str  # "example-probes", "gaussian-probes", "exact-arithmetic", "permutation-control", "failure-probes", "precision"
     d: int
     n: int
     m: int
@@ -57,8 +57,15 @@ class Excusal:
                                "same size (exact ±1 twins are not perturbed)",
             "failure-probes": "a rounding-level round trip of the side that failed, which then answered: only one side "
                               "failed, and rounding decides which (an exactly degenerate input on one side)",
-            "precision": f"the {self.precision} rounding allowance {judge.ALLOWANCE:g}·u·√max(d, n) "
-                         f"(u = 2^{int(np.log2(judge.UNIT_ROUNDOFF[self.precision]))})",
+            "precision": (f"the {self.precision} rounding allowance {judge.ALLOWANCE:g}·u·√max(d, n) "
+                          f"(u = 2^{int(np.log2(judge.UNIT_ROUNDOFF[self.precision]))}), relative to the predictions"
+                          if self.precision in judge.ALLOWANCE_PRECISIONS else f"the floor {judge.FLOOR:g}"),
+            "exact-arithmetic": (f"the distance {self.noise:.1e} of either side from the same learner in exact "
+                                 f"(float64) arithmetic ({judge.EXACT_FACTOR:g}× that is rounding)"),
+            "permutation-control": (f"the twin controls: a rounding-level jitter of the labels alone moves the "
+                                    f"predictions on the same twins by {self.noise:.1e}, and a column permutation of "
+                                    "Gaussian data of this size moves them only by rounding; the learner's answer on "
+                                    "this exact data is set by its arithmetic"),
         }[self.by]
         if self.by == "failure-probes":
             return f"a one-sided failure (d={self.d}, n={self.n}, m={self.m}) excused by {what}"
@@ -95,6 +102,13 @@ class PropertyRun:
     refused: list = field(default_factory=list)
     non_finite: Case | None = None
     non_finite_count: int = 0
+    #: examples on which exactly one side returned NaN/inf (the other answered)
+    one_sided_non_finite: int = 0
+    #: the same learner in exact arithmetic, for a reduced-precision learner that has one (Learner.exact)
+    exact: Caller | None = None
+    #: the largest deviation above the floor that a precision's allowance excused (checked for growth
+    #: with the angle once the search is over: an allowance never excuses a structural deviation)
+    allowed: Outcome | None = None
     excused: Excusal | None = None
     excused_count: int = 0
     unstable: int = 0
@@ -124,13 +138,20 @@ class PropertyRun:
                 sides.append(exc)
         a, b = sides
         shape = (case.d, case.n, case.m)
+        if _one_sided_non_finite(a, b):
+            # one side diverged where the other answered: evidence that limits what a pass may claim, not a
+            # violation found on finite outputs (judge.decide); the search goes on looking for one
+            self.skips += 1
+            self.shapes.append((*shape, False))
+            self.one_sided_non_finite += 1
+            self._note_non_finite(case)
+            return False
         if failed_alike(a, b):
             self.skips += 1  # refuses the input on both sides: not a counterexample
             self.shapes.append((*shape, False))
             if a.kind is Diagnosis.NON_FINITE:
                 self.non_finite_count += 1
-                if self.non_finite is None or shape < (self.non_finite.d, self.non_finite.n, self.non_finite.m):
-                    self.non_finite = case
+                self._note_non_finite(case)
             else:
                 self.refused.append((*shape, str(a)))
             return False
@@ -160,14 +181,20 @@ class PropertyRun:
         # twins are exact on both sides and are never perturbed; every other example is probed on both sides,
         # its integer sides too: an exact tie that the rotation broke by rounding (k-NN on integer data) must
         # be met by the probes, or the verdict depends on the seed
-        kind = judge.noise_needed(dev, exact_inputs=case.family == "gram-twin", precision=p, d=d, n=n)
+        kind = judge.noise_needed(dev, exact_inputs=case.family == "gram-twin", precision=p, d=d, n=n,
+                                  relative_to_predictions=deviation(case.expected(a), b, np.zeros(0)),
+                                  has_exact=self.exact is not None)
         if kind is None:
             if dev > judge.FLOOR:
                 self._excuse(Excusal(dev, judge.floor_at(p, d, n), 0.0, "precision", d, n, case.m, p))
+                if self.allowed is None or dev > self.allowed.deviation:
+                    self.allowed = Outcome(case, a, b, dev, 0.0, judge.floor_at(p, d, n))
             return False
         noise = 0.0
-        for probe in range(judge.CONFIRM_PROBES):  # a violation must survive every probe
-            if kind == "gaussian":
+        for probe in range(1 if kind == "exact" else judge.CONFIRM_PROBES):  # a violation must survive every probe
+            if kind == "exact":
+                noise = self._exact_noise(case, a, b)
+            elif kind == "gaussian":
                 noise = max(noise, self._gaussian_noise(caller, case, probe))
             else:
                 noise = max(noise, rounding_noise(caller, case, a, b, case_seed(self.seed, case) + probe))
@@ -179,12 +206,70 @@ class PropertyRun:
             self.skips += 1
             return False
         self.max_noise = max(self.max_noise, noise)
+        if verdict.violation and case.family == "gram-twin":
+            control = self._permutation_control(caller, case, a, b)
+            if control is not None:
+                self._excuse(Excusal(dev, verdict.threshold, control, "permutation-control", d, n, case.m, p))
+                return False
         if verdict.violation:
             self._violation(Outcome(case, a, b, dev, noise, verdict.threshold))
         else:
-            by = "gaussian-probes" if kind == "gaussian" else "example-probes"
+            by = {"gaussian": "gaussian-probes", "exact": "exact-arithmetic"}.get(kind, "example-probes")
             self._excuse(Excusal(dev, verdict.threshold, noise, by, d, n, case.m, p))
         return verdict.violation
+
+    def _note_non_finite(self, case: Case) -> None:
+        """Keep the smallest input on which a side returned NaN/inf."""
+        if self.non_finite is None or (case.d, case.n, case.m) < (self.non_finite.d, self.non_finite.n, self.non_finite.m):
+            self.non_finite = case
+
+    def _exact_noise(self, case: Case, a: np.ndarray, b: np.ndarray) -> float:
+        """How far each side's computed predictions lie from the same learner's in exact arithmetic (the
+        larger of the two, in units of deviation); inf when the exact learner fails on either side."""
+        assert self.exact is not None
+        exact = self.exact.seeded(case_seed(self.seed, case)) if self.caller.profile.randomized else self.exact
+        try:
+            return max(deviation(exact.predict(case.X_train, case.y_train, case.X_test), a, case.y_train),
+                       deviation(exact.predict(case.X_train_t, case.y_t, case.X_test_t), b, case.y_train))
+        except CallError:
+            return float("inf")
+
+    def _permutation_control(self, caller: Caller, case: Case, a: np.ndarray, b: np.ndarray) -> float | None:
+        """The twin controls' excuse for a twin violation (judge.permutation_excuses): how far a rounding-level
+        jitter of the labels moves the predictions on the same twins, when a column permutation of a
+        Gaussian problem of that size moves them by no more than rounding; None when they do not excuse it."""
+        dev = deviation(case.expected(a), b, case.y_train)
+        rng = np.random.default_rng(case_seed(self.seed, case))
+        jitter = lambda y: y + 2.0**-52 * np.maximum(1.0, np.abs(y)) * rng.choice((-1.0, 1.0), np.shape(y))  # noqa: E731
+        moved = 0.0
+        try:
+            for _ in range(judge.CONFIRM_PROBES):  # one jitter can keep an exact fit exact: up to three draws
+                moved = max(moved, deviation(caller.predict(case.X_train, jitter(case.y_train), case.X_test), a, case.y_train),
+                            deviation(caller.predict(case.X_train_t, jitter(case.y_t), case.X_test_t), b, case.y_train))
+                if judge.permutation_excuses(dev, moved, 0.0, judge.FLOOR):
+                    break
+        except CallError:
+            return None
+        if not judge.permutation_excuses(dev, moved, 0.0, judge.FLOOR):
+            return None  # (the cheap test first: the generic control costs two more calls)
+        if not judge.permutation_excuses(dev, moved, self._generic_permutation(caller, case), judge.FLOOR):
+            return None
+        return moved
+
+    def _generic_permutation(self, caller: Caller, case: Case) -> float:
+        """How far a cyclic column shift by 1 moves the learner on a seeded Gaussian problem of the case's
+        size (cached per size): rounding for a permutation-invariant learner."""
+        key = ("perm", case.n, case.d, case.m)
+        if key not in self._gaussian:
+            rng = np.random.default_rng([self.seed, case.n, case.d, case.m, 0x9E7])
+            X, Xt = rng.standard_normal((case.n, case.d)), rng.standard_normal((case.m, case.d))
+            P = np.roll(np.arange(case.d), 1)
+            try:
+                self._gaussian[key] = deviation(caller.predict(X, case.y_train, Xt),
+                                                caller.predict(X[:, P], case.y_train, Xt[:, P]), case.y_train)
+            except CallError:
+                self._gaussian[key] = float("inf")
+        return self._gaussian[key]
 
     def _failure_is_rounding(self, caller: Caller, case: Case, original: bool, answer: np.ndarray) -> bool:
         """Whether only one side failing is set by rounding, not by the data: the side that failed answers
@@ -220,7 +305,8 @@ class PropertyRun:
 
     def _excuse(self, excusal: Excusal) -> None:
         self.excused_count += 1
-        self.unstable += excusal.by != "precision" and excusal.noise >= judge.UNSTABLE_NOISE
+        self.unstable += excusal.by == "permutation-control" or (
+            excusal.by not in ("precision", "exact-arithmetic") and excusal.noise >= judge.UNSTABLE_NOISE)
         if self.excused is None or (excusal.deviation > self.excused.deviation and excusal.by != "failure-probes") or (
                 self.excused.by == "failure-probes" and excusal.by != "failure-probes"):
             self.excused = excusal
@@ -235,6 +321,12 @@ class PropertyRun:
         if key not in self._gaussian:
             self._gaussian[key] = gaussian_noise(caller, case.y_train, case.n, case.d, case.m, self.seed + probe)
         return self._gaussian[key]
+
+
+def _one_sided_non_finite(a, b) -> bool:
+    """Exactly one side returned NaN/inf and the other answered."""
+    nf = lambda s: isinstance(s, CallError) and s.kind is Diagnosis.NON_FINITE  # noqa: E731
+    return (nf(a) and not isinstance(b, CallError)) or (nf(b) and not isinstance(a, CallError))
 
 
 def _exact(X: np.ndarray, Xt: np.ndarray) -> bool:

@@ -15,7 +15,7 @@ from invariance.data.strategies import Case
 from invariance.data.twins import is_signed_column_permutation
 from invariance.search.run import Outcome, PropertyRun
 
-__all__ = ["post_shrink"]
+__all__ = ["post_shrink", "shrink_non_finite"]
 
 
 def _without(case: Case, *, col: int | None = None, train_row: int | None = None, test_row: int | None = None) -> Case | None:
@@ -72,3 +72,47 @@ def post_shrink(run: PropertyRun, outcome: Outcome, *, max_rounds: int = 3, keep
     return best
 
 
+
+
+def shrink_non_finite(caller, case: Case, max_rounds: int = 3) -> tuple[int, int, int]:
+    """The smallest (d, n, m) the greedy pass reaches from ``case`` while the learner still returns NaN/inf
+    on one of its sides: drop a column, a training row or a test row, keeping each removal while the
+    predictions stay non-finite (a learner refusing the smaller input ends that removal)."""
+    from invariance.probe.call import CallError
+    from invariance.verdict import Diagnosis
+
+    def diverges(X, y, Xt) -> bool:
+        try:
+            caller.predict(X, y, Xt)
+        except CallError as exc:
+            return exc.kind is Diagnosis.NON_FINITE
+        return False
+
+    sides = ((case.X_train, case.y_train, case.X_test), (case.X_train_t, case.y_t, case.X_test_t))
+    start = next((s for s in sides if diverges(*s)), None)
+    if start is None:
+        return case.d, case.n, case.m
+    X, y, Xt = start
+    for _ in range(max_rounds):
+        improved = False
+        for axis in ("col", "train", "test"):
+            size = {"col": X.shape[1], "train": X.shape[0], "test": Xt.shape[0]}[axis]
+            for i in reversed(range(size)):
+                if size <= 1:
+                    break
+                if axis == "col":
+                    keep = np.arange(X.shape[1]) != i
+                    cand = (X[:, keep], y, Xt[:, keep])
+                elif axis == "train":
+                    keep = np.arange(X.shape[0]) != i
+                    cand = (X[keep], y[keep], Xt)
+                else:
+                    keep = np.arange(Xt.shape[0]) != i
+                    cand = (X, y, Xt[keep])
+                if diverges(*cand):
+                    X, y, Xt = cand
+                    size -= 1
+                    improved = True
+        if not improved:
+            break
+    return X.shape[1], X.shape[0], Xt.shape[0]
