@@ -152,9 +152,10 @@ def test_an_estimator_refusing_small_inputs_gets_a_verdict_not_an_error():
     from sklearn.linear_model import RANSACRegressor
 
     result = check(_learner(RANSACRegressor(random_state=0)), BUDGET)
-    # refusing most of the budget (n ≤ d) is no error; a violation among the answered twins needs no count
-    assert result.diagnosis is None and result.verdict.value == "not-invariant", result.message
-    _assert_refusals_on_both_properties(result, ("orthogonal", "pm1", "signed-permutation"))
+    # refusing most of the budget (n ≤ d) is no error; its twin deviations are set by arithmetic (below),
+    # so the twin pass rests on the 12 of 30 twins it answered: too few
+    assert result.diagnosis is not None and result.diagnosis.value == "inconclusive", result.message
+    assert "only 12 of 30 examples were usable" in result.message and "--n-above-d" in result.message
     # least squares refusing n ≤ d the same way: 12 of its 30 twins are usable, under the 50 % a pass needs
     clean = check(_learner(RefusesNAtMostD()), BUDGET)
     assert clean.diagnosis.value == "inconclusive" and clean.properties["pm1"].usable == 12, clean.message
@@ -168,10 +169,17 @@ def test_an_estimator_refusing_small_inputs_gets_a_verdict_not_an_error():
     # exact ±1 twins the inlier test meets exact ties that each side's arithmetic breaks its own way: a
     # rotation counterexample on degenerate data, which is not-invariant (docs/design.md#gram-twins), and the
     # permutation control says the answer is set by arithmetic order
+    # rotation counterexample on degenerate data only if the data decide it; here a rounding-level jitter of
+    # the labels moves the inlier test as much, so the twin controls excuse those deviations as arithmetic
+    # (docs/design.md#gram-twins): invariant, or inconclusive when most twins are excused so — never
+    # not-invariant on arithmetic alone
+    # (a twin whose inlier tie three label jitters happen not to move still stands as a violation: the verdict
+    # is then not-invariant, with the excused ones counted beside it)
     asked = check(_learner(RANSACRegressor(random_state=0)), replace(BUDGET, domain=Domain(n_above_d=True)))
-    assert asked.diagnosis is None and asked.verdict.value == "not-invariant", asked.message
+    assert asked.diagnosis is None or asked.diagnosis.value == "inconclusive", asked.message
     assert asked.properties["orthogonal"].passed and asked.properties["orthogonal"].skips == 0
-    assert "arithmetic order or a tie-break" in asked.counterexample.notes["diagnosis"]
+    excused = asked.properties["pm1"].excused
+    assert excused is not None and excused["by"] == "permutation-control", asked.properties["pm1"]
 
 
 def test_every_call_fits_a_fresh_clone_and_leaves_the_instance_alone():
