@@ -565,6 +565,8 @@ def _message(verdict: Verdict, why: str, orth: PropertyReport, pm1: PropertyRepo
              domain: Domain | None, *, outputs: list | None = None, output_symmetry: Symmetry | None = None) -> str:
     profile = caller.profile
     at = "" if profile.precision == "float64" else f" at {profile.precision} precision ({profile.precision_note})"
+    if at and caller.learner.exact is None and caller.learner.exact_note:  # no cast could be reached: the allowance
+        at = at[:-1] + f"; no exact-arithmetic run: {caller.learner.exact_note})"
     where = "" if domain is None or domain.words is None else f" for {domain.words}"
     parts = [f"{verdict.value}{at}{where}: {why}"]
     for label, r in (("generic data", orth), ("±1 twins", pm1)):
