@@ -111,7 +111,9 @@ def check_learner(learner: Learner, config: CheckConfig | None = None, *, exact_
         why = ("randomised, but equal seed by seed: both sides of every example drew from the same seed (one "
                "seed per example), so no test of the law is needed")
     signed = perm = None
-    if judgement.verdict is not Verdict.INVARIANT:
+    computed_only = exact_caller is not None  # the as-computed run of a learner with an exact twin: its
+    # deviations and outcome only; the symmetry groups, the output side and breaks_at are the twin's
+    if judgement.verdict is not Verdict.INVARIANT and not computed_only:
         fam = ("signed-permutation",)
         signed = _search("signed-permutation",
                          orthogonal_cases(families=fam, property_name="signed-permutation", **generic),
@@ -127,7 +129,7 @@ def check_learner(learner: Learner, config: CheckConfig | None = None, *, exact_
     symmetry = judge.symmetry_of(signed and _holds(signed), perm and _holds(perm),
                                  orthogonal_ok=judgement.verdict is Verdict.INVARIANT)
     output_symmetry = None
-    if learner.outputs is not None and not caller.profile.positive_labels:
+    if learner.outputs is not None and not caller.profile.positive_labels and not computed_only:
         output_symmetry, outputs = _output_symmetry(learner, caller, config, generic)
         reports += outputs
     counterexamples = {r.name: r.counterexample for r in reports if r.counterexample is not None}
@@ -147,7 +149,7 @@ def check_learner(learner: Learner, config: CheckConfig | None = None, *, exact_
         warnings=build.warnings_of(caller, reports) + _diverged_warning(caller, reports),
         domain=domain,
     )
-    return _explained(learner, caller, result)
+    return result if computed_only else _explained(learner, caller, result)
 
 
 def _facts(s: _Searched) -> judge.PropertyFacts:
@@ -172,7 +174,6 @@ def _exact_beside_computed(learner: Learner, caller: Caller, config: CheckConfig
         "verdict": None if computed.verdict is None else computed.verdict.value,
         "diagnosis": None if computed.diagnosis is None else computed.diagnosis.value,
         "deviation": dict(computed.deviation),
-        "symmetry": None if computed.symmetry is None else computed.symmetry.value,
         "message": computed.message,
     }
     head = exact.message if exact.verdict is not None else f"{exact.diagnosis.value}: {exact.message}"
