@@ -176,7 +176,8 @@ def _exact_beside_computed(learner: Learner, caller: Caller, config: CheckConfig
         "deviation": dict(computed.deviation),
         "message": computed.message,
     }
-    head = exact.message if exact.verdict is not None else f"{exact.diagnosis.value}: {exact.message}"
+    head = exact.message if exact.verdict is not None or exact.message.startswith(exact.diagnosis.value) else (
+        f"{exact.diagnosis.value}: {exact.message}")
     message = (f"{head}; exact arithmetic: {learner.exact_note}; as computed in {caller.profile.precision}: "
                f"{_computed_words(summary)}")
     return replace(exact, message=message, computed=summary, exact_verdict=exact.verdict,
