@@ -146,7 +146,7 @@ def check_learner(learner: Learner, config: CheckConfig | None = None, *, exact_
         + _output_skipped(learner, caller),
         properties={r.name: r for r in reports},
         counterexamples=counterexamples,
-        warnings=build.warnings_of(caller, reports) + _diverged_warning(caller, reports),
+        warnings=build.warnings_of(caller, reports) + _diverged_warning(reports),
         domain=domain,
     )
     return result if computed_only else _explained(learner, caller, result)
@@ -162,8 +162,6 @@ def _exact_beside_computed(learner: Learner, caller: Caller, config: CheckConfig
     float64, Learner.exact): the twin, judged at float64, gives the algorithm's verdict; the learner as it
     computes, judged against its distance from the twin, gives the deviations users see. The result is the
     exact one, with the computed one beside it (Result.computed)."""
-    from dataclasses import replace
-
     exact = check_learner(replace(learner.exact, expected=learner.expected, reason=learner.reason), config)
     computed = check_learner(replace(learner, exact=None, exact_note=None), config,
                              exact_caller=Caller(learner.exact, timeout=config.timeout, tally=caller.tally,
@@ -213,8 +211,6 @@ def _output_symmetry(learner: Learner, caller: Caller, config: CheckConfig, gene
         reports.append(searched.report)
         why = searched.run.fatal or (searched.run.non_finite is not None and "it returned NaN/inf")
         if why:
-            from dataclasses import replace
-
             reports[-1] = replace(searched.report, note=f"undecided: {why}")
             return None, reports
         if searched.report.passed:
@@ -228,8 +224,6 @@ def _explained(learner: Learner, caller: Caller, result: Result) -> Result:
     """The result with ``breaks_at`` when the learner can explain its counterexample (an optimizer
     replays both runs and names the first state that stops transforming like its weight). An
     explanation that fails leaves the verdict alone and says so in ``breaks_at``."""
-    from dataclasses import replace
-
     if learner.explain is None or not result.counterexamples or caller.profile.randomized:
         return result
     by_property = {}
@@ -307,25 +301,28 @@ def _computed_words(summary: dict) -> str:
             f"{_fmt(dev.get('pm1'))}, judged against each side's distance from the exact run)")
 
 
-def _diverged_warning(caller: Caller, reports: list[PropertyReport]) -> tuple[str, ...]:
-    """NaN/inf seen beside a verdict that rests on violations found on finite outputs: counts per search
-    and the smallest input that triggers it, shrunk (docs/design.md#evidence)."""
+def _non_finite_counts(reports: list[PropertyReport]) -> tuple[str, dict]:
+    """The NaN/inf counts per search in words, and the smallest (shrunk) input that triggers them, of the
+    reports that saw any."""
     hit = [r for r in reports if r.non_finite]
-    if not hit:
-        return ()
     counts = "; ".join(f"{r.non_finite['count'] + r.non_finite['one_sided']} of {r.examples} {_NAMES[r.name]} examples"
                        + (f" ({r.non_finite['one_sided']} on one side only)" if r.non_finite["one_sided"] else "")
                        for r in hit)
-    smallest = min(hit, key=lambda r: (r.non_finite["d"], r.non_finite["n"], r.non_finite["m"])).non_finite
-    return (f"the learner returned NaN/inf on {counts}; the smallest input that triggers it has d={smallest['d']}, "
-            f"n={smallest['n']}, m={smallest['m']}; the verdict rests on the violations found on finite outputs",)
+    return counts, min((r.non_finite for r in hit), key=lambda nf: (nf["d"], nf["n"], nf["m"]))
+
+
+def _diverged_warning(reports: list[PropertyReport]) -> tuple[str, ...]:
+    """NaN/inf seen beside a verdict that rests on violations found on finite outputs: counts per search
+    and the smallest input that triggers it, shrunk (docs/design.md#evidence)."""
+    if not any(r.non_finite for r in reports):
+        return ()
+    counts, c = _non_finite_counts(reports)
+    return (f"the learner returned NaN/inf on {counts}; the smallest input that triggers it has d={c['d']}, "
+            f"n={c['n']}, m={c['m']}; the verdict rests on the violations found on finite outputs",)
 
 
 def _non_finite_message(searched: list[_Searched]) -> str:
-    c = min((s.report.non_finite for s in searched), key=lambda nf: (nf["d"], nf["n"], nf["m"]))
-    counts = "; ".join(f"{x.run.non_finite_count + x.run.one_sided_non_finite} of {x.run.examples} "
-                       f"{_NAMES[x.run.name]} examples" + (f" ({x.run.one_sided_non_finite} on one side only)"
-                                                          if x.run.one_sided_non_finite else "") for x in searched)
+    counts, c = _non_finite_counts([s.report for s in searched])
     shapes = [(d, n, m, ok) for x in searched for d, n, m, ok in x.run.shapes]
     return (f"returned NaN/inf on valid input: the smallest input that triggers it has d={c['d']}, n={c['n']}, m={c['m']} "
             f"(shrunk); {counts}. Fix the learner; {_narrowing_hint(shapes)}")
@@ -423,10 +420,7 @@ def _search(name, strategy, sample, examples, learner: Learner, caller: Caller, 
         if strong is not None:
             strongest = _counterexample(strong, run, learner, config, shrunk=False, blob=None)
     evidence = None if outcome is not None else judge.evidence_of(run.shapes, run.unstable)
-    nf = run.non_finite
-    if nf is not None:
-        d, n, m = shrink_non_finite(run.caller_for(nf), nf)
-        nf = replace(nf, X_train=nf.X_train[:n, :d], X_test=nf.X_test[:m, :d])  # (only its shape is reported)
+    nf = None if run.non_finite is None else shrink_non_finite(run.caller_for(run.non_finite), run.non_finite)
     report = PropertyReport(
         name=run.name,
         passed=outcome is None,
@@ -440,7 +434,7 @@ def _search(name, strategy, sample, examples, learner: Learner, caller: Caller, 
         usable=run.examples - run.skips,
         evidence=None if evidence is None or evidence.enough else evidence.why,
         refused=_refused_words(run.refused),
-        non_finite=None if nf is None else {"d": nf.d, "n": nf.n, "m": nf.m, "count": run.non_finite_count,
+        non_finite=None if nf is None else {"d": nf[0], "n": nf[1], "m": nf[2], "count": run.non_finite_count,
                                             "one_sided": run.one_sided_non_finite},
         excused=None if run.excused is None else {**run.excused.to_json(), "count": run.excused_count},
         strongest=strongest,
