@@ -59,6 +59,9 @@ __all__ = [
     "decide",
     "PERMUTATION_FACTOR",
     "permutation_excuses",
+    "JITTER_DRAWS",
+    "DIVERGED",
+    "diverged_count",
     "learns",
     "allowance_excuses",
     "scaling_diagnosis",
@@ -76,6 +79,18 @@ __all__ = [
 
 #: relative deviation that is rounding for any float64 learner (sound learners show 1e-16–1e-12)
 FLOOR = 1e-10
+#: predictions beyond this multiple of the labels' scale max(1, ‖y‖∞) are a run diverging towards overflow,
+#: not predictions: what they hold is rounding amplified by the divergence (GD with step 1 on ‖x‖² = 16 gives
+#: −7e100 on one ±1 twin and 0 on the other). They count as non-finite, like the NaN/inf such runs end in.
+DIVERGED = 1e50
+
+
+def diverged_count(predictions: np.ndarray, labels: np.ndarray) -> int:
+    """How many of ``predictions`` lie beyond :data:`DIVERGED` times the labels' scale."""
+    scale = max(1.0, float(np.max(np.abs(labels), initial=0.0)))
+    return int(np.sum(np.abs(predictions) > DIVERGED * scale))
+
+
 #: how far above its own measured rounding sensitivity a deviation must lie to count
 NOISE_FACTOR = 100.0
 #: weight of the float32-level probe of a learner judged at float32 or coarser: a deviation must exceed
@@ -385,6 +400,12 @@ def permutation_excuses(twin_deviation: float, label_jitter: float, generic_cont
                 and np.isfinite(generic_control) and generic_control <= floor)
 
 
+#: how many rounding-level jitters of the labels the twin control draws before it gives up; draw k moves each
+#: label by ±2^(k−52)·max(1, |y|). A jitter moves a sign or normalised step at an exact fit only when it flips
+#: the residual's sign, and that residual carries the rounding of an inner product (L∞-normalised GD on a ±1
+#: twin: +1.7e-16 on one side, −3.3e-16 on the other, against a one-ulp jitter of 7e-17 after the learner
+#: divides its labels by 3), so the draws grow, and stay at rounding level (≤ 2^-45)
+JITTER_DRAWS = 8
 def allowance_excuses(relative_to_predictions: float, precision: str, d: int, n: int) -> bool:
     """Whether the allowance of a reduced precision covers a deviation, measured relative to the size of
     the predictions themselves (a learner whose predictions are 1e-3 cannot hide a 2e-4 difference in an

@@ -122,3 +122,35 @@ def test_an_allowance_never_excuses_a_deviation_that_grows_with_the_angle():
     assert r.verdict in (Verdict.PM1_INVARIANT, Verdict.NOT_INVARIANT), r.message
     control = invariance.check(L.ls_in_bfloat16, precision="bfloat16", max_examples=FAST)
     assert control.verdict is Verdict.INVARIANT, control.message
+
+
+def test_a_coordinate_rule_on_integer_data_is_caught_on_twins():
+    """Negative control: invariant on generic data, c·x_test[0] on exact integer data: the twin violation
+    stands (a Haar rotation of the twin, which makes its inputs generic, would reproduce it: such a rotation
+    is no measure of a twin's rounding, docs/design.md#gram-twins)."""
+    r = invariance.check(L.ridge_plus_integer_coordinate)
+    assert r.properties["orthogonal"].passed
+    assert r.verdict is Verdict.NOT_INVARIANT, r.message
+
+
+def test_an_exact_fit_sign_flip_below_a_one_ulp_label_jitter_is_excused():
+    """L∞-normalised GD at an exact fit: the residual is +1.7e-16 on one twin and −3.3e-16 on the other, and
+    a one-ulp jitter of labels the learner divides by 3 cannot flip it; the growing jitter draws can."""
+    r = invariance.check(L.linf_normalised_gd, seed=1)
+    assert r.verdict is Verdict.PM1_INVARIANT, r.message
+
+
+def test_predictions_on_their_way_to_overflow_count_as_diverged():
+    r = invariance.check(L.gd_step_one, seed=2)
+    assert r.verdict is None and r.diagnosis is Diagnosis.NON_FINITE, r.message
+    rng = np.random.default_rng(0)
+    X = rng.choice((-1.0, 1.0), (6, 16))
+    from invariance.contract import as_learner
+    from invariance.probe.call import CallError, Caller
+
+    caller = Caller(as_learner(L.gd_step_one, name="gd_step_one", target="t"))
+    with pytest.raises(CallError) as info:
+        caller.predict(X, rng.standard_normal(6), X[:2])
+    assert info.value.kind is Diagnosis.NON_FINITE and "beyond 1e+50" in str(info.value)
+    assert judge.diverged_count(np.array([1e49, -2e51, 3.0]), np.array([0.5])) == 1
+    assert judge.diverged_count(np.array([1e51]), np.array([100.0])) == 0  # relative to the labels' scale

@@ -114,3 +114,40 @@ def test_no_budget_no_search(budget):
     run = prun(C.least_squares_nudged)
     assert search_property(run, orthogonal_cases(), max_examples=budget, seed=0) == (None, None)
     assert run.examples == 0
+
+
+
+def test_a_seed_gives_the_same_examples_whatever_modules_are_loaded(tmp_path, monkeypatch):
+    """Hypothesis draws some values from the constants of the user's own modules loaded in the process;
+    the search must not: the same seed draws the same examples before and after a module full of
+    constants (a user's learner file, a notebook's helpers) is imported."""
+    import importlib
+
+    from hypothesis import strategies as st
+    from hypothesis.internal.conjecture import providers
+
+    class Recording:
+        last = None
+
+        def __init__(self):
+            self.drawn = []
+
+        def evaluate(self, case) -> bool:
+            self.drawn.append(case)
+            return False
+
+    strategy = st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 24), st.floats(1e-3, 6.28))
+
+    def drawn():
+        run = Recording()
+        search_property(run, strategy, max_examples=300, seed=11)
+        return run.drawn
+
+    before = drawn()
+    ints = ", ".join(str(k) for k in range(1000, 1400))
+    floats = ", ".join(f"{1 + k / 7:.6f}" for k in range(400))
+    (tmp_path / "many_constants_mod.py").write_text(f"INTS = [{ints}]\nFLOATS = [{floats}]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("many_constants_mod")
+    assert providers.is_local_module_file(str(tmp_path / "many_constants_mod.py"))  # the control: it counts
+    assert len(before) == 300 and drawn() == before

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from invariance import judge
 from invariance.errors import MissingDependency
 from invariance.contract import Learner
 from invariance.verdict import Diagnosis
@@ -196,7 +197,15 @@ class Caller:
         for name, a, g in zip(("X_train", "y_train", "X_test"), args, guards):
             if not (a.shape == g.shape and np.array_equal(a, g, equal_nan=True)) and name not in self.tally.mutated:
                 self.tally.mutated.append(name)
-        return self._validate(out, len(Xt), self.learner.outputs)
+        arr = self._validate(out, len(Xt), self.learner.outputs)
+        big = judge.diverged_count(arr, args[1])
+        if big:
+            raise CallError(
+                Diagnosis.NON_FINITE,
+                f"returned {big} prediction(s) beyond {judge.DIVERGED:g}× the labels' scale out of {len(Xt)} "
+                "(a run diverging towards overflow)",
+            )
+        return arr
 
     @staticmethod
     def _validate(out: object, m: int, outputs: int | None = None) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import contextmanager
 
 from hypothesis import HealthCheck, Phase, given, seed as hseed, settings
 from hypothesis.errors import Flaky, Unsatisfiable
@@ -35,6 +36,30 @@ def _database(path: str | None):
     from hypothesis.database import DirectoryBasedExampleDatabase
 
     return DirectoryBasedExampleDatabase(path)
+
+
+@contextmanager
+def _no_local_constants():
+    """Hypothesis draws a share of its values from the constants written in the "local" modules loaded in
+    the process (any code outside site-packages and the standard library). Which examples a seed gives would
+    then depend on what the process had imported — the user's learner file, a notebook's helpers, a test
+    session's modules (a seed-1 check inside a long-lived process drew other examples than the same check
+    run alone). During a search Hypothesis sees none: same seed, same examples. Hypothesis' global constants
+    (0, 1, boundary values) stay, as they are the same in every process."""
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        get, cache, empty = providers._get_local_constants, providers.CONSTANTS_CACHE, providers.Constants()
+    except (ImportError, AttributeError):  # a Hypothesis without the mechanism
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.cache.clear()  # its entries hold the local constants seen so far
+    try:
+        yield
+    finally:
+        providers._get_local_constants = get
+        cache.cache.clear()
 
 
 def search_property(
@@ -69,7 +94,7 @@ def search_property(
         test = hseed(seed)(test)
     test._hypothesis_internal_database_key = hashlib.sha256(key.encode()).digest()  # type: ignore[attr-defined]
     try:
-        with with_reporter(lambda _msg: None):
+        with with_reporter(lambda _msg: None), _no_local_constants():
             test()
     except _Found as found:
         notes = "\n".join(getattr(found, "__notes__", []))

@@ -240,12 +240,15 @@ class PropertyRun:
         Gaussian problem of that size moves them by no more than rounding; None when they do not excuse it."""
         dev = deviation(case.expected(a), b, case.y_train)
         rng = np.random.default_rng(case_seed(self.seed, case))
-        jitter = lambda y: y + 2.0**-52 * np.maximum(1.0, np.abs(y)) * rng.choice((-1.0, 1.0), np.shape(y))  # noqa: E731
+        # draw k moves each label by ±2^(k−52)·max(1, |y|): a residual that should be exactly 0 carries the
+        # rounding of an inner product (a few ulps of its terms, after the learner rescales its labels), so the
+        # jitter grows until it can flip that residual's sign, and stays at rounding level (≤ 2^-45)
+        jitter = lambda y, k: y + 2.0**(k - 52) * np.maximum(1.0, np.abs(y)) * rng.choice((-1.0, 1.0), np.shape(y))  # noqa: E731
         moved = 0.0
         try:
-            for _ in range(judge.CONFIRM_PROBES):  # one jitter can keep an exact fit exact: up to three draws
-                moved = max(moved, deviation(caller.predict(case.X_train, jitter(case.y_train), case.X_test), a, case.y_train),
-                            deviation(caller.predict(case.X_train_t, jitter(case.y_t), case.X_test_t), b, case.y_train))
+            for k in range(judge.JITTER_DRAWS):  # one jitter can keep an exact fit exact: several draws
+                moved = max(moved, deviation(caller.predict(case.X_train, jitter(case.y_train, k), case.X_test), a, case.y_train),
+                            deviation(caller.predict(case.X_train_t, jitter(case.y_t, k), case.X_test_t), b, case.y_train))
                 if judge.permutation_excuses(dev, moved, 0.0, judge.FLOOR):
                     break
         except CallError:
@@ -258,8 +261,8 @@ class PropertyRun:
 
     def _generic_permutation(self, caller: Caller, case: Case) -> float:
         """How far a cyclic column shift by 1 moves the learner on a seeded Gaussian problem of the case's
-        size (cached per size): rounding for a permutation-invariant learner."""
-        key = ("perm", case.n, case.d, case.m)
+        size and labels (cached per size and labels): rounding for a permutation-invariant learner."""
+        key = ("perm", case.n, case.d, case.m, _labels_key(case.y_train))
         if key not in self._gaussian:
             rng = np.random.default_rng([self.seed, case.n, case.d, case.m, 0x9E7])
             X, Xt = rng.standard_normal((case.n, case.d)), rng.standard_normal((case.m, case.d))
@@ -317,10 +320,15 @@ class PropertyRun:
         return self.caller.seeded(case_seed(self.seed, case)) if self.caller.profile.randomized else self.caller
 
     def _gaussian_noise(self, caller: Caller, case: Case, probe: int) -> float:
-        key = (case.n, case.d, case.m, probe)
+        # keyed by the labels too: a cache hit must give what a fresh run would, whatever ran before
+        key = (case.n, case.d, case.m, probe, _labels_key(case.y_train))
         if key not in self._gaussian:
             self._gaussian[key] = gaussian_noise(caller, case.y_train, case.n, case.d, case.m, self.seed + probe)
         return self._gaussian[key]
+
+
+def _labels_key(y: np.ndarray) -> bytes:
+    return hashlib.blake2b(np.ascontiguousarray(y, dtype=np.float64).tobytes(), digest_size=12).digest()
 
 
 def _one_sided_non_finite(a, b) -> bool:

@@ -108,3 +108,38 @@ def ls_with_small_coordinate_term(X, y, Xt):
     """Least squares + 0.01·tanh(x₁), rounded to bfloat16: a structural violation of ~1e-2, inside the
     bfloat16 allowance 8·2⁻⁸·√max(d, n) ≥ 0.03, growing like θ with the angle."""
     return _bf16(Xt @ (np.linalg.pinv(X) @ y) + 0.01 * np.tanh(Xt[:, 0]))
+
+
+def ridge_plus_integer_coordinate(X, y, Xt, c=0.05):
+    """Ridge (λ = 0.1) plus c·x_test[0] whenever every input is an exact integer: invariant on generic data,
+    a coordinate rule on ±1 twins (deviation 2c where x_test[0] flips)."""
+    w = np.linalg.solve(X.T @ X + 0.1 * np.eye(X.shape[1]), X.T @ y)
+    exact = np.all(X == np.round(X)) and np.all(Xt == np.round(Xt))
+    return Xt @ w + (c * Xt[:, 0] if exact else 0.0)
+
+
+def linf_normalised_gd(X, y, Xt, passes=3):
+    """Online GD on g/‖g‖∞ with step 0.3/√t, labels scaled by max |y|: pm1-invariant (one ±1 example per
+    step: g/‖g‖∞ = sign(r)·x); at an exact fit the residual that should be 0 is ±2e-16 by rounding, below a
+    one-ulp jitter of the unscaled labels."""
+    s = max(float(np.max(np.abs(y))), 1e-300) if len(y) else 1.0
+    w, t = np.zeros(X.shape[1]), 0
+    for _ in range(passes):
+        for x, target in zip(X, y / s):
+            t += 1
+            g = x * (x @ w - target)
+            n = np.max(np.abs(g))
+            if n > 0:
+                w = w - (0.3 / np.sqrt(t)) * g / n
+    return (Xt @ w) * s
+
+
+def gd_step_one(X, y, Xt, passes=100):
+    """Online GD with step 1 on raw inputs: invariant, diverges once ‖x‖² > 2; on its way to overflow its
+    finite predictions reach 1e100 on one twin and 0 on the other."""
+    w = np.zeros(X.shape[1])
+    with np.errstate(all="ignore"):
+        for _ in range(passes):
+            for x, target in zip(X, y):
+                w = w - (x @ w - target) * x
+    return Xt @ w
