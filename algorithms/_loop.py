@@ -27,7 +27,8 @@ under signed permutations and constant on ±1 data, so it keeps pm1-invariance t
 
 from __future__ import annotations
 
-from typing import Any, Callable, Literal, NamedTuple, Protocol
+from collections.abc import Callable
+from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
 
@@ -145,7 +146,7 @@ def _online_steps(X, y, p, rule, param, passes, guard):
     weights, vjp, jvp = param
     update = rule.update
     state = rule.init(p)
-    rows = list(zip(X, y.tolist()))
+    rows = list(zip(X, y.tolist(), strict=True))
     for _ in range(passes):
         for x, label in rows:
             r = float(x.dot(weights(p))) - label  # residual (a Python float: cheaper)

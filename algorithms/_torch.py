@@ -11,7 +11,9 @@ def torch_or_skip():
     try:
         import torch
     except ImportError:
-        raise MissingDependency("torch", "torch", "the network learners (algorithms.mlp, algorithms.mlp_spindly)") from None
+        raise MissingDependency(
+            "torch", "torch", "the network learners (algorithms.mlp, algorithms.mlp_spindly)"
+        ) from None
     torch.set_num_threads(1)  # tiny problems: one thread is fastest and deterministic
     return torch
 

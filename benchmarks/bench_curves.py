@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     learners = builtin_learners(args.d)
     if args.only:
-        learners = [l for l in learners if l.name in args.only]
+        learners = [lrn for lrn in learners if lrn.name in args.only]
     ks = parse_ks(args.ks, args.d) if args.ks else None
     for problem in args.problem or ["hadamard"]:
         before = _cpu()

@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
           f"best of {args.rounds}:")
     for name in MODES:
         best = min(times[name])
-        print(f"  {name:<16} {best:6.2f} s   ratio to -j 1: {best / base:.2f}   (all: {', '.join(f'{t:.2f}' for t in times[name])})")
+        print(f"  {name:<16} {best:6.2f} s   ratio to -j 1: {best / base:.2f}   "
+              f"(all: {', '.join(f'{t:.2f}' for t in times[name])})")
     print(f"JSON identical apart from seconds: {same}")
     return 0 if same else 1
 

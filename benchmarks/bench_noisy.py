@@ -46,8 +46,8 @@ def main() -> None:
     worst = int(np.argmax(np.abs(r - 1)))
     print(f"d={args.d}, sigma={args.sigma}, {args.trials} trials, n = {ks_[keep][0]}…{ks_[keep][-1]} "
           f"({keep.sum()} values), seed {args.seed}")
-    print(f"mean ratio measured/formula: {r.mean():.4f}; largest deviation {abs(r[worst] - 1):.3f} at n={ks_[keep][worst]}; "
-          f"wall {wall:.1f} s")
+    print(f"mean ratio measured/formula: {r.mean():.4f}; largest deviation {abs(r[worst] - 1):.3f} "
+          f"at n={ks_[keep][worst]}; wall {wall:.1f} s")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ def _run(tree: str, argv: list[str]) -> float:
     code = f"import sys; sys.path.insert(0, {tree!r}); from invariance.cli import main; sys.exit(main({argv!r}))"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run([sys.executable, "-c", code], cwd=tree, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - t0
 
 

@@ -47,7 +47,8 @@ def bench_full_report(jobs: int) -> None:
         if proc.returncode not in (0, 1):
             print(proc.stderr, file=sys.stderr)
             raise SystemExit(f"invcheck report failed with exit code {proc.returncode}")
-        report = json.load(open(os.path.join(out, "invariance.json")))
+        with open(os.path.join(out, "invariance.json")) as fh:
+            report = json.load(fh)
     load = os.getloadavg()[0]
     print(f"invcheck report -j {jobs} (cpus={os.cpu_count()}): wall {wall:.0f} s = {wall / 60:.1f} min; "
           f"CPU {cpu:.0f} s in all processes; load average at the end {load:.1f}")

@@ -49,7 +49,8 @@ def documented_learners(extra: list[str], only: list[str]) -> list[tuple[str, st
     out: list[tuple[str, str, str | None]] = []
     for spec in default_sections(curves=False):
         if spec.requires and importlib.util.find_spec(spec.requires) is None:
-            print(f"note: section {spec.key} skipped: {spec.requires} is not installed ({spec.install})", file=sys.stderr)
+            print(f"note: section {spec.key} skipped: {spec.requires} is not installed ({spec.install})",
+                  file=sys.stderr)
             continue
         for learner in load_section(spec):
             if only and not any(text in learner.target for text in only):
@@ -125,7 +126,9 @@ def _check_one(target: str, seed: int, options: dict) -> dict:
         }
 
 
-def run_all(learners, seeds, jobs: int, options: dict, cost: dict[str, float], progress: bool) -> dict[tuple[str, int], dict]:
+def run_all(
+    learners, seeds, jobs: int, options: dict, cost: dict[str, float], progress: bool
+) -> dict[tuple[str, int], dict]:
     tasks = [(t, s) for _, t, _ in learners for s in seeds]
     tasks.sort(key=lambda ts: -cost.get(ts[0], 5.0))  # longest first: less idle time at the end
     results: dict[tuple[str, int], dict] = {}
@@ -173,8 +176,8 @@ def describe(r: dict, seed: int) -> list[str]:
     """Lines for one seed of a flipping learner: outcome, deviations, the failing properties' numbers."""
     dev = r.get("deviation") or {}
     failed = failed_properties(r)
-    lines = [f"  seed {seed}: {outcome(r):26s} orth dev {_num(dev.get('orthogonal')):>8s}   ±1 dev {_num(dev.get('pm1')):>8s}   "
-             f"failed: {', '.join(failed) or '—'}"]
+    lines = [f"  seed {seed}: {outcome(r):26s} orth dev {_num(dev.get('orthogonal')):>8s}   "
+             f"±1 dev {_num(dev.get('pm1')):>8s}   failed: {', '.join(failed) or '—'}"]
     dist = r.get("distribution")
     if dist:
         for p in ("orthogonal", "pm1"):
@@ -205,7 +208,8 @@ def describe(r: dict, seed: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", type=parse_seeds, default=parse_seeds("0-4"), help="seeds: 0-4 (default), 0,2,5 or 0-2,7")
     p.add_argument("-j", "--jobs", type=int, default=2, help="processes (default 2)")
     p.add_argument("--only", action="append", default=[], metavar="TEXT",
@@ -225,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     documented, cost = committed_report()
     options = {k: v for k, v in (("max_examples", args.max_examples), ("timeout", args.timeout)) if v is not None}
     seeds = args.seeds
-    print(f"checking {len(learners)} learners × {len(seeds)} seeds (seeds {', '.join(map(str, seeds))}), -j {args.jobs}",
-          file=sys.stderr, flush=True)
+    print(f"checking {len(learners)} learners × {len(seeds)} seeds (seeds {', '.join(map(str, seeds))}), "
+          f"-j {args.jobs}", file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
     results = run_all(learners, seeds, args.jobs, options, cost, progress=not args.quiet)
@@ -248,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nflips:")
         for target, doc, per_seed in flips:
             print(f"{target} (documented: {doc})")
-            for s, r in zip(seeds, per_seed):
+            for s, r in zip(seeds, per_seed, strict=True):
                 print("\n".join(describe(r, s)))
     if args.out:
         args.out.write_text(json.dumps({

@@ -53,9 +53,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _in_process(rounds: int) -> tuple[float, float]:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from invariance.pipeline import CheckConfig, check_learner as check
-    from invariance.threads import one_thread
+    from invariance.pipeline import CheckConfig
+    from invariance.pipeline import check_learner as check
     from invariance.targets import load
+    from invariance.threads import one_thread
 
     (learner,) = load("sklearn.linear_model:PoissonRegressor")
     config = CheckConfig(seed=0, max_examples=20)

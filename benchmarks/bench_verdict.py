@@ -29,7 +29,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 #: cheap NumPy learners (the goal: ≤ 1 s a verdict) and one costing ≥ 3 ms a call
-LEARNERS = ["algorithms.least_squares", "algorithms.vaw", "algorithms.adagrad_diag", "benchmarks/bench_verdict.py:slow_least_squares"]
+LEARNERS = ["algorithms.least_squares", "algorithms.vaw", "algorithms.adagrad_diag",
+            "benchmarks/bench_verdict.py:slow_least_squares"]
 
 _SNIPPET = textwrap.dedent(
     """
@@ -113,11 +114,12 @@ def main() -> None:
             g = got[t]
             cli = cli_wall(root, [t], args.repeat)
             print(f"{label:7s} {t:45s} {str(g['verdict']):14s} {g['pairs']:6d} {g['calls']:6d} {g['check']:8.3f} "
-                  f"{g['learner']:9.3f} {g['check'] / max(g['learner'], 1e-9):6.2f} {1e3 * g['learner'] / max(g['calls'], 1):8.3f} "
-                  f"{cli:6.2f}")
+                  f"{g['learner']:9.3f} {g['check'] / max(g['learner'], 1e-9):6.2f} "
+                  f"{1e3 * g['learner'] / max(g['calls'], 1):8.3f} {cli:6.2f}")
     if not args.skip_gate:
         for label, root in trees:
-            print(f"{label:7s} invcheck algorithms -j 1 (the gate): {cli_wall(root, ['algorithms', '-j', '1'], 1):.1f} s")
+            print(f"{label:7s} invcheck algorithms -j 1 (the gate): "
+                  f"{cli_wall(root, ['algorithms', '-j', '1'], 1):.1f} s")
 
 
 if __name__ == "__main__":

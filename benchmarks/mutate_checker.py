@@ -29,14 +29,16 @@ MUTATIONS = {
         "invariance/judge.py", 'return "gaussian" if exact_inputs else "example"', 'return "example"', GUARDS),
     "a looser twin limit (1e-6 floor on exact inputs)": (
         "invariance/judge.py", "    if deviation <= floor_at(precision, d, n):\n        return None",
-        "    if deviation <= floor_at(precision, d, n) or (exact_inputs and deviation <= 1e-6):\n        return None", GUARDS),
+        "    if deviation <= floor_at(precision, d, n) or (exact_inputs and deviation <= 1e-6):\n"
+        "        return None", GUARDS),
     "one rounding probe instead of three": ("invariance/judge.py", "CONFIRM_PROBES = 3", "CONFIRM_PROBES = 1",
                                              ["tests/test_search.py", "tests/test_judge.py"]),
     "symmetry rule: signed permutations claimed as orthogonal": (
         "invariance/judge.py", "    if orthogonal_ok:\n        return Symmetry.ORTHOGONAL",
         "    if orthogonal_ok or signed_passed:\n        return Symmetry.ORTHOGONAL", GUARDS),
     "symmetry rule: permutations before signed permutations": (
-        "invariance/judge.py", "    if signed_passed:\n        return Symmetry.SIGNED_PERMUTATIONS\n    if perm_passed:",
+        "invariance/judge.py",
+        "    if signed_passed:\n        return Symmetry.SIGNED_PERMUTATIONS\n    if perm_passed:",
         "    if perm_passed:\n        return Symmetry.PERMUTATIONS\n    if signed_passed:", GUARDS),
     "no Bonferroni over test points": (
         "invariance/search/distribution.py", "p_adj = min(1.0, min(pvals) * tests)", "p_adj = min(pvals)",
@@ -70,17 +72,22 @@ MUTATIONS = {
 def run_one(name: str, scratch: str) -> tuple[bool, str, float]:
     path, old, new, tests = MUTATIONS[name]
     target = os.path.join(scratch, path)
-    text = open(target).read()
+    with open(target) as fh:
+        text = fh.read()
     if text.count(old) != 1:
         return False, f"mutation text not found exactly once in {path}", 0.0
-    open(target, "w").write(text.replace(old, new))
+    with open(target, "w") as fh:
+        fh.write(text.replace(old, new))
     t0 = time.perf_counter()
     try:
         res = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-                             cwd=scratch, capture_output=True, text=True, env={**os.environ, "CI": "true", "PYTHONPATH": scratch})
+                             cwd=scratch, capture_output=True, text=True,
+                             env={**os.environ, "CI": "true", "PYTHONPATH": scratch})
     finally:
-        open(target, "w").write(text)
-    tail = [line for line in res.stdout.splitlines() if line.startswith("FAILED") or " passed" in line or " failed" in line]
+        with open(target, "w") as fh:
+            fh.write(text)
+    tail = [line for line in res.stdout.splitlines()
+            if line.startswith("FAILED") or " passed" in line or " failed" in line]
     return res.returncode != 0, (tail[0] if tail else res.stdout[-200:]).strip(), time.perf_counter() - t0
 
 

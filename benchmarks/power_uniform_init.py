@@ -31,11 +31,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from invariance.data import rotations  # noqa: E402
-from invariance.search.distribution import distribution_cases, test_property  # noqa: E402
-from invariance.probe.call import Caller, Profile  # noqa: E402
 from invariance.contract import as_learner  # noqa: E402
+from invariance.data import rotations  # noqa: E402
 from invariance.data.strategies import Case  # noqa: E402
+from invariance.probe.call import Caller, Profile  # noqa: E402
+from invariance.search.distribution import distribution_cases, test_property  # noqa: E402
 from invariance.targets import load  # noqa: E402
 
 ALPHA = 0.01
@@ -105,11 +105,14 @@ def _learners(hidden: int = 16) -> dict:
     """key -> (description, invariant in distribution?, factory)"""
     adapter = lambda init: lambda: load("torch.optim:SGD", options={"model": "mlp", "init": init, "hidden": hidden})[0]  # noqa: E731
     width = "" if hidden == 16 else f" --hidden {hidden}"
-    plain = lambda fn: lambda: as_learner(fn, name=fn.__name__, target=f"benchmarks/power_uniform_init.py:{fn.__name__}")  # noqa: E731
+    plain = lambda fn: lambda: as_learner(  # noqa: E731
+        fn, name=fn.__name__, target=f"benchmarks/power_uniform_init.py:{fn.__name__}"
+    )
     return {
         "sgd-gauss": (f"torch.optim:SGD --model mlp{width} (Gaussian W₁)", True, adapter("gaussian")),
         "sgd-unif": (f"torch.optim:SGD --model mlp{width} --init uniform", False, adapter("uniform")),
-        "mlp-gauss": ("algorithms.mlp (Gaussian W₁, inputs scaled to ‖x‖ ≤ 1)", True, lambda: load("algorithms.mlp:mlp")[0]),
+        "mlp-gauss": ("algorithms.mlp (Gaussian W₁, inputs scaled to ‖x‖ ≤ 1)", True,
+                      lambda: load("algorithms.mlp:mlp")[0]),
         "mlp-unif": ("algorithms.mlp with uniform W₁", False, plain(mlp_uniform)),
         "rf-gauss": ("random features, Gaussian W", True, plain(rf_gaussian)),
         "rf-rad": ("random features, Rademacher W", False, plain(rf_rademacher)),

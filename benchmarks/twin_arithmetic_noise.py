@@ -29,9 +29,10 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from invariance.data import twins  # noqa: E402
-from invariance.probe.call import Caller as Meter, deviation  # noqa: E402
-from invariance.targets import load  # noqa: E402
 from invariance.judge import EXACT_INPUT_LIMIT  # noqa: E402
+from invariance.probe.call import Caller as Meter  # noqa: E402
+from invariance.probe.call import deviation  # noqa: E402
+from invariance.targets import load  # noqa: E402
 
 DEFAULT = [
     "sklearn.linear_model:HuberRegressor",
@@ -65,7 +66,8 @@ def _twin(rng: np.random.Generator):
     classes = rng.integers(0, k, rows)
     classes[:k] = np.arange(k)
     Z, Z2 = twins.switch(
-        1.0 - 2.0 * rng.integers(0, 2, (rows, d)), np.arange(k), classes, 1.0 - 2.0 * rng.integers(0, 2, rows), int(rng.integers(0, k))
+        1.0 - 2.0 * rng.integers(0, 2, (rows, d)), np.arange(k), classes, 1.0 - 2.0 * rng.integers(0, 2, rows),
+        int(rng.integers(0, k)),
     )
     return Z, Z2, rng.integers(-2, 3, rows - 1).astype(float)
 
@@ -76,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--twins", type=int, default=60)
     args = p.parse_args(argv)
     warnings.simplefilter("ignore")
-    print(f"| learner | twins with dev > {EXACT_INPUT_LIMIT:g} | max twin dev | column permutations with dev > {EXACT_INPUT_LIMIT:g} | max permutation dev |")
+    print(f"| learner | twins with dev > {EXACT_INPUT_LIMIT:g} | max twin dev | "
+          f"column permutations with dev > {EXACT_INPUT_LIMIT:g} | max permutation dev |")
     print("|---|---|---|---|---|")
     for spec in args.targets:
         meter = Meter(_learner(spec), timeout=None)

@@ -102,7 +102,10 @@ def gram_twins(rng: np.random.Generator, rows: int, d: int, k: int = 4):
             continue
         Z2 = Z.copy()
         Z2[np.ix_(R, K)] *= -1.0
-        canon = lambda M: sorted(map(tuple, (M * M[0]).T))  # columns up to sign, as a multiset
+
+        def canon(M):  # columns up to sign, as a multiset
+            return sorted(map(tuple, (M * M[0]).T))
+
         if canon(Z) != canon(Z2):
             return Z, Z2
 
@@ -152,7 +155,7 @@ def test_package_init_imports_no_learner():
 # ------------------------------------------------------------------- the contract
 
 
-@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "n%d-d%d-m%d" % s)
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "n{}-d{}-m{}".format(*s))
 @pytest.mark.parametrize("name", NAMES)
 def test_shape_dtype_finite(name, shape):
     X, y, Xt = data(np.random.default_rng(10_000 * shape[0] + 100 * shape[1] + shape[2]), *shape)
@@ -170,9 +173,15 @@ def degenerate_cases():
     yield "zero-rows", Z, rng.uniform(-10, 10, 6), np.vstack([X[:1], np.zeros((1, 5))])
     yield "all-zero-X", np.zeros((4, 3)), rng.uniform(-10, 10, 4), rng.uniform(-10, 10, (2, 3))
     yield "all-zero-y", X, np.zeros(6), X[:3]
-    ints = lambda *shape: rng.integers(-10, 11, shape).astype(float)
+
+    def ints(*shape):
+        return rng.integers(-10, 11, shape).astype(float)
+
     yield "integers", ints(9, 4), ints(9), X[:2, :4]
-    pm1 = lambda *shape: rng.choice([-1.0, 1.0], shape)
+
+    def pm1(*shape):
+        return rng.choice([-1.0, 1.0], shape)
+
     yield "pm1", pm1(5, 8), pm1(5), pm1(3, 8)
     yield "mixed-scales", X * np.logspace(-4, 1, 5), rng.uniform(-10, 10, 6), X[:2]
     Xd1 = rng.uniform(-10, 10, (8, 1))
@@ -208,7 +217,7 @@ def test_inputs_not_mutated(name):
         for a in (X, y, Xt):
             a.flags.writeable = not flag
         get(name)(X, y, Xt)
-    for a, c in zip((X, y, Xt), copies):
+    for a, c in zip((X, y, Xt), copies, strict=True):
         assert np.array_equal(a, c)
 
 
@@ -258,7 +267,10 @@ def small_problem(seed: int = 12):
 def test_defaults_converge_on_small_data(name):
     f = get(name)
     X, y = small_problem()
-    rel = lambda **kw: float(np.mean((f(X, y, X, **kw) - y) ** 2) / np.mean(y**2))
+
+    def rel(**kw):
+        return float(np.mean((f(X, y, X, **kw) - y) ** 2) / np.mean(y**2))
+
     passes = inspect.signature(f).parameters["passes"].default
     assert rel() < 0.05
     assert rel(passes=4 * passes) < 0.5 * rel() or rel(passes=4 * passes) < 1e-8
@@ -391,5 +403,8 @@ def test_symmetry_group_on_generic_data(name):
 def test_negative_control_a_small_coordinate_term_is_caught():
     """The rotation check above has power: GD plus a 1e-4 coordinate term must fail it."""
     gd = get("gd")
-    nudged = lambda X, y, Xt: gd(X, y, Xt) + 1e-4 * Xt[:, 0]
+
+    def nudged(X, y, Xt):
+        return gd(X, y, Xt) + 1e-4 * Xt[:, 0]
+
     assert max(dev for _, dev in rotation_deviations(nudged, seed=20)) > VIOLATION

@@ -9,8 +9,9 @@ torch = pytest.importorskip("torch")
 
 from algorithms.mlp import mlp  # noqa: E402
 from algorithms.mlp_spindly import mlp_spindly  # noqa: E402
-from invariance.pipeline import CheckConfig, check_learner as check  # noqa: E402
 from invariance.contract import as_learner  # noqa: E402
+from invariance.pipeline import CheckConfig  # noqa: E402
+from invariance.pipeline import check_learner as check  # noqa: E402
 
 LEARNERS = {"mlp": (mlp, "invariant-in-distribution"), "mlp_spindly": (mlp_spindly, "not-invariant")}
 
@@ -50,7 +51,8 @@ def test_declared_verdict_in_distribution(name):
         assert r.symmetry.value == "orthogonal"
     else:  # identity input layer, w = u⊙u: the law moves under rotations and between ±1 twins
         assert rejected == {"orthogonal": True, "pm1": True}, r.message
-        assert r.symmetry is None and r.counterexample.property == "orthogonal"  # both reject: judge.law_verdict's primary
+        # both reject: judge.law_verdict's primary
+        assert r.symmetry is None and r.counterexample.property == "orthogonal"
 
 
 def test_mlp_gaussian_first_layer_is_invariant_in_law_but_not_per_seed():

@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import json
 import pkgutil
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,9 @@ def test_no_import_cycles_among_modules():
         state[node] = 1
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                raise AssertionError("import cycle: " + " → ".join(path[path.index(nxt):] + [nxt]) if nxt in path else nxt)
+                raise AssertionError(
+                    "import cycle: " + " → ".join(path[path.index(nxt):] + [nxt]) if nxt in path else nxt
+                )
             if state.get(nxt) is None and nxt in graph:
                 visit(nxt, path + [nxt])
         state[node] = 2
@@ -123,7 +126,7 @@ def test_check_on_every_target_form_matches_the_cli(capsys):
 
 def test_result_is_frozen_json_and_replays():
     r = invariance.check("algorithms.egu", **BUDGET)
-    with pytest.raises(Exception):
+    with pytest.raises(FrozenInstanceError):
         r.verdict = Verdict.INVARIANT  # type: ignore[misc]
     doc = r.to_json()
     assert doc["verdict"] == "not-invariant" and json.dumps(doc, allow_nan=False)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from invariance import Diagnosis, Symmetry, Verdict
-from invariance.pipeline import CheckConfig, check_learner as check
-from invariance.contract import Domain, as_learner
 from learners import controls as C
 from learners import misbehaving as M
+
+from invariance import Diagnosis, Symmetry, Verdict
+from invariance.contract import Domain, as_learner
+from invariance.pipeline import CheckConfig
+from invariance.pipeline import check_learner as check
 
 FAST = 40  # max_examples for controls that do not test the default budget
 
@@ -45,7 +46,8 @@ CONTROLS = [
     pytest.param(C.least_squares_float32_nudged, NOT, Symmetry.NONE, FAST, id="float32-least-squares-plus-1e-4-x1"),
     pytest.param(C.ridge_gd_float32_nudged, NOT, Symmetry.NONE, FAST, id="float32-ridge-gd-plus-1e-4-x1"),
     pytest.param(C.least_squares_cubic, NOT, Symmetry.PERMUTATIONS, None, id="least-squares-plus-1e-4-cubes"),
-    pytest.param(C.least_squares_quartic, PM1, Symmetry.SIGNED_PERMUTATIONS, FAST, id="least-squares-plus-1e-4-fourth-powers"),
+    pytest.param(C.least_squares_quartic, PM1, Symmetry.SIGNED_PERMUTATIONS, FAST,
+                 id="least-squares-plus-1e-4-fourth-powers"),
     pytest.param(C.switches_when_d_large, PM1, Symmetry.SIGNED_PERMUTATIONS, None, id="coordinatewise-when-d-gt-8"),
     pytest.param(C.switches_when_n_large, NOT, Symmetry.NONE, None, id="nudged-when-n-gt-12"),
     pytest.param(C.nearest_neighbour_coordinate_ties, NOT, Symmetry.NONE, None, id="ties-broken-by-a-coordinate"),
@@ -101,13 +103,14 @@ def test_control_gets_the_verdict_its_mathematics_dictates(results, fn, verdict,
 # ------------------------------------------------------------------------ what the verdicts rest on
 
 
-@pytest.mark.parametrize("fn", [C.least_squares_nudged, C.least_squares_cubic, C.least_squares_quartic], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("fn", [C.least_squares_nudged, C.least_squares_cubic, C.least_squares_quartic],
+                         ids=lambda f: f.__name__)
 def test_a_1e_4_coordinate_term_is_caught_on_generic_data(results, fn):
     r = results(fn, None if fn is C.least_squares_cubic else FAST)
     orth = r.properties["orthogonal"]
     assert not orth.passed
     cx = r.counterexamples["orthogonal"]
-    assert 1e-7 < cx.deviation and cx.threshold < cx.deviation
+    assert cx.deviation > 1e-7 and cx.threshold < cx.deviation
     assert cx.noise < 1e-6  # least squares is far from its rounding noise
 
 
@@ -185,7 +188,7 @@ def test_float32_learners_are_recognised_by_their_inputs():
     from invariance.probe.profile import probe
 
     def precision(fn):
-        learner, answered = as_learner(fn, name=fn.__name__, target="x"), []
+        learner = as_learner(fn, name=fn.__name__, target="x")
         probed = probe(learner, seed=0, timeout=10.0)
         assert probed.failure is None and len(probed.answered) == 2
         return probed.caller.profile.precision
@@ -264,7 +267,8 @@ def test_a_learner_refusing_one_probe_shape_is_checked_not_diagnosed():
     asked = check(as_learner(M.refuses_n_below_d_plus_1, name="r", target="t:r"),
                   CheckConfig(max_examples=40, domain=Domain(n_above_d=True)))
     assert asked.verdict is INV and asked.properties["orthogonal"].skips == 0, asked.message
-    assert "for n > d" in asked.message and asked.to_json()["domain"] == {"max_d": None, "min_n": None, "n_above_d": True}
+    assert ("for n > d" in asked.message
+            and asked.to_json()["domain"] == {"max_d": None, "min_n": None, "n_above_d": True})
 
 
 def test_a_learner_refusing_labels_le_0_gets_positive_labels_and_a_verdict():

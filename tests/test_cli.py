@@ -13,11 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from invariance.cli import main
-
 from conftest import LEARNERS, ROOT, TESTS
 from test_targets import BAD
+
+from invariance.cli import main
 
 VERDICTS = {"invariant", "pm1-invariant", "not-invariant", "invariant-in-distribution"}
 DIAGNOSES = {"error", "nondeterministic", "timeout", "non-finite", "bad-shape"}
@@ -252,7 +251,8 @@ def test_checking_a_numpy_learner_does_not_import_torch():
         "assert 'torch' not in sys.modules, 'torch was imported'; "
         "assert 'sklearn' not in sys.modules, 'sklearn was imported'"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(), capture_output=True, text=True,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr
     (r,) = json.loads(proc.stdout)["results"]
     assert r["verdict"] == "invariant"

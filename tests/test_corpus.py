@@ -33,6 +33,8 @@ def test_fast_subset_is_small_and_varied():
 @pytest.mark.parametrize("entry_id", [e.id for e in FAST])
 def test_corpus_label(entry_id):
     rec = run_one(entry_id, 0, max_examples=40)
-    want = rec["expected"] + (f" (outputs {rec['expected_output_symmetry']})" if rec["expected_output_symmetry"] else "")
+    want = rec["expected"] + (
+        f" (outputs {rec['expected_output_symmetry']})" if rec["expected_output_symmetry"] else ""
+    )
     got = rec["got"] + (f" (outputs {rec['output_symmetry']})" if rec["expected_output_symmetry"] else "")
     assert rec["ok"], f"{entry_id}: expected {want}, got {got}: {rec['message'][:400]}"

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from invariance.cli.curves import main, parse_ks, parse_settings
+from invariance.contract import as_learner, learner
 from invariance.curves.experiment import (
     PAPER_SETTINGS,
     bound,
@@ -22,7 +23,6 @@ from invariance.curves.experiment import (
     sylvester,
 )
 from invariance.errors import LearnerFailure, UsageError
-from invariance.contract import as_learner, learner
 from invariance.verdict import Verdict
 
 # ------------------------------------------------------------------------------------ test learners
@@ -206,7 +206,8 @@ def test_parallel_trials_equal_sequential():
 
 def test_progress_is_reported_per_trial_and_learner():
     seen = []
-    learning_curves([LS, CONTROL], problem="hadamard", d=4, trials=3, progress=lambda done, total: seen.append((done, total)))
+    learning_curves([LS, CONTROL], problem="hadamard", d=4, trials=3,
+                    progress=lambda done, total: seen.append((done, total)))
     assert seen == [(i, 6) for i in range(1, 7)]
 
 
@@ -363,7 +364,7 @@ def builtin_hadamard_curves():
     from invariance.targets import load
 
     d = 32
-    learners = [configure(l, paper_settings_for(l, d)) for l in load("algorithms")]
+    learners = [configure(lrn, paper_settings_for(lrn, d)) for lrn in load("algorithms")]
     return learners, learning_curves(learners, problem="hadamard", d=d, trials=2, seed=0, ks=range(1, d // 2 + 1))
 
 
@@ -373,7 +374,8 @@ def test_builtin_invariant_learners_sit_on_the_hadamard_bound(builtin_hadamard_c
     if name not in curves.names:
         pytest.skip(f"algorithms.{name} not present")
     i = curves.names.index(name)
-    np.testing.assert_allclose(curves.losses[:, i, :], np.broadcast_to(curves.bound, curves.losses[:, i, :].shape), atol=1e-6)
+    np.testing.assert_allclose(curves.losses[:, i, :], np.broadcast_to(curves.bound, curves.losses[:, i, :].shape),
+                               atol=1e-6)
 
 
 @pytest.mark.parametrize("name", _SPARSE_BUILTINS)

@@ -17,11 +17,11 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
+from conftest import ROOT  # noqa: E402
+
 from invariance.cli import main  # noqa: E402
 from invariance.errors import MissingDependency, UsageError  # noqa: E402
 from invariance.workers import Workers, parse_dask, run_units  # noqa: E402
-
-from conftest import ROOT  # noqa: E402
 
 TIMING = ("seconds",)
 
@@ -164,7 +164,8 @@ def _blas_threads() -> int:
 def test_run_units_keeps_order_and_reports_progress(cluster):
     seen = []
     units = [(i, 10 * i) for i in range(7)]
-    out = run_units(operator.add, units, Workers(dask=cluster.scheduler_address), progress=lambda d, t: seen.append((d, t)))
+    out = run_units(operator.add, units, Workers(dask=cluster.scheduler_address),
+                    progress=lambda d, t: seen.append((d, t)))
     assert out == [11 * i for i in range(7)]
     assert seen == [(d, 7) for d in range(1, 8)]
 
@@ -189,7 +190,8 @@ def test_meanwhile_runs_here_while_units_run_elsewhere(cluster):
 
 def test_the_same_units_in_process_and_in_processes():
     units = [(i, i + 1) for i in range(5)]
-    assert run_units(operator.mul, units) == run_units(operator.mul, units, Workers(jobs=2)) == [i * (i + 1) for i in range(5)]
+    assert (run_units(operator.mul, units) == run_units(operator.mul, units, Workers(jobs=2))
+            == [i * (i + 1) for i in range(5)])
 
 
 def _gram_least_squares(X, y, Xt):

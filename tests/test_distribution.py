@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from invariance.pipeline import CheckConfig, check_learner as check
-from invariance.search.distribution import FARTHEST_FROM_CUBE, distribution_cases, merge_ties
 from invariance.contract import as_learner
 from invariance.data.twins import is_signed_column_permutation
+from invariance.pipeline import CheckConfig
+from invariance.pipeline import check_learner as check
+from invariance.search.distribution import FARTHEST_FROM_CUBE, distribution_cases, merge_ties
 
 CONFIG = CheckConfig(seed=0, samples=100)
 
@@ -34,7 +35,8 @@ def rf_gaussian(X_train, y_train, X_test, *, rng):
 def rf_rademacher(X_train, y_train, X_test, *, rng):
     """W with ±1/√d entries: only signed permutations preserve its law."""
     d = X_train.shape[1]
-    return _features(X_train, y_train, X_test, rng.choice((-1.0, 1.0), (32, d)) / np.sqrt(d), rng.uniform(0, 2 * np.pi, 32))
+    return _features(X_train, y_train, X_test, rng.choice((-1.0, 1.0), (32, d)) / np.sqrt(d),
+                     rng.uniform(0, 2 * np.pi, 32))
 
 
 def random_penalty_ridge(X_train, y_train, X_test, *, rng):
@@ -84,7 +86,8 @@ def _law(fn):
     from invariance.pipeline import _in_distribution
     from invariance.probe.call import Caller, Profile
 
-    return _in_distribution(_learner(fn), Caller(_learner(fn), profile=Profile(randomized=True)), CONFIG, time.perf_counter())
+    return _in_distribution(_learner(fn), Caller(_learner(fn), profile=Profile(randomized=True)), CONFIG,
+                            time.perf_counter())
 
 
 def test_invariant_in_distribution_control():
@@ -111,7 +114,8 @@ def test_a_learner_not_equal_seed_by_seed_goes_to_the_two_sample_test(monkeypatc
     real = P._search
     monkeypatch.setattr(P, "_search", lambda name, *a, **k: searched.append(name) or real(name, *a, **k))
     result = _check(rf_gaussian)  # a random first layer W: W Uᵀ ≠ W seed by seed
-    assert searched == []  # no per-seed search ran: the cheap look on the probe problems sent it straight to the law test
+    # no per-seed search ran: the cheap look on the probe problems sent it straight to the law test
+    assert searched == []
     assert result.verdict.value == "invariant-in-distribution" and result.distribution["samples"] == 100
     for k in ("orthogonal", "pm1"):  # 3 problems × 2 sides × the seeds per side of the last look (100, 200 or 400)
         law = result.distribution[k]
@@ -124,7 +128,8 @@ def test_rademacher_features_are_rejected_on_generic_data():
     matter: on ±1 data the limiting kernel E cos(w·(x − x′)) = cos(2/√d)^(Hamming distance) is a
     function of inner products, so only finite-feature effects separate the twins, and the test does
     not see them (with the switched-column twins: adjusted p 0.07, 2e-4, 1 at 1000 seeds per side, data
-    seeds 0–2; ≥ 0.03 at 200): the verdict is pm1-invariant, a documented departure from docs/design.md#randomised-learners."""
+    seeds 0–2; ≥ 0.03 at 200): the verdict is pm1-invariant, a documented departure from
+    docs/design.md#randomised-learners."""
     result = _check(rf_rademacher)
     assert result.distribution["orthogonal"]["p_value"] < 1e-20, result.message
     assert result.distribution["orthogonal"]["rejected"] and not result.distribution["pm1"]["rejected"]
@@ -145,7 +150,9 @@ def test_twin_stage_separates_batch_from_online_adagrad(seed):
     assert batch.verdict.value == "not-invariant", batch.message
     assert online.distribution["orthogonal"]["p_value"] < 1e-3, online.message
     # the online learner's twin law is the same: the sequential test does not reject, and excludes a shift of 0.3
-    assert online.distribution["pm1"]["outcome"] == "excluded" and online.verdict.value == "pm1-invariant", online.message
+    assert online.distribution["pm1"]["outcome"] == "excluded" and online.verdict.value == "pm1-invariant", (
+        online.message
+    )
 
 
 def rf_gaussian_needs_5_rows(X_train, y_train, X_test, *, rng):

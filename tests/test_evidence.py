@@ -180,10 +180,10 @@ def test_an_excused_deviation_is_reported_with_what_excused_it(capsys):
 
 
 def test_the_table_marks_excused_deviations_and_explains_the_marks(capsys):
+    from learners import controls as C
     from rich.console import Console
 
     from invariance.render.terminal import render_rich
-    from learners import controls as C
 
     r = invariance.check(C.least_squares_float32, max_examples=FAST)
     console = Console(width=140, record=True, color_system=None)

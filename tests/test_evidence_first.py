@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from learners import controls
+from learners import evidence_first as L
 
 import invariance
 from invariance import Diagnosis, Verdict, judge
 from invariance.verdict import Verdict as V
-
-from learners import controls, evidence_first as L
 
 FAST = 60
 
@@ -146,7 +146,7 @@ def test_predictions_on_their_way_to_overflow_count_as_diverged():
     rng = np.random.default_rng(0)
     X = rng.choice((-1.0, 1.0), (6, 16))
     from invariance.contract import as_learner
-    from invariance.probe.call import CallError, Caller
+    from invariance.probe.call import Caller, CallError
 
     caller = Caller(as_learner(L.gd_step_one, name="gd_step_one", target="t"))
     with pytest.raises(CallError) as info:

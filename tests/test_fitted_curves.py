@@ -39,7 +39,7 @@ def gd(X, y, X_test, *, eta: float = 1.0, passes: int = 1):
     scale = float(np.max(np.linalg.norm(X, axis=1))) or 1.0
     Xs, w = X / scale, np.zeros(X.shape[1])
     for _ in range(passes):
-        for x, t in zip(Xs, y):
+        for x, t in zip(Xs, y, strict=True):
             w -= eta * (w @ x - t) * x
     return X_test @ (w / scale)
 
@@ -205,7 +205,8 @@ def test_followup_summary_ratio_and_slopes():
     d = 8
     ks = list(range(1, 4 * d + 1))
     ref = problem_of("noisy").bound(d, ks)
-    noisy = _fake_curves("noisy", d, ks, {"exact": np.nan_to_num(ref, nan=5.0), "half": np.nan_to_num(ref, nan=5.0) / 2},
+    noisy = _fake_curves("noisy", d, ks,
+                         {"exact": np.nan_to_num(ref, nan=5.0), "half": np.nan_to_num(ref, nan=5.0) / 2},
                          params={"sigma": 1.0})
     out = followup_summary({"noisy": noisy})
     ratios = out["tables"]["noisy"]["ratio_to_reference_from_1.5d"]
@@ -244,12 +245,14 @@ def test_report_rows_carry_training_loss_and_every_did_not_fit_has_a_reason():
                       deviation={"orthogonal": 1e-15, "pm1": 1e-15}, symmetry=Symmetry.ORTHOGONAL, counterexample=None,
                       evaluations=1, seconds=0.0, message="") for n in ("fits", "stuck", "curated")]
     spec = SectionSpec("fake", "Fake", "made up", ("fake",), CurvePlan(d, 2))
-    m = SectionMeasurement(spec, (), tuple(results), {"hadamard": curves}, reasons={"fake:curated": "by design: shrinks"})
+    m = SectionMeasurement(spec, (), tuple(results), {"hadamard": curves},
+                           reasons={"fake:curated": "by design: shrinks"})
     report = build_report([m], command="c", config={}, environment={}, seconds=0.0)
     rows = {r.name: r for r in report.rows}
     assert rows["fits"].train_half == 0.0 and not any(f.kind == "did-not-fit" for f in rows["fits"].flags)
     stuck = [f for f in rows["stuck"].flags if f.kind == "did-not-fit"]
-    assert len(stuck) == 1 and "0.3 at k = 4" in stuck[0].text and "eta=1" in stuck[0].text and "stays 0.3" in stuck[0].text
+    assert (len(stuck) == 1 and "0.3 at k = 4" in stuck[0].text and "eta=1" in stuck[0].text
+            and "stays 0.3" in stuck[0].text)
     curated = [f for f in rows["curated"].flags if f.kind == "did-not-fit"]
     assert "by design: shrinks" in curated[0].text
     md = render_markdown(report)
@@ -263,7 +266,7 @@ def _memoriser(X, y, X_test, *, eta: float = 1.0, passes: int = 1):
     depends on η. Negative control for "tuned by training loss only"."""
     out = eta * X_test[:, 0]
     for i, x in enumerate(X_test):
-        hit = np.flatnonzero(np.all(X == x, axis=1))
+        hit = np.flatnonzero(np.all(X == x, axis=1))  # noqa: SIM300 (X is a matrix, not a constant)
         if hit.size:
             out[i] = y[hit[0]]
     return out

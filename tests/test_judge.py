@@ -147,7 +147,9 @@ def test_bound_rule_has_one_definition():
     root = pathlib.Path(judge.__file__).parent
     hits = [p for p in root.rglob("*.py") if re.search(r"(margin|MARGIN)\s*[:=][^=\n]*0\.05", p.read_text())]
     assert [p.name for p in hits] == ["judge.py"]
-    flags = judge.curve_flags(verdict="invariant", declared=None, d=8, ks=[1, 4, 8], mean=[0.8, 0.44, 0.0], bound=[0.875, 0.5, 0.0])
+    flags = judge.curve_flags(verdict="invariant", declared=None, d=8, ks=[1, 4, 8], mean=[0.8, 0.44, 0.0],
+                              bound=[0.875, 0.5, 0.0])
     assert [f.kind for f in flags] == ["contradiction"]  # 0.44 < 0.5 − 0.05
-    flags = judge.curve_flags(verdict="invariant", declared=None, d=8, ks=[1, 4, 8], mean=[0.85, 0.46, 0.0], bound=[0.875, 0.5, 0.0])
+    flags = judge.curve_flags(verdict="invariant", declared=None, d=8, ks=[1, 4, 8], mean=[0.85, 0.46, 0.0],
+                              bound=[0.875, 0.5, 0.0])
     assert flags == ()

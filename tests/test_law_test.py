@@ -17,14 +17,15 @@ import types
 import numpy as np
 import pytest
 from scipy import stats
+from test_distribution import _features, rf_gaussian, rf_rademacher
 
 import invariance.search.distribution as D
 from invariance import judge
 from invariance.contract import as_learner
 from invariance.data.strategies import Case
-from invariance.pipeline import CheckConfig, check_learner as check
+from invariance.pipeline import CheckConfig
+from invariance.pipeline import check_learner as check
 from invariance.probe.call import Caller, Profile
-from test_distribution import _features, rf_gaussian, rf_rademacher
 
 ALPHA = 0.01
 
@@ -139,7 +140,8 @@ def _wide_case(seed: int) -> Case:
     n, d = 6, 4
     X = rng.standard_normal((n + WIDE_POINTS, d))
     U = D.FARTHEST_FROM_CUBE[d]
-    return Case("orthogonal", X[:n], rng.standard_normal(n), X[n:], U, X[:n] @ U.T, X[n:] @ U.T, "farthest-from-cube", "gaussian")
+    return Case("orthogonal", X[:n], rng.standard_normal(n), X[n:], U, X[:n] @ U.T, X[n:] @ U.T, "farthest-from-cube",
+                "gaussian")
 
 
 def _wide_rejections() -> list[tuple[int, float]]:

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from invariance import Diagnosis
-from invariance.probe.call import TINY, CallError, Caller as Meter, deviation
 from invariance.contract import as_learner
+from invariance.probe.call import TINY, CallError, deviation
+from invariance.probe.call import Caller as Meter
 
 X = np.arange(12.0).reshape(4, 3)
 Y = np.array([1.0, 2.0, -1.0, 0.5])
@@ -47,7 +48,8 @@ def test_deviation_of_non_finite_predictions_is_infinite(bad):
     assert deviation(np.array([1.0, 1.0]), np.array([bad, 1.0]), Y) == float("inf")
 
 
-@given(hnp.arrays(np.float64, 3, elements=finite), hnp.arrays(np.float64, 3, elements=finite), hnp.arrays(np.float64, 2, elements=finite))
+@given(hnp.arrays(np.float64, 3, elements=finite), hnp.arrays(np.float64, 3, elements=finite),
+       hnp.arrays(np.float64, 2, elements=finite))
 def test_deviation_is_symmetric_scale_free_and_bounded(a, b, y):
     dev = deviation(a, b, y)
     assert dev == deviation(b, a, y)
@@ -152,7 +154,7 @@ def test_meter_times_out_a_hanging_learner():
 def test_an_except_clause_in_the_learner_cannot_swallow_the_timeout():
     def stubborn(X_train, y_train, X_test):
         while True:
-            try:
+            try:  # noqa: SIM105 (the learner under test swallows with a literal except clause)
                 time.sleep(0.01)
             except Exception:
                 pass
@@ -189,7 +191,7 @@ def test_the_learners_own_warnings_do_not_leak(recwarn):
     def warns(X_train, y_train, X_test):
         import warnings
 
-        warnings.warn("learner warning", RuntimeWarning)
+        warnings.warn("learner warning", RuntimeWarning, stacklevel=1)
         return np.zeros(len(X_test)) / np.ones(len(X_test))
 
     meter(warns).predict(X, Y, XT)

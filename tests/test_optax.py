@@ -10,11 +10,11 @@ import pytest
 
 optax = pytest.importorskip("optax")
 
+from conftest import ROOT  # noqa: E402
+
 import invariance  # noqa: E402
 from invariance.errors import UsageError  # noqa: E402
 from invariance.targets import load  # noqa: E402
-
-from conftest import ROOT  # noqa: E402
 
 FAST = {"max_examples": 20}
 
@@ -31,19 +31,19 @@ def test_optax_adam_is_pm1_invariant():
 
 def test_optax_sgd_equals_gradient_descent_by_hand():
     """Control: the adapter's protocol is the torch adapter's — one example a step, 3 passes, W = 0."""
-    (l,) = load("optax:sgd", options={"lr": 0.1})
+    (lrn,) = load("optax:sgd", options={"lr": 0.1})
     rng = np.random.default_rng(0)
     X, y, Xt = rng.standard_normal((5, 3)), rng.standard_normal(5), rng.standard_normal((2, 3))
     w = np.zeros(3)
     for _ in range(3):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             w -= 0.1 * (w @ x - t) * x
-    np.testing.assert_allclose(l(X, y, Xt), Xt @ w, rtol=1e-12)
+    np.testing.assert_allclose(lrn(X, y, Xt), Xt @ w, rtol=1e-12)
 
 
 def test_opt_keywords_reach_the_factory_and_bad_ones_are_usage_errors():
-    (l,) = load("optax:sgd", options={"optimizer_kwargs": {"momentum": 0.9}})
-    assert "momentum" in l.options["description"]
+    (lrn,) = load("optax:sgd", options={"optimizer_kwargs": {"momentum": 0.9}})
+    assert "momentum" in lrn.options["description"]
     with pytest.raises(UsageError, match="rejected"):
         load("optax:sgd", options={"optimizer_kwargs": {"momentun": 0.9}})
     with pytest.raises(UsageError, match="linear neuron or a linear layer"):
@@ -75,21 +75,21 @@ def _problem(h=None):
 
 @pytest.mark.parametrize("name", ["sgd", "adam", "adagrad", "rmsprop"])
 def test_optax_float64_optimizers_have_no_reduced_precision(name):
-    l = _optax_learner(getattr(optax, name))
-    assert l.precision is None and l.exact is None and l.exact_note is None, l.precision_note
+    lrn = _optax_learner(getattr(optax, name))
+    assert lrn.precision is None and lrn.exact is None and lrn.exact_note is None, lrn.precision_note
 
 
 def test_a_bfloat16_first_moment_is_detected_in_the_jaxpr_and_rewritten():
     import jax.numpy as jnp
 
-    l = _optax_learner(optax.adam, mu_dtype=jnp.bfloat16)
-    assert l.precision == "bfloat16" and "convert_element_type" in l.precision_note
-    assert l.exact is not None and "rewritten to float64" in l.exact_note
+    lrn = _optax_learner(optax.adam, mu_dtype=jnp.bfloat16)
+    assert lrn.precision == "bfloat16" and "convert_element_type" in lrn.precision_note
+    assert lrn.exact is not None and "rewritten to float64" in lrn.exact_note
     X, y, Xt = _problem()
     want = _optax_learner(optax.adam)(X, y, Xt)  # mu_dtype=None: the first moment in float64
-    np.testing.assert_allclose(l.exact(X, y, Xt), want, rtol=1e-12, atol=1e-15)
-    assert np.abs(l(X, y, Xt) - want).max() > 1e-6
-    assert l.exact.precision is None and l.exact.options == l.options
+    np.testing.assert_allclose(lrn.exact(X, y, Xt), want, rtol=1e-12, atol=1e-15)
+    assert np.abs(lrn(X, y, Xt) - want).max() > 1e-6
+    assert lrn.exact.precision is None and lrn.exact.options == lrn.options
 
 
 @pytest.mark.parametrize("factory, kwargs, precision", [
@@ -102,14 +102,15 @@ def test_other_coarse_dtypes_and_a_layer(factory, kwargs, precision):
     kw = {k: (getattr(jnp, v) if k.endswith("dtype") else v) for k, v in kwargs.items()}
     from invariance.adapters.optax_opt import learner_from_optax
 
-    l = learner_from_optax(getattr(optax, factory), name="opt", target="<test>:opt",
-                           options={"optimizer_kwargs": kw, "model": "layer", "outputs": 2})
-    assert l.precision == precision and l.exact is not None, l.exact_note
+    lrn = learner_from_optax(getattr(optax, factory), name="opt", target="<test>:opt",
+                             options={"optimizer_kwargs": kw, "model": "layer", "outputs": 2})
+    assert lrn.precision == precision and lrn.exact is not None, lrn.exact_note
     ref = learner_from_optax(getattr(optax, factory), name="opt", target="<test>:opt",
-                             options={"optimizer_kwargs": {k: (None if k.endswith("dtype") else v) for k, v in kw.items()},
+                             options={"optimizer_kwargs": {k: (None if k.endswith("dtype") else v)
+                                                           for k, v in kw.items()},
                                       "model": "layer", "outputs": 2})
     X, Y, Xt = _problem(2)
-    np.testing.assert_allclose(l.exact(X, Y, Xt), ref(X, Y, Xt), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(lrn.exact(X, Y, Xt), ref(X, Y, Xt), rtol=1e-12, atol=1e-15)
 
 
 def callback_sgd(learning_rate: float = 0.1):
@@ -129,8 +130,9 @@ def callback_sgd(learning_rate: float = 0.1):
 
 
 def test_a_float32_value_from_a_callback_cannot_be_made_exact():
-    l = _optax_learner(callback_sgd)
-    assert l.precision == "float32" and "pure_callback" in l.precision_note
-    assert l.exact is None and "still appears in pure_callback" in l.exact_note and "float32 allowance" in l.exact_note
+    lrn = _optax_learner(callback_sgd)
+    assert lrn.precision == "float32" and "pure_callback" in lrn.precision_note
+    assert (lrn.exact is None and "still appears in pure_callback" in lrn.exact_note
+            and "float32 allowance" in lrn.exact_note)
     X, y, Xt = _problem()
-    assert np.all(np.isfinite(l(X, y, Xt)))
+    assert np.all(np.isfinite(lrn(X, y, Xt)))

@@ -54,7 +54,8 @@ def _targets() -> list[str]:
 
 def test_jobs_2_gives_the_same_json_as_jobs_1(capsys):
     targets = _targets()
-    argv = [*targets, "--json", *BUDGET, "--opt", "amsgrad=true"] if "torch.optim:Adam" in targets else [*targets, "--json", *BUDGET]
+    argv = ([*targets, "--json", *BUDGET, "--opt", "amsgrad=true"] if "torch.optim:Adam" in targets
+            else [*targets, "--json", *BUDGET])
     code1, serial = _run([*argv, "-j", "1"], capsys)
     code2, parallel = _run([*argv, "-j", "2"], capsys)
     assert code1 == code2 == 0

@@ -61,11 +61,11 @@ class HalfBoundCurves(Curves):
 
 
 def learner_lines(ax) -> dict[str, object]:
-    return {l.get_gid().split(":", 1)[1]: l for l in ax.lines if (l.get_gid() or "").startswith("learner:")}
+    return {line.get_gid().split(":", 1)[1]: line for line in ax.lines if (line.get_gid() or "").startswith("learner:")}
 
 
 def lines_with_gid(fig, prefix: str) -> list:
-    return [l for ax in fig.axes for l in ax.lines if (l.get_gid() or "").startswith(prefix)]
+    return [line for ax in fig.axes for line in ax.lines if (line.get_gid() or "").startswith(prefix)]
 
 
 def all_text(fig) -> str:
@@ -79,7 +79,7 @@ def test_line_style_says_the_verdict():
     curves = make_curves(7)
     kinds = ["invariant", "invariant-in-distribution", "pm1-invariant", "not-invariant", None, "error",
              Verdict.PM1_INVARIANT]
-    verdicts = dict(zip(curves.targets, kinds))
+    verdicts = dict(zip(curves.targets, kinds, strict=True))
     fig = build_figure(curves, verdicts=verdicts)
     lines = learner_lines(fig.axes[0])
     styles = [lines[t].get_linestyle() for t in curves.targets]
@@ -95,7 +95,7 @@ def test_the_key_names_only_the_styles_drawn_and_no_verdicts_means_solid():
     text = all_text(fig)
     assert "solid invariant" in text and "dashed" not in text and "dotted" not in text
     fig = build_figure(curves)
-    assert {l.get_linestyle() for l in learner_lines(fig.axes[0]).values()} == {"-"}
+    assert {line.get_linestyle() for line in learner_lines(fig.axes[0]).values()} == {"-"}
     assert "line style" not in all_text(fig)
 
 
@@ -103,7 +103,7 @@ def test_bound_is_heavier_black_and_labelled():
     fig = build_figure(make_curves(4))
     ax = fig.axes[0]
     (bound,) = lines_with_gid(fig, "bound")
-    widths = [l.get_linewidth() for l in learner_lines(ax).values()]
+    widths = [line.get_linewidth() for line in learner_lines(ax).values()]
     assert bound.get_linewidth() >= 2.5 and bound.get_linewidth() > max(widths) + 0.5
     assert bound.get_color() in ("black", "k", "#000000")
     assert bound.get_label() == "bound 1 − k/d"
@@ -122,13 +122,13 @@ def test_eight_learners_share_one_panel():
 def test_twelve_learners_split_by_verdict_into_panels_of_at_most_eight():
     curves = make_curves(12)
     kinds = ["invariant"] * 5 + ["not-invariant"] * 4 + [None] * 3
-    fig = build_figure(curves, verdicts=dict(zip(curves.targets, kinds)))
+    fig = build_figure(curves, verdicts=dict(zip(curves.targets, kinds, strict=True)))
     assert len(fig.axes) >= 2
     seen = []
     for ax in fig.axes:
         lines = learner_lines(ax)
         assert 1 <= len(lines) <= MAX_LINES
-        assert len([l for l in ax.lines if l.get_gid() == "bound"]) == 1  # every panel has the bound
+        assert len([line for line in ax.lines if line.get_gid() == "bound"]) == 1  # every panel has the bound
         assert len({lines[t].get_linestyle() for t in lines}) == 1  # one verdict group a panel
         assert ax.get_xlim() == fig.axes[0].get_xlim() and ax.get_ylim() == fig.axes[0].get_ylim()
         seen += list(lines)
@@ -153,7 +153,8 @@ def test_a_large_group_is_split_into_several_panels():
 @pytest.mark.parametrize("n", [3, 12])
 def test_legend_lies_outside_every_data_area(n):
     curves = make_curves(n)
-    fig = build_figure(curves, verdicts=dict(zip(curves.targets, ["invariant", "not-invariant", "pm1-invariant"] * 4)))
+    kinds = ["invariant", "not-invariant", "pm1-invariant"] * 4  # 12 verdicts: more than n = 3 learners need
+    fig = build_figure(curves, verdicts=dict(zip(curves.targets, kinds, strict=False)))
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None] + list(fig.legends)
@@ -189,7 +190,7 @@ def test_a_diverging_curve_stops_at_the_top_with_a_marker_and_says_so():
         y = np.asarray(line.get_ydata(), dtype=float)
         assert np.isfinite(y[: first_off - 1]).all() and np.isnan(y[first_off - 1:]).all()
         assert f"off scale from k={first_off}" in line.get_label()
-        (marker,) = [l for l in ax.lines if l.get_gid() == f"offscale:{curves.targets[i]}"]
+        (marker,) = [artist for artist in ax.lines if artist.get_gid() == f"offscale:{curves.targets[i]}"]
         assert list(marker.get_xdata()) == [first_off] and list(marker.get_ydata()) == [top]
         assert marker.get_marker() == "^"
         fig.canvas.draw()  # the ▲ hangs from the top edge, inside the axes
@@ -281,7 +282,8 @@ def test_plot_curves_writes_a_png_and_checks_the_path(tmp_path):
     curves = make_curves(3)
     path = str(tmp_path / "c.png")
     assert plot_curves(curves, path, verdicts={curves.targets[0]: "invariant"}) == path
-    data = open(path, "rb").read()
+    with open(path, "rb") as fh:
+        data = fh.read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
     with pytest.raises(UsageError, match="ending in .png"):
         plot_curves(curves, str(tmp_path / "c.txt"))

@@ -11,10 +11,9 @@ import math
 import re
 
 import pytest
+from conftest import LEARNERS, ROOT
 
 from invariance.cli import main
-
-from conftest import LEARNERS, ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -53,11 +52,13 @@ def test_algorithms_at_80_columns_compact_whole_names_and_summary(monkeypatch, c
     assert "┃" not in out.split("╭")[0], "below 100 columns the result table becomes one block per learner"
     ls = lines_with(out, "least_squares")
     batch = lines_with(out, "adagrad_diag_batch")
-    assert any(l.split()[:3] == ["least_squares", "invariant", "✓"] and "as declared" in l for l in ls), ls
-    assert any(l.split()[:3] == ["adagrad_diag_batch", "not-invariant", "✓"] and "as declared" in l for l in batch), batch
+    assert any(line.split()[:3] == ["least_squares", "invariant", "✓"] and "as declared" in line for line in ls), ls
+    assert any(line.split()[:3] == ["adagrad_diag_batch", "not-invariant", "✓"] and "as declared" in line
+               for line in batch), batch
     assert "symmetry signed-permutations" in out  # never folded into signe/d-per/…
     assert "algorithms.adagrad_diag_batch:adagrad_diag_batch" in out  # the panel title, whole
-    assert "2 learners: 1 invariant, 1 not-invariant; 2/2 match their declarations" in out.replace("\n", " ").replace("  ", " ")
+    assert ("2 learners: 1 invariant, 1 not-invariant; 2/2 match their declarations"
+            in out.replace("\n", " ").replace("  ", " "))
     last = out.rstrip().splitlines()
     assert "2 learners:" in "\n".join(last[-2:]), "the summary closes the output, after the panels"
 
@@ -68,7 +69,7 @@ def test_algorithms_at_120_columns_keeps_the_table(monkeypatch, capsys):
     )
     assert code == 0
     assert_fits(out, 120)
-    header = [l for l in out.splitlines() if "learner" in l and "verdict" in l and "symmetry" in l]
+    header = [line for line in out.splitlines() if "learner" in line and "verdict" in line and "symmetry" in line]
     assert header and "┃" in header[0]
     row = lines_with(out, "adagrad_diag_batch")[0]
     for cell in ("not-invariant", "not-invariant ✓", "signed-permutations", "│"):
@@ -84,13 +85,13 @@ def test_diagnosis_at_80_columns(monkeypatch, capsys):
     assert code == 3
     assert_fits(out, 80)
     rows = lines_with(out, "raises_always")
-    assert any("error (no verdict)" in l for l in rows), rows
+    assert any("error (no verdict)" in line for line in rows), rows
     assert lines_with(out, "least_squares")
     flat = " ".join(out.split())
     assert "2 learners: 1 invariant, 1 diagnosis (1 error); 1/1 match their declarations" in flat
     # no column squeezed to a letter a line: every non-blank line of the result blocks has a real word
     head = out.split("╭")[0].splitlines()[1:]
-    assert all(len(l.strip()) > 3 for l in head if l.strip()), head
+    assert all(len(line.strip()) > 3 for line in head if line.strip()), head
 
 
 def test_summary_names_mismatches(monkeypatch, capsys):
@@ -102,7 +103,7 @@ def test_summary_names_mismatches(monkeypatch, capsys):
     assert_fits(out, 80)
     flat = " ".join(out.split())
     assert "1/2 match their declarations; mismatch: adagrad_diag_batch (not-invariant, declared invariant)" in flat
-    assert any("✗ MISMATCH: declared invariant" in l for l in lines_with(out, "adagrad_diag_batch"))
+    assert any("✗ MISMATCH: declared invariant" in line for line in lines_with(out, "adagrad_diag_batch"))
 
 
 # ----------------------------------------------------------------------------------- invcheck list
@@ -112,7 +113,7 @@ def test_list_at_80_columns_never_truncates_targets(monkeypatch, capsys):
     code, out = run_at(monkeypatch, capsys, 80, "list")
     assert code == 0
     assert_fits(out, 80)
-    lines = [l.strip() for l in out.splitlines()]
+    lines = [line.strip() for line in out.splitlines()]
     for target in ("algorithms.adagrad_diag:adagrad_diag", "algorithms.adagrad_diag_batch:adagrad_diag_batch"):
         assert target in lines, f"{target} not on a line of its own"
     i = lines.index("algorithms.adagrad_diag:adagrad_diag")
@@ -123,7 +124,7 @@ def test_list_wide_is_a_table_with_whole_targets(monkeypatch, capsys):
     code, out = run_at(monkeypatch, capsys, 160, "list")
     assert code == 0
     assert_fits(out, 160)
-    row = [l for l in out.splitlines() if "algorithms.adagrad_diag_batch:adagrad_diag_batch" in l]
+    row = [line for line in out.splitlines() if "algorithms.adagrad_diag_batch:adagrad_diag_batch" in line]
     assert row and "│" in row[0] and "not-invariant" in row[0]
 
 
@@ -156,12 +157,12 @@ def test_curves_diverging_learner_says_diverged(monkeypatch, capsys, tmp_path):
     assert not re.search(r"\d{12,}", out), "a huge loss printed in full"
     assert "0." + "…" not in out
     blowup = lines_with(out, "blowup")
-    assert any(l.split().count("diverged") >= 5 for l in blowup), blowup
+    assert any(line.split().count("diverged") >= 5 for line in blowup), blowup
     flat = " ".join(out.split())
     assert "blowup first diverged at k=1" in flat
     assert "late first diverged at k=6" in flat
     assert "least_squares first diverged" not in flat
-    bound = [l for l in out.splitlines() if l.strip().startswith("bound")][0].split()
+    bound = [line for line in out.splitlines() if line.strip().startswith("bound")][0].split()
     assert bound[1:3] == ["0.969", "0.844"], bound  # 1 − 1/32 and 1 − 5/32 at %.3g
     assert "0.5" in bound and "0.500" not in bound
 
@@ -169,7 +170,8 @@ def test_curves_diverging_learner_says_diverged(monkeypatch, capsys, tmp_path):
 def test_curves_cells_are_3g_at_80_columns(monkeypatch, capsys):
     code, out = run_at(
         monkeypatch, capsys, 80,
-        "curves", "algorithms.adagrad_diag_batch", "algorithms.least_squares", "algorithms.egu", "--trials", "1", "--quiet",
+        "curves", "algorithms.adagrad_diag_batch", "algorithms.least_squares", "algorithms.egu",
+        "--trials", "1", "--quiet",
     )
     assert code == 0
     assert_fits(out, 80)
@@ -220,7 +222,8 @@ def test_pack_items_never_splits_an_item():
 
     from invariance.render.terminal import pack_items
 
-    items = [Text("orth. dev 7.3e-01"), Text("±1 dev 7.4e-16"), Text("symmetry signed-permutations"), Text("1204 evals in 2.70s")]
-    lines = [l.plain for l in pack_items(items, 60, indent=4)]
-    assert all(len(l) <= 60 for l in lines)
+    items = [Text("orth. dev 7.3e-01"), Text("±1 dev 7.4e-16"), Text("symmetry signed-permutations"),
+             Text("1204 evals in 2.70s")]
+    lines = [text.plain for text in pack_items(items, 60, indent=4)]
+    assert all(len(text) <= 60 for text in lines)
     assert lines == ["    orth. dev 7.3e-01 · ±1 dev 7.4e-16", "    symmetry signed-permutations · 1204 evals in 2.70s"]

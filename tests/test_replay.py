@@ -50,8 +50,8 @@ def _run(cmd: list[str] | str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def _replay_line(out: str) -> str:
-    lines = [l.strip(" │\n") for l in out.splitlines()]  # the panel's borders
-    line = next(l for l in lines if l.startswith("replay: invcheck"))
+    lines = [raw.strip(" │\n") for raw in out.splitlines()]  # the panel's borders
+    line = next(candidate for candidate in lines if candidate.startswith("replay: invcheck"))
     return line.removeprefix("replay: ")
 
 
@@ -79,7 +79,8 @@ def test_a_lambda_is_named_by_file_and_line_and_says_it_cannot_be_reimported(tmp
     script = tmp_path / "script.py"
     script.write_text(
         "import numpy as np, invariance\n"
-        "r = invariance.check(lambda X, y, Xt: Xt @ (np.linalg.pinv(X) @ y) + 1e-3 * np.abs(Xt).sum(1), max_examples=20)\n"
+        "r = invariance.check(lambda X, y, Xt: Xt @ (np.linalg.pinv(X) @ y) + 1e-3 * np.abs(Xt).sum(1), "
+        "max_examples=20)\n"
         "print(r.target)\n"
         "print(r.counterexample.replay_info['command'])\n"
         "print(r.counterexample.replay_info['note'])\n"

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from invariance.cli.report import main
-from invariance.curves.experiment import Curves, bound
 from invariance.contract import as_learner
+from invariance.curves.experiment import Curves, bound
 from invariance.report.build import build_report, curve_flags, report_json
 from invariance.report.measure import (
     TORCH_CURVE_SETTINGS,
@@ -37,13 +38,11 @@ from invariance.report.measure import (
 )
 from invariance.report.render import render_html, render_markdown
 from invariance.report.stale import Fresh, recheck, stale_rows
-from invariance.result.replay import still_violates as replay
 from invariance.result.model import Result
-from invariance.threads import one_thread
+from invariance.result.replay import still_violates as replay
 from invariance.targets import load
+from invariance.threads import one_thread
 from invariance.verdict import Symmetry, Verdict
-
-from conftest import ROOT
 
 COMMITTED = ROOT / "reports" / "invariance.json"
 HAS_MPL = importlib.util.find_spec("matplotlib") is not None
@@ -91,8 +90,10 @@ def fake_report(tmp_path=None):
         spec, (), tuple(results), {"hadamard": _curves("hadamard", had), "pm1": _curves("pm1", pm1)},
         {"fake:honest": {"eta": 1.0}},
     )
-    omitted = SectionMeasurement(SectionSpec("torch", "torch.optim optimizers", "", (), None), omitted="torch is not installed")
-    return build_report([m, omitted], command="invcheck report --fake", config={"seed": 0, "samples": 200, "alpha": 0.01, "timeout": 10.0},
+    omitted = SectionMeasurement(SectionSpec("torch", "torch.optim optimizers", "", (), None),
+                                 omitted="torch is not installed")
+    return build_report([m, omitted], command="invcheck report --fake",
+                        config={"seed": 0, "samples": 200, "alpha": 0.01, "timeout": 10.0},
                         environment={"python": "3"}, seconds=1.0)
 
 
@@ -167,7 +168,8 @@ def test_html_is_self_contained(tmp_path):
 
     report = fake_report()
     section = report.sections[0]
-    images = {name: Path(plot_curves(section.curves[p], str(tmp_path / name))).read_bytes() for p, name in section.plots.items()}
+    images = {name: Path(plot_curves(section.curves[p], str(tmp_path / name))).read_bytes()
+              for p, name in section.plots.items()}
     page = render_html(report, images)
     srcs, hrefs = _attributes(page, "src"), _attributes(page, "href")
     assert len(srcs) == 2 and all(s.startswith("data:image/png;base64,") for s in srcs)
@@ -198,7 +200,9 @@ def test_committed_report_is_fresh(committed):
     by_section, i = {}, 0
     for sec in committed["sections"]:
         rows_ = sec["rows"]
-        by_section[sec["key"]] = {r["target"]: res for r, res in zip(rows_, committed["results"][i:i + len(rows_)])}
+        by_section[sec["key"]] = {
+            r["target"]: res for r, res in zip(rows_, committed["results"][i:i + len(rows_)], strict=False)
+        }
         i += len(rows_)
     sections = {s["key"]: s for s in committed["sections"]}
     problems, todo = [], []
@@ -216,10 +220,10 @@ def test_committed_report_is_fresh(committed):
             # the atlas's rows (200+ optimizers) re-search their passed properties with fewer examples
             budget = 8 if key.startswith("atlas-") else 20
             fresh = [
-                recheck(l, results[l.target], max_examples=budget, committed_examples=committed_examples)
-                if l.target in results
-                else Fresh(l.target, None, None, None, "new")
-                for l in learners
+                recheck(lrn, results[lrn.target], max_examples=budget, committed_examples=committed_examples)
+                if lrn.target in results
+                else Fresh(lrn.target, None, None, None, "new")
+                for lrn in learners
             ]
             problems += stale_rows(rows, fresh, section=key)
     assert not problems, (
@@ -258,9 +262,12 @@ def test_committed_report_fitted_curves_and_follow_ups(committed):
         assert ratio["algorithms.least_squares:least_squares"] == pytest.approx(1.0, abs=0.05), key
         assert ratio["algorithms.egu:egu"] < 0.5 * ratio["algorithms.least_squares:least_squares"], key
     noisy = sections["noisy"]["followup"]["slopes"]["noisy"]
-    assert noisy["slope"]["algorithms.least_squares:least_squares"] == pytest.approx(noisy["rates"]["σ²d/(n − d − 1)"], abs=0.1)
+    assert noisy["slope"]["algorithms.least_squares:least_squares"] == pytest.approx(
+        noisy["rates"]["σ²d/(n − d − 1)"], abs=0.1
+    )
     slopes = sections["logistic"]["followup"]["slopes"]["logistic"]
-    gd, uv = slopes["slope"]["algorithms.logistic_gd:logistic_gd"], slopes["slope"]["algorithms.logistic_uv:logistic_uv"]
+    gd, uv = (slopes["slope"]["algorithms.logistic_gd:logistic_gd"],
+              slopes["slope"]["algorithms.logistic_uv:logistic_uv"])
     assert gd > 0.7 and uv < gd - 0.4, slopes
     assert slopes["ds"] == [32, 64, 128, 256]
 
@@ -282,7 +289,9 @@ def test_stale_rows_fails_on_a_changed_verdict(committed):
     assert stale_rows(rows, _fresh_from(rows)[1:]) == [f"{first}: in the committed report but no longer loaded"]
     redeclared = _fresh_from(rows)
     redeclared[0] = Fresh(redeclared[0].target, redeclared[0].verdict, None, "not-invariant", "copied")
-    assert stale_rows(rows, redeclared) == [f"{first}: committed declared {rows[0]['declared']!r}, now 'not-invariant' (copied)"]
+    assert stale_rows(rows, redeclared) == [
+        f"{first}: committed declared {rows[0]['declared']!r}, now 'not-invariant' (copied)"
+    ]
 
 
 def test_recheck_fails_for_a_changed_learner(committed):
@@ -310,7 +319,8 @@ def test_recheck_fails_for_a_changed_learner(committed):
     unstable = {**results[ls.target], "verdict": None, "diagnosis": "inconclusive", "distribution": None}
     steady = recheck(ls, unstable, committed_examples=10)
     assert (steady.verdict, steady.diagnosis) == ("invariant", None) and "committed budget (10 examples)" in steady.how
-    assert [m.split(" (", 1)[0] for m in stale_rows([{"target": ls.target, "diagnosis": "inconclusive"}], [steady])] == [
+    assert [m.split(" (", 1)[0]
+            for m in stale_rows([{"target": ls.target, "diagnosis": "inconclusive"}], [steady])] == [
         f"{ls.target}: committed verdict None, now 'invariant'",
         f"{ls.target}: committed diagnosis 'inconclusive', now None",
         f"{ls.target}: committed declared None, now 'invariant'",
@@ -375,7 +385,8 @@ def test_report_end_to_end(tmp_path, capsys):
 
 def test_no_curves_json_only(tmp_path):
     out = tmp_path / "r"
-    assert main(["algorithms.gd", "--no-curves", "--json-only", "--max-examples", "5", "--out", str(out), "--quiet"]) == 0
+    assert main(["algorithms.gd", "--no-curves", "--json-only", "--max-examples", "5", "--out", str(out),
+                 "--quiet"]) == 0
     assert [p.name for p in out.iterdir()] == ["invariance.json"]
     obj = json.loads((out / "invariance.json").read_text())
     row = obj["sections"][0]["rows"][0]
@@ -411,14 +422,14 @@ def test_torch_curve_settings_cover_every_dense_optimizer():
 
 def test_sklearn_zoo_targets_load(committed):
     pytest.importorskip("sklearn")
-    from invariance.report.zoo_sklearn import ZOO
-
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    from invariance.report.zoo_sklearn import ZOO
+
     learners = [load(f"invariance.report.zoo_sklearn:{name}")[0] for name in ZOO]
-    assert [l.name for l in learners] == list(ZOO)
+    assert [lrn.name for lrn in learners] == list(ZOO)
     sklearn_rows = next(s["rows"] for s in committed["sections"] if s["key"] == "sklearn")
     assert [r["name"] for r in sklearn_rows] == list(ZOO)  # one report row per zoo entry, in ZOO order
     (learner,) = load("invariance.report.zoo_sklearn:standard_scaled_ridge")

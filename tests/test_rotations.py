@@ -17,7 +17,8 @@ SEEDS = st.integers(0, 2**32 - 1)
 
 def is_orthogonal(U: np.ndarray, tol: float = 1e-12) -> bool:
     d = U.shape[0]
-    return U.shape == (d, d) and np.max(np.abs(U @ U.T - np.eye(d))) <= tol and np.max(np.abs(U.T @ U - np.eye(d))) <= tol
+    return (U.shape == (d, d) and np.max(np.abs(U @ U.T - np.eye(d))) <= tol
+            and np.max(np.abs(U.T @ U - np.eye(d))) <= tol)
 
 
 # ------------------------------------------------------------------------------------------- haar
@@ -144,13 +145,18 @@ def test_orthogonality_error():
         pytest.param(np.array([[-1.0]]), "reflection of R¹", id="d1-reflection"),
         pytest.param(np.array([[1.0]]), "[[1]]", id="d1-identity"),
         pytest.param(rotations.givens(3, 0, 2, 0.5), "Givens rotation in plane (0, 2) by θ = 0.5 rad", id="givens"),
-        pytest.param(rotations.givens(5, 1, 3, -0.25), "Givens rotation in plane (1, 3) by θ = -0.25 rad", id="givens-neg"),
-        pytest.param(rotations.signed_permutation(np.array([1, 0, 2]), np.ones(3)), "permutation: x[k] ↦ x[[1, 0, 2]]", id="permutation"),
+        pytest.param(rotations.givens(5, 1, 3, -0.25), "Givens rotation in plane (1, 3) by θ = -0.25 rad",
+                     id="givens-neg"),
+        pytest.param(rotations.signed_permutation(np.array([1, 0, 2]), np.ones(3)), "permutation: x[k] ↦ x[[1, 0, 2]]",
+                     id="permutation"),
         pytest.param(
-            rotations.signed_permutation(np.array([2, 0, 1]), np.array([1.0, -1.0, 1.0])), "signed permutation", id="signed-permutation"
+            rotations.signed_permutation(np.array([2, 0, 1]), np.array([1.0, -1.0, 1.0])), "signed permutation",
+            id="signed-permutation",
         ),
-        pytest.param(rotations.signed_permutation(np.arange(3), np.array([1.0, -1.0, 1.0])), "sign flips", id="sign-flips"),
-        pytest.param(rotations.householder(np.array([1.0, 2.0, 0.0])), "Householder reflection along v = [0.5, 1.0, 0.0]", id="householder"),
+        pytest.param(rotations.signed_permutation(np.arange(3), np.array([1.0, -1.0, 1.0])), "sign flips",
+                     id="sign-flips"),
+        pytest.param(rotations.householder(np.array([1.0, 2.0, 0.0])),
+                     "Householder reflection along v = [0.5, 1.0, 0.0]", id="householder"),
         pytest.param(rotations.haar(np.random.default_rng(3), 4), "general orthogonal matrix of R^4", id="general"),
     ],
 )

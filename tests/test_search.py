@@ -5,16 +5,16 @@ from __future__ import annotations
 import hypothesis
 import numpy as np
 import pytest
+from learners import controls as C
 
 import invariance.search.run as search
-from invariance.data import rotations
-from invariance.probe.call import Caller as Meter
 from invariance.contract import as_learner
+from invariance.data import rotations
+from invariance.data.strategies import Case, orthogonal_cases
+from invariance.probe.call import Caller as Meter
 from invariance.search.hypothesis import search_property
 from invariance.search.run import PropertyRun
 from invariance.search.sweep import sweep_cases
-from invariance.data.strategies import Case, orthogonal_cases
-from learners import controls as C
 
 
 def prun(fn, seed=0) -> PropertyRun:
@@ -44,8 +44,8 @@ def test_sweep_covers_large_d_and_n():
 
 def test_sweep_is_seeded():
     a, b, c = sweep_cases(3), sweep_cases(3), sweep_cases(4)
-    assert all(np.array_equal(x.X_train, y.X_train) and np.array_equal(x.U, y.U) for x, y in zip(a, b))
-    assert not all(np.array_equal(x.X_train, y.X_train) for x, y in zip(a, c))
+    assert all(np.array_equal(x.X_train, y.X_train) and np.array_equal(x.U, y.U) for x, y in zip(a, b, strict=True))
+    assert not all(np.array_equal(x.X_train, y.X_train) for x, y in zip(a, c, strict=True))
 
 
 def test_evaluating_a_case_is_a_pure_function_of_it(monkeypatch):

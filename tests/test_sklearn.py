@@ -17,24 +17,25 @@ import pytest
 
 pytest.importorskip("sklearn")
 
+from dataclasses import replace  # noqa: E402
+
 from sklearn.base import BaseEstimator, RegressorMixin  # noqa: E402
 from sklearn.cross_decomposition import PLSRegression  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.kernel_ridge import KernelRidge  # noqa: E402
-from sklearn.neighbors import KNeighborsRegressor  # noqa: E402
 from sklearn.linear_model import ARDRegression, LinearRegression, Ridge, SGDRegressor  # noqa: E402
+from sklearn.neighbors import KNeighborsRegressor  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.svm import SVR  # noqa: E402
 from sklearn.tree import DecisionTreeRegressor  # noqa: E402
 
-from dataclasses import replace  # noqa: E402
-
 from invariance.adapters.sklearn import learner_from_estimator  # noqa: E402
-from invariance.contract import Domain  # noqa: E402
-from invariance.pipeline import Budget, CheckConfig, check_learner as check  # noqa: E402
 from invariance.cli import main  # noqa: E402
+from invariance.contract import Domain  # noqa: E402
 from invariance.errors import UsageError  # noqa: E402
+from invariance.pipeline import Budget, CheckConfig  # noqa: E402
+from invariance.pipeline import check_learner as check  # noqa: E402
 from invariance.targets import load  # noqa: E402
 
 BUDGET = CheckConfig(seed=0, budget=Budget(orthogonal=30, pm1=30, symmetry=12, sweep=False))
@@ -63,7 +64,7 @@ TABLE = [
 TWIN_BUDGET = {"SVR": CheckConfig(seed=0, budget=Budget(orthogonal=30, pm1=80, symmetry=12, sweep=False))}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _table_result(name: str):
     est = next(row[1] for row in TABLE if row[0] == name)
     return check(_learner(est, name), TWIN_BUDGET.get(name, BUDGET))
@@ -139,11 +140,11 @@ def test_a_file_of_estimator_instances_yields_its_regressors(tmp_path, monkeypat
     )
     monkeypatch.chdir(tmp_path)
     learners = load("mymodels.py")
-    assert [l.name for l in learners] == ["normalized_ridge", "minmax_ridge"]
-    assert [l.target for l in learners] == ["mymodels.py:normalized_ridge", "mymodels.py:minmax_ridge"]
+    assert [lrn.name for lrn in learners] == ["normalized_ridge", "minmax_ridge"]
+    assert [lrn.target for lrn in learners] == ["mymodels.py:normalized_ridge", "mymodels.py:minmax_ridge"]
     # row normalisation is a function of the Gram matrix; MinMaxScaler then Ridge's centring maps every
     # non-constant ±1 column to (x − mean)/2 alike, so it is pm1-invariant, and not invariant
-    assert [check(l, BUDGET).verdict.value for l in learners] == ["invariant", "pm1-invariant"]
+    assert [check(lrn, BUDGET).verdict.value for lrn in learners] == ["invariant", "pm1-invariant"]
 
 
 def test_an_estimator_refusing_small_inputs_gets_a_verdict_not_an_error():

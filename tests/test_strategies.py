@@ -30,7 +30,7 @@ def _check_family_shape(U: np.ndarray, family: str) -> None:
     elif family in ("givens", "givens-product"):
         assert np.linalg.det(U) == pytest.approx(1.0)
         if family == "givens":
-            changed = np.flatnonzero(np.any(U != np.eye(d), axis=1))
+            changed = np.flatnonzero(np.any(U != np.eye(d), axis=1))  # noqa: SIM300 (U is a matrix, not a constant)
             assert len(changed) == 2
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import LEARNERS, ROOT
 
 from invariance import UsageError, Verdict
 from invariance.targets import load, load_many
-
-from conftest import LEARNERS, ROOT
 
 X = np.arange(12.0).reshape(4, 3) / 10.0
 Y = np.array([1.0, -1.0, 0.5, 2.0])
@@ -16,59 +15,60 @@ XT = np.ones((2, 3))
 
 
 def names(learners):
-    return [l.name for l in learners]
+    return [lrn.name for lrn in learners]
 
 
 def test_dotted_module_with_registered_learners_yields_only_those():
     ls = load("learners.registered")
     assert names(ls) == ["min_norm", "first-coordinate"]  # declared name wins; unregistered is left out
-    assert [l.target for l in ls] == ["learners.registered:min_norm", "learners.registered:first_coordinate"]
-    assert [l.expected for l in ls] == [Verdict.INVARIANT, Verdict.NOT_INVARIANT]
-    assert [l.reason for l in ls] == ["w = X⁺y depends on the data through inner products only", "reads the first coordinate"]
+    assert [lrn.target for lrn in ls] == ["learners.registered:min_norm", "learners.registered:first_coordinate"]
+    assert [lrn.expected for lrn in ls] == [Verdict.INVARIANT, Verdict.NOT_INVARIANT]
+    assert [lrn.reason for lrn in ls] == ["w = X⁺y depends on the data through inner products only",
+                                          "reads the first coordinate"]
 
 
 def test_dotted_module_with_plain_functions_yields_the_three_argument_functions():
     ls = load("learners.plain")
     assert names(ls) == ["mean_predictor", "ridge"]  # not helper(x), not _private
-    assert [l.target for l in ls] == ["learners.plain:mean_predictor", "learners.plain:ridge"]
-    assert all(l.expected is None and l.reason is None and not l.randomized for l in ls)
+    assert [lrn.target for lrn in ls] == ["learners.plain:mean_predictor", "learners.plain:ridge"]
+    assert all(lrn.expected is None and lrn.reason is None and not lrn.randomized for lrn in ls)
 
 
 def test_module_colon_name():
-    (l,) = load("learners.registered:min_norm")
-    assert l.name == "min_norm" and l.target == "learners.registered:min_norm"
-    assert l.expected is Verdict.INVARIANT
-    assert np.allclose(l(X, Y, XT), XT @ np.linalg.pinv(X) @ Y)
+    (lrn,) = load("learners.registered:min_norm")
+    assert lrn.name == "min_norm" and lrn.target == "learners.registered:min_norm"
+    assert lrn.expected is Verdict.INVARIANT
+    assert np.allclose(lrn(X, Y, XT), XT @ np.linalg.pinv(X) @ Y)
 
 
 def test_module_colon_plain_function_has_no_declaration():
-    (l,) = load("learners.registered:unregistered")
-    assert l.name == "unregistered" and l.expected is None
+    (lrn,) = load("learners.registered:unregistered")
+    assert lrn.name == "unregistered" and lrn.expected is None
 
 
 def test_file_colon_name(monkeypatch):
     monkeypatch.chdir(ROOT)
-    (l,) = load("tests/learners/plain.py:ridge")
-    assert l.target == "tests/learners/plain.py:ridge" and l.name == "ridge"
-    np.testing.assert_allclose(l(X, Y, XT), XT @ np.linalg.solve(X.T @ X + np.eye(3), X.T @ Y), rtol=1e-12)
+    (lrn,) = load("tests/learners/plain.py:ridge")
+    assert lrn.target == "tests/learners/plain.py:ridge" and lrn.name == "ridge"
+    np.testing.assert_allclose(lrn(X, Y, XT), XT @ np.linalg.solve(X.T @ X + np.eye(3), X.T @ Y), rtol=1e-12)
 
 
 def test_absolute_file_path():
-    (l,) = load(f"{LEARNERS / 'plain.py'}:mean_predictor")
-    assert np.allclose(l(X, Y, XT), np.full(2, Y.mean()))
+    (lrn,) = load(f"{LEARNERS / 'plain.py'}:mean_predictor")
+    assert np.allclose(lrn(X, Y, XT), np.full(2, Y.mean()))
 
 
 def test_file_without_a_name_yields_its_learners(monkeypatch):
     monkeypatch.chdir(ROOT)
     ls = load("tests/learners/plain.py")
     assert names(ls) == ["mean_predictor", "ridge"]
-    assert [l.target for l in ls] == ["tests/learners/plain.py:mean_predictor", "tests/learners/plain.py:ridge"]
+    assert [lrn.target for lrn in ls] == ["tests/learners/plain.py:mean_predictor", "tests/learners/plain.py:ridge"]
 
 
 def test_file_with_registered_learners(monkeypatch):
     monkeypatch.chdir(ROOT)
     ls = load("tests/learners/registered.py")
-    assert [l.expected for l in ls] == [Verdict.INVARIANT, Verdict.NOT_INVARIANT]
+    assert [lrn.expected for lrn in ls] == [Verdict.INVARIANT, Verdict.NOT_INVARIANT]
 
 
 def test_package_is_walked_for_registered_learners():
@@ -83,9 +83,9 @@ def test_package_is_walked_for_registered_learners():
         "newton": "invariant", "private_lr": "not-invariant", "spindly": "not-invariant",
         "spindly_pm": "not-invariant", "vaw": "invariant",
     }
-    assert [l.target for l in ls] == [f"algorithms.{n}:{n}" for n in expected]
-    assert [l.expected.value for l in ls] == list(expected.values())
-    assert [l.name for l in ls if l.randomized] == ["mlp", "mlp_spindly"]
+    assert [lrn.target for lrn in ls] == [f"algorithms.{n}:{n}" for n in expected]
+    assert [lrn.expected.value for lrn in ls] == list(expected.values())
+    assert [lrn.name for lrn in ls if lrn.randomized] == ["mlp", "mlp_spindly"]
 
 
 def test_randomised_learner_is_recognised_by_its_rng_keyword():
@@ -106,19 +106,25 @@ def test_load_many_concatenates_in_order():
 
 BAD = [
     pytest.param("no_such_module_xyz", ["no module named 'no_such_module_xyz'"], id="missing-module"),
-    pytest.param("algorithms.adagrad_dag", ["no module named 'algorithms.adagrad_dag'", "did you mean algorithms.adagrad_diag"], id="typo-in-submodule"),
-    pytest.param("algorithms.least_squares:least_square", ["has no attribute 'least_square'", "did you mean least_squares"], id="missing-attribute"),
+    pytest.param("algorithms.adagrad_dag",
+                 ["no module named 'algorithms.adagrad_dag'", "did you mean algorithms.adagrad_diag"],
+                 id="typo-in-submodule"),
+    pytest.param("algorithms.least_squares:least_square",
+                 ["has no attribute 'least_square'", "did you mean least_squares"], id="missing-attribute"),
     pytest.param("learners.registered:Estimator", ["not a learner"], id="a-class"),
     pytest.param("learners.registered:NOT_A_LEARNER", ["is a int, not a learner"], id="an-int"),
     pytest.param("learners.empty", ["registers no learner", "defines no function"], id="module-without-learners"),
     pytest.param("tests/learners/no_such_file.py:f", ["no such file", "no_such_file.py"], id="missing-file"),
     pytest.param("tests/learners/no_such_file.py", ["no such file"], id="missing-file-no-name"),
-    pytest.param("learners.broken", ["importing learners.broken failed", "RuntimeError: broken at import time"], id="raises-at-import"),
-    pytest.param("tests/learners/broken.py:f", ["importing tests/learners/broken.py failed", "RuntimeError"], id="file-raises-at-import"),
+    pytest.param("learners.broken", ["importing learners.broken failed", "RuntimeError: broken at import time"],
+                 id="raises-at-import"),
+    pytest.param("tests/learners/broken.py:f", ["importing tests/learners/broken.py failed", "RuntimeError"],
+                 id="file-raises-at-import"),
     pytest.param("tests/learners", ["is a directory"], id="a-directory"),
     pytest.param("", ["empty TARGET"], id="empty"),
     pytest.param("3d.learner", ["neither a module name"], id="not-an-identifier"),
-    pytest.param("algorithms:adagrad_dig", ["has no attribute 'adagrad_dig'", "did you mean adagrad_diag"], id="typo-in-unimported-submodule"),
+    pytest.param("algorithms:adagrad_dig", ["has no attribute 'adagrad_dig'", "did you mean adagrad_diag"],
+                 id="typo-in-unimported-submodule"),
     pytest.param("learners.registered:np", ["is the module 'numpy', not a learner"], id="an-imported-module"),
 ]
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from learners import controls as C
 
-from invariance.data import rotations
-from invariance.probe.call import Caller as Meter, Profile, deviation
 from invariance.contract import as_learner
+from invariance.data import rotations
 from invariance.data.strategies import Case
 from invariance.judge import FLOOR, NOISE_FACTOR, threshold
+from invariance.probe.call import Caller as Meter
+from invariance.probe.call import Profile, deviation
 from invariance.probe.noise import angle_scaling, rounding_noise
-from learners import controls as C
 
 
 def meter(fn, precision: str = "float64") -> Meter:

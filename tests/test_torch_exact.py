@@ -123,7 +123,9 @@ def test_heavy_ball_with_a_bfloat16_buffer_is_detected_and_made_exact():
     assert np.abs(learner(X, Y, XT) - want).max() > 1e-6  # as computed: bfloat16 rounding
     # the exact learner is the same learner, judged at float64
     ex = learner.exact
-    assert (ex.name, ex.target, ex.outputs, ex.randomized) == (learner.name, learner.target, learner.outputs, learner.randomized)
+    assert (ex.name, ex.target, ex.outputs, ex.randomized) == (
+        learner.name, learner.target, learner.outputs, learner.randomized
+    )
     assert ex.options == learner.options and ex.precision is None and ex.exact is None and ex.explain is not None
 
 

@@ -9,8 +9,8 @@ search gives the full search's verdict (checked against the full-budget runs in 
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,9 +18,10 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from invariance.adapters import torch_optim  # noqa: E402
-from invariance.pipeline import Budget, CheckConfig, check_learner as check  # noqa: E402
 from invariance.cli import main  # noqa: E402
 from invariance.errors import UsageError  # noqa: E402
+from invariance.pipeline import Budget, CheckConfig  # noqa: E402
+from invariance.pipeline import check_learner as check  # noqa: E402
 from invariance.targets import load  # noqa: E402
 
 BUDGET = CheckConfig(seed=0, budget=Budget(orthogonal=25, pm1=25, symmetry=10, sweep=False))
@@ -30,7 +31,7 @@ def _check(name: str, config: CheckConfig = BUDGET, **options):
     return _cached(name, config, json.dumps(options, sort_keys=True))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached(name: str, config: CheckConfig, options: str):
     (learner,) = load(f"torch.optim:{name}", options=json.loads(options))
     return check(learner, config)
@@ -103,7 +104,8 @@ def test_muon_violation_is_bfloat16_noise_not_structural():
     """Asked at float64, Newton–Schulz in bfloat16 is a violation of ~1e-3; for a 1×d weight the exact polar
     factor g/‖g‖ is equivariant, so the deviation must not grow like θ (docs/optimizers.md), and the message
     suggests the precision that would cover it."""
-    result = _check("Muon", replace(BUDGET, precision="float64"), lr=0.05)  # (its own lr 1e-3 moves W by too little to show it)
+    # (its own lr 1e-3 moves W by too little to show it)
+    result = _check("Muon", replace(BUDGET, precision="float64"), lr=0.05)
     assert result.verdict.value == "not-invariant" and result.precision == "float64", result.message
     assert "--precision bfloat16" in result.message or "--precision float16" in result.message, result.message
     cx = result.counterexample
@@ -138,7 +140,7 @@ def test_linear_neuron_is_the_papers_online_protocol():
     opts = torch_optim._validated({"passes": 2, "lr": 0.1})
     w = np.zeros(3)
     for _ in range(2):
-        for x_t, y_t in zip(X, y):
+        for x_t, y_t in zip(X, y, strict=True):
             w -= 0.1 * (w @ x_t - y_t) * x_t
     got = torch_optim.train_predict(torch.optim.SGD, X, y, Xt, opts, None)
     np.testing.assert_allclose(got, Xt @ w, rtol=1e-12, atol=1e-14)
@@ -174,8 +176,8 @@ def test_linear_model_is_deterministic():
 
 
 def test_sgd_mlp_with_gaussian_first_layer_is_invariant_in_distribution():
-    """W₁ ~ N(0, 1/d) has the law of W₁Uᵀ and SGD moves W₁ by (·)xᵀ terms (docs/design.md#randomised-learners). 40 seeds per
-    side keep this test short; the level of the test does not depend on the sample size."""
+    """W₁ ~ N(0, 1/d) has the law of W₁Uᵀ and SGD moves W₁ by (·)xᵀ terms (docs/design.md#randomised-learners).
+    40 seeds per side keep this test short; the level of the test does not depend on the sample size."""
     config = CheckConfig(seed=0, samples=60)
     result = _check("SGD", config, model="mlp", hidden=8, lr=0.05)
     assert result.verdict.value == "invariant-in-distribution", result.message
@@ -224,7 +226,8 @@ def _adam_by_hand(X, y, Xt, **kwargs):
 
 
 def test_valid_optimizer_keywords_pass_through():
-    (learner,) = load("torch.optim:Adam", options={"lr": 0.05, "optimizer_kwargs": {"betas": [0.8, 0.99], "amsgrad": True}})
+    (learner,) = load("torch.optim:Adam",
+                      options={"lr": 0.05, "optimizer_kwargs": {"betas": [0.8, 0.99], "amsgrad": True}})
     X, y = np.eye(2), np.ones(2)
     got = learner(X, y, X)
     np.testing.assert_allclose(got, _adam_by_hand(X, y, X, betas=(0.8, 0.99), amsgrad=True), rtol=1e-12)

@@ -154,7 +154,8 @@ def test_schedule_free_optimizers_get_verdicts():
     schedulefree = pytest.importorskip("schedulefree")
     import invariance
 
-    for cls, verdict in ((schedulefree.SGDScheduleFree, "invariant"), (schedulefree.AdamWScheduleFree, "pm1-invariant")):
+    for cls, verdict in ((schedulefree.SGDScheduleFree, "invariant"),
+                         (schedulefree.AdamWScheduleFree, "pm1-invariant")):
         r = invariance.check(cls, max_examples=30)
         assert r.diagnosis is None and r.verdict.value == verdict, r.message
 
@@ -199,7 +200,8 @@ def test_state_transform_rule():
     assert not state_transform(a, a**2, U)[0]
     same = np.full((1, 4), 0.7)  # equal on both sides, all entries equal: a scalar in disguise
     assert state_transform(same, same, U)[0]
-    assert not state_transform(np.array(3.0), np.array(3.1), U)[0] and state_transform(np.array(2.0), np.array(2.0), U)[0]
+    assert (not state_transform(np.array(3.0), np.array(3.1), U)[0]
+            and state_transform(np.array(2.0), np.array(2.0), U)[0])
 
 
 def test_sgd_with_momentum_breaks_nowhere():
@@ -273,7 +275,7 @@ class HandSAM(PlainSGD):
 def test_a_sam_step_sees_the_current_gradient_before_its_closure():
     w = np.zeros(3)
     for _ in range(3):
-        for x, t in zip(X, Y):
+        for x, t in zip(X, Y, strict=True):
             g = (w @ x - t) * x
             e = 0.05 * g / (np.linalg.norm(g) + 1e-12)
             w = w - 0.1 * ((w + e) @ x - t) * x

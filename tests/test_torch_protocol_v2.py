@@ -153,7 +153,7 @@ def test_the_closure_recomputes_exactly_the_precomputed_gradient(options):
     learner(X, Yh, X, **({"rng": np.random.default_rng(0)} if learner.randomized else {}))
     assert len(GradientWitness.seen) == 3 * len(X)
     for before, after in GradientWitness.seen:
-        assert all(torch.equal(a, b) for a, b in zip(before, after))
+        assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True))
 
 
 class ZeroingClosureCaller(_Base):
@@ -269,7 +269,8 @@ class OwnNoneLr(_Base):
 def test_a_required_none_lr_gets_the_adapters(cls):
     learner = _learner(cls)
     assert learner.options["lr"] == FALLBACK_LR
-    assert "defaults to None" in learner.options["lr_source"] and "training without one fails" in learner.options["lr_source"]
+    assert ("defaults to None" in learner.options["lr_source"]
+            and "training without one fails" in learner.options["lr_source"])
     assert np.abs(learner(X, Y, X)).max() > 1e-3
     r = invariance.check(cls, max_examples=20)
     assert r.diagnosis is None and r.verdict is Verdict.INVARIANT, r.message

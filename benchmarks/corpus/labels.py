@@ -225,8 +225,8 @@ _add(T, "torch.LBFGS", torch.optim.LBFGS, PM1,
      "first step t = min(1, 1/‖g‖₁)·lr uses the L1 norm (on ±1, one example: ‖g‖₁ = |r|‖x‖²); the rest is inner products")
 _add(T, "torch.Adam_batch4", torch.optim.Adam, NOT, "4 examples per step: g_i = Σ r_j x_ji differ across coordinates on ±1", {"batch_size": 4, "lr": 0.05})
 # third-party packages (read from their source in the venv)
-import pytorch_optimizer as po  # noqa: E402
 import lion_pytorch  # noqa: E402
+import pytorch_optimizer as po  # noqa: E402
 import schedulefree  # noqa: E402
 
 _add(T, "po.AdaFactor", po.AdaFactor, PM1,
@@ -264,22 +264,23 @@ _add(T, "layer.CoordinateClipSGD", f"{TL}:CoordinateClipSGD", PM1,
 
 # ==================================================================================================
 # 5. JAX / optax (same protocol in JAX; lr defaults to 0.05 where the factory requires one)
-O = "optax"
-_add(O, "optax.sgd", "optax:sgd", INV, "plain SGD", {"lr": 0.003})
-_add(O, "optax.momentum_sgd", f"{OL}:momentum_sgd", INV, "heavy-ball SGD: linear in gradients")
-_add(O, "optax.adam", "optax:adam", PM1, "per-coordinate second moment")
-_add(O, "optax.adam_bf16_mu", f"{OL}:adam_bf16_mu", PM1, "Adam in exact arithmetic; bfloat16 first moment is rounding")
-_add(O, "optax.adagrad", "optax:adagrad", PM1, "per-coordinate Σg² (isotropic initial accumulator)")
-_add(O, "optax.rmsprop", "optax:rmsprop", PM1, "per-coordinate EMA of g²")
-_add(O, "optax.lion", "optax:lion", NOT, "sign of interpolated momentum of several examples")
-_add(O, "optax.sign_sgd", "optax:sign_sgd", PM1, "sign(r x) = sign(r)x on ±1 with one example/step")
-_add(O, "optax.fromage", "optax:fromage", INV, "trust ratio ‖p‖/‖g‖ and scalar decay: norms only")
-_add(O, "optax.adafactor", "optax:adafactor", PM1, "1×d is below min_dim_size_to_factor: per-coordinate v; parameter scale and clip are RMS norms")
-_add(O, "optax.muon", "optax.contrib:muon", INV,
+OPTAX = "optax"
+_add(OPTAX, "optax.sgd", "optax:sgd", INV, "plain SGD", {"lr": 0.003})
+_add(OPTAX, "optax.momentum_sgd", f"{OL}:momentum_sgd", INV, "heavy-ball SGD: linear in gradients")
+_add(OPTAX, "optax.adam", "optax:adam", PM1, "per-coordinate second moment")
+_add(OPTAX, "optax.adam_bf16_mu", f"{OL}:adam_bf16_mu", PM1,
+     "Adam in exact arithmetic; bfloat16 first moment is rounding")
+_add(OPTAX, "optax.adagrad", "optax:adagrad", PM1, "per-coordinate Σg² (isotropic initial accumulator)")
+_add(OPTAX, "optax.rmsprop", "optax:rmsprop", PM1, "per-coordinate EMA of g²")
+_add(OPTAX, "optax.lion", "optax:lion", NOT, "sign of interpolated momentum of several examples")
+_add(OPTAX, "optax.sign_sgd", "optax:sign_sgd", PM1, "sign(r x) = sign(r)x on ±1 with one example/step")
+_add(OPTAX, "optax.fromage", "optax:fromage", INV, "trust ratio ‖p‖/‖g‖ and scalar decay: norms only")
+_add(OPTAX, "optax.adafactor", "optax:adafactor", PM1, "1×d is below min_dim_size_to_factor: per-coordinate v; parameter scale and clip are RMS norms")
+_add(OPTAX, "optax.muon", "optax.contrib:muon", INV,
      "Newton–Schulz is an odd polynomial p(MMᵀ)M, exactly equivariant under M ↦ MUᵀ; Frobenius pre-normalisation", {"lr": 0.02})
-_add(O, "optax.clip_global_sgd", f"{OL}:clipped_sgd", INV, "global-norm clipping then SGD")
-_add(O, "optax.clip_value_sgd", f"{OL}:clipped_by_value_sgd", PM1, "per-coordinate clip; |g_i| = |r| on ±1 one example/step")
-_add(O, "layer.optax.adam", "optax:adam", PM1, "per-entry second moment: pm1 inputs, signed-permutation outputs", LAYER, output_symmetry=SPERM)
+_add(OPTAX, "optax.clip_global_sgd", f"{OL}:clipped_sgd", INV, "global-norm clipping then SGD")
+_add(OPTAX, "optax.clip_value_sgd", f"{OL}:clipped_by_value_sgd", PM1, "per-coordinate clip; |g_i| = |r| on ±1 one example/step")
+_add(OPTAX, "layer.optax.adam", "optax:adam", PM1, "per-entry second moment: pm1 inputs, signed-permutation outputs", LAYER, output_symmetry=SPERM)
 
 
 BY_ID = {e.id: e for e in ENTRIES}

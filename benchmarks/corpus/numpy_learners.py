@@ -505,7 +505,7 @@ def eg_plus_minus(X_train, y_train, X_test):
     d = X.shape[1]
     u, v = np.full(d, 1.0 / d), np.full(d, 1.0 / d)
     for _ in range(3):
-        for x, lab in zip(X, y):
+        for x, lab in zip(X, y, strict=True):
             g = (x @ (u - v) - lab) * x
             e = np.clip(0.5 * g, -30, 30)
             u, v = u * np.exp(-e), v * np.exp(e)
@@ -520,7 +520,7 @@ def spindly_gd(X_train, y_train, X_test):
     d = X.shape[1]
     u = np.full(d, 1.0 / np.sqrt(d))
     for _ in range(3):
-        for x, lab in zip(X, y):
+        for x, lab in zip(X, y, strict=True):
             g = (x @ (u * u) - lab) * x
             u = u - 0.2 * 2 * u * g / d
     return (Xt @ (u * u)) * sy
@@ -612,7 +612,7 @@ def regression_stump(X_train, y_train, X_test):
     best = (np.sum((y - y.mean()) ** 2), 0, np.inf, y.mean(), y.mean())
     for j in range(d):
         vals = np.unique(X[:, j])
-        for a, b in zip(vals[:-1], vals[1:]):
+        for a, b in zip(vals[:-1], vals[1:], strict=True):
             thr = 0.5 * (a + b)
             left = X[:, j] <= thr
             yl, yr = y[left], y[~left]
@@ -629,7 +629,7 @@ def rls_online_newton(X_train, y_train, X_test):
     d = X.shape[1]
     P = np.eye(d) / 0.1
     w = np.zeros(d)
-    for x, lab in zip(X, y):
+    for x, lab in zip(X, y, strict=True):
         Px = P @ x
         k = Px / (1.0 + x @ Px)
         w = w + k * (lab - x @ w)

@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             mark = "ok  " if rec["ok"] else "MISS"
             print(f"[{len(records)}/{len(tasks)}] {mark} {rec['id']} seed {rec['seed']}: {rec['got']}"
-                  f"{'' if rec['output_symmetry'] is None else ' / ' + str(rec['output_symmetry'])} ({rec['seconds']:.1f} s)",
+                  f"{'' if rec['output_symmetry'] is None else ' / ' + str(rec['output_symmetry'])} "
+                  f"({rec['seconds']:.1f} s)",
                   file=sys.stderr, flush=True)
 
     if args.jobs <= 1:
@@ -117,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         for i, s in tasks:
             report(run_one(i, s, args.max_examples))
     else:
-        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
+        with ProcessPoolExecutor(
+            max_workers=args.jobs, mp_context=get_context("spawn"), initializer=_init_worker
+        ) as pool:
             futures = [pool.submit(run_one, i, s, args.max_examples) for i, s in tasks]
             for f in as_completed(futures):
                 report(f.result())

@@ -6,10 +6,10 @@ Classes built with their defaults are referenced directly in :mod:`benchmarks.co
 
 from __future__ import annotations
 
+from sklearn.cross_decomposition import PLSRegression
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.kernel_ridge import KernelRidge
 from sklearn.linear_model import ARDRegression, BayesianRidge, Lasso, OrthogonalMatchingPursuit, Ridge
-from sklearn.cross_decomposition import PLSRegression
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler

@@ -207,7 +207,7 @@ class SAMTwoClosures(Optimizer):
         with torch.enable_grad():
             closure()
         with torch.no_grad():
-            for p, w in zip(params, saved):
+            for p, w in zip(params, saved, strict=True):
                 p.copy_(w).add_(p.grad, alpha=-self.param_groups[0]["lr"])
         return loss
 
@@ -231,7 +231,7 @@ class ArmijoGD(Optimizer):
         t = self.param_groups[0]["lr"]
         for _ in range(self.param_groups[0]["max_halvings"]):
             with torch.no_grad():
-                for p, w, g in zip(params, start, grads):
+                for p, w, g in zip(params, start, grads, strict=True):
                     p.copy_(w - t * g)
             with torch.enable_grad():
                 trial = float(closure())
@@ -272,13 +272,13 @@ class MiniLBFGS(Optimizer):
                     self._y.pop(0)
         q = g.clone()
         alphas = []
-        for s, yv in zip(reversed(self._s), reversed(self._y)):
+        for s, yv in zip(reversed(self._s), reversed(self._y), strict=True):
             a = (s @ q) / (yv @ s)
             alphas.append(a)
             q -= a * yv
         if self._s:
             q *= (self._s[-1] @ self._y[-1]) / (self._y[-1] @ self._y[-1])
-        for (s, yv), a in zip(zip(self._s, self._y), reversed(alphas)):
+        for (s, yv), a in zip(zip(self._s, self._y, strict=True), reversed(alphas), strict=True):
             b = (yv @ q) / (yv @ s)
             q += (a - b) * s
         direction = -group["lr"] * q
@@ -924,10 +924,10 @@ class MuonSVD(Optimizer):
                 U, S, Vh = torch.linalg.svd(M, full_matrices=False)
                 if S.numel() == 0 or float(S[0]) == 0.0:
                     continue
-                keep = S > 1e-10 * S[0]
-                O = U[:, keep] @ Vh[keep, :]
+                keep = S > 1e-10 * S[0]  # noqa: SIM300 (S is a tensor, not a constant)
+                ortho = U[:, keep] @ Vh[keep, :]
                 scale = max(1.0, M.shape[0] / M.shape[1]) ** 0.5
-                p.add_(O.to(p.dtype).view_as(p), alpha=-group["lr"] * scale)
+                p.add_(ortho.to(p.dtype).view_as(p), alpha=-group["lr"] * scale)
         return loss
 
 

@@ -36,7 +36,7 @@ def adagrad_diag_eps_outside(X_train, y_train, X_test, eta=0.5, delta=1e-8):
     d = X.shape[1]
     w, s = np.zeros(d), np.zeros(d)
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             s = s + g * g
@@ -70,7 +70,7 @@ def adagrad_diag_coupled_l2(X_train, y_train, X_test, eta=0.5, delta=1e-8, lam=0
     d = X.shape[1]
     w, s = np.zeros(d), np.zeros(d)
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x + lam * w  # MUTATION: coupled weight decay
             s = s + g * g
@@ -87,7 +87,7 @@ def adagrad_diag_float32(X_train, y_train, X_test, eta=0.5, delta=1e-8):
     eta, delta = np.float32(eta), np.float32(delta)
     w, s = np.zeros(d, np.float32), np.zeros(d, np.float32)
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = x @ w - t
             g = r * x
             s = s + g * g
@@ -108,7 +108,7 @@ def adagrad_diag_clip_per_coord(X_train, y_train, X_test, eta=0.5, delta=1e-8, c
     d = X.shape[1]
     w, s = np.zeros(d), np.zeros(d)
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = np.clip(r * x, -c, c)  # MUTATION: clip each coordinate
             s = s + g * g
@@ -124,7 +124,7 @@ def adagrad_diag_initial_accumulator(X_train, y_train, X_test, eta=0.5, delta=1e
     d = X.shape[1]
     w, s = np.zeros(d), np.full(d, s0)  # MUTATION: non-zero initial accumulator
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             s = s + g * g

@@ -31,7 +31,7 @@ def gd_clip_global_l2(X_train, y_train, X_test, eta=0.5, c=0.2):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             g = g * min(1.0, c / max(float(np.linalg.norm(g)), 1e-300))  # MUTATION: clip by global L2 norm
@@ -47,7 +47,7 @@ def gd_clip_per_coord(X_train, y_train, X_test, eta=0.5, c=0.1):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = np.clip(r * x, -c, c)  # MUTATION: clip each coordinate
             w = w + guard(r, x, -eta * g)
@@ -62,7 +62,7 @@ def gd_clip_global_linf(X_train, y_train, X_test, eta=0.5, c=0.1):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             g = g * min(1.0, c / max(float(np.max(np.abs(g))), 1e-300))  # MUTATION: max norm
@@ -95,7 +95,7 @@ def gd_step_l1(X_train, y_train, X_test, eta=0.5):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             w = w + guard(r, x, -eta * g / (float(np.abs(g).sum()) + 1e-12))  # MUTATION: ‖g‖₁
@@ -109,7 +109,7 @@ def gd_step_linf(X_train, y_train, X_test, eta=0.05):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             w = w + guard(r, x, -eta * g / (float(np.abs(g).max()) + 1e-12))  # MUTATION: ‖g‖∞
@@ -176,7 +176,7 @@ def gd_stop_l1_online(X_train, y_train, X_test, eta=0.5, max_passes=30, tol=1e-2
     w = np.zeros(X.shape[1])
     for _ in range(max_passes):
         biggest = 0.0
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             step = guard(r, x, -eta * r * x)
             biggest = max(biggest, float(np.abs(step).sum()))  # MUTATION: L1 norm of a step
@@ -197,7 +197,7 @@ def gd_sign_of_gradient(X_train, y_train, X_test, eta=0.05):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             w = w + guard(r, x, -eta * np.sign(r * x))  # MUTATION: sign of the gradient
     return (Xt @ w) * sy
@@ -210,7 +210,7 @@ def gd_residual_sign_error(X_train, y_train, X_test, eta=0.5):
     Gram-determined a_t. Only one pass, so that the ascent stays below 1e6."""
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.zeros(X.shape[1])
-    for x, t in zip(X, y):
+    for x, t in zip(X, y, strict=True):
         r = t - float(x @ w)  # MUTATION: sign error
         w = w + guard(r, x, -eta * r * x)
     return (Xt @ w) * sy
@@ -227,7 +227,7 @@ def gd_init_const(X_train, y_train, X_test, eta=0.5, c=0.1):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.full(X.shape[1], c)  # MUTATION: constant initialisation
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             w = w + guard(r, x, -eta * r * x)
     return (Xt @ w) * sy
@@ -241,7 +241,7 @@ def gd_init_seeded_gaussian(X_train, y_train, X_test, eta=0.5, scale=0.1):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = scale * np.random.default_rng(0).standard_normal(X.shape[1])  # MUTATION: seeded random init
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             w = w + guard(r, x, -eta * r * x)
     return (Xt @ w) * sy
@@ -262,7 +262,7 @@ def gd_centre_rows(X_train, y_train, X_test, eta=0.5):
     Xt = Xt - Xt.mean(axis=1, keepdims=True)
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             w = w + guard(r, x, -eta * r * x)
     return (Xt @ w) * sy
@@ -280,7 +280,7 @@ def gd_maxabs_scaler(X_train, y_train, X_test, eta=0.5):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             w = w + guard(r, x, -eta * r * x)
     return (Xt @ w) * sy
@@ -299,7 +299,7 @@ def gd_standard_scaler(X_train, y_train, X_test, eta=0.5):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             w = w + guard(r, x, -eta * r * x)
     return (Xt @ w) * sy
@@ -317,7 +317,7 @@ def gd_rows_sorted_by_first_feature(X_train, y_train, X_test, eta=0.5):
     order = np.argsort(X[:, 0], kind="stable")  # MUTATION: order by a coordinate
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X[order], y[order]):
+        for x, t in zip(X[order], y[order], strict=True):
             r = float(x @ w) - t
             w = w + guard(r, x, -eta * r * x)
     return (Xt @ w) * sy
@@ -333,7 +333,7 @@ def gd_shuffled_fixed_seed(X_train, y_train, X_test, eta=0.5):
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
         order = rng.permutation(len(y))  # MUTATION: shuffled order, data-independent
-        for x, t in zip(X[order], y[order]):
+        for x, t in zip(X[order], y[order], strict=True):
             r = float(x @ w) - t
             w = w + guard(r, x, -eta * r * x)
     return (Xt @ w) * sy
@@ -363,7 +363,7 @@ def gd_weight_decay(X_train, y_train, X_test, eta=0.5, lam=0.05):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             w = w - eta * (r * x + lam * w)  # MUTATION: coupled L2 (no guard: see docstring)
     return (Xt @ w) * sy
@@ -380,7 +380,7 @@ def gd_float32(X_train, y_train, X_test, eta=0.5):
     eta = np.float32(eta)
     w = np.zeros(X.shape[1], dtype=np.float32)
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = x @ w - t
             step = -eta * r * x
             delta = x @ step

@@ -30,7 +30,7 @@ def newton_diagonal(X_train, y_train, X_test, eta=1.0, eps=0.1):
     d = X.shape[1]
     w, a = np.zeros(d), np.full(d, eps)
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             a = a + g * g  # MUTATION: only the diagonal of g gᵀ
@@ -47,7 +47,7 @@ def newton_sherman_morrison_sign(X_train, y_train, X_test, eta=1.0, eps=0.1):
     d = X.shape[1]
     w, Ainv = np.zeros(d), np.eye(d) / eps
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             Ag = Ainv @ g
@@ -68,7 +68,7 @@ def adagrad_full_diagonal(X_train, y_train, X_test, eta=1.0, delta=1e-4):
     d = X.shape[1]
     w, G = np.zeros(d), delta * np.eye(d)
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             G = G + np.outer(g, g)
@@ -89,7 +89,7 @@ def adagrad_full_transposed(X_train, y_train, X_test, eta=1.0, delta=1e-4):
     d = X.shape[1]
     w, G = np.zeros(d), delta * np.eye(d)
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             G = G + np.outer(g, g)
@@ -112,7 +112,7 @@ def adagrad_full_cholesky(X_train, y_train, X_test, eta=1.0, delta=1e-4):
     d = X.shape[1]
     w, G = np.zeros(d), delta * np.eye(d)
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             G = G + np.outer(g, g)
@@ -130,7 +130,7 @@ def adagrad_full_eps_outside(X_train, y_train, X_test, eta=1.0, delta=1e-2):
     d = X.shape[1]
     w, G = np.zeros(d), np.zeros((d, d))
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             G = G + np.outer(g, g)
@@ -148,7 +148,7 @@ def adagrad_full_exponent_sign(X_train, y_train, X_test, eta=1.0, delta=1e-4):
     d = X.shape[1]
     w, G = np.zeros(d), delta * np.eye(d)
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             G = G + np.outer(g, g)
@@ -168,7 +168,7 @@ def adagrad_full_diagonal_when_d_large(X_train, y_train, X_test, eta=1.0, delta=
     diagonal = d >= 12  # MUTATION: a size switch to the diagonal approximation
     w, G = np.zeros(d), delta * np.eye(d)
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             G = G + np.outer(g, g)
@@ -193,7 +193,7 @@ def adagrad_full_binary_fast_path(X_train, y_train, X_test, eta=1.0, delta=1e-4)
     diagonal = bool(np.all(np.abs(np.asarray(X_train)) == 1))  # MUTATION: a ±1 fast path
     w, G = np.zeros(d), delta * np.eye(d)
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             G = G + np.outer(g, g)
@@ -216,7 +216,7 @@ def newton_diagonal_when_n_large(X_train, y_train, X_test, eta=1.0, eps=0.1):
     diagonal = len(y) > 16  # MUTATION: a size switch
     w, Ainv, a = np.zeros(d), np.eye(d) / eps, np.full(d, eps)
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             if diagonal:

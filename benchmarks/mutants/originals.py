@@ -45,7 +45,7 @@ def gd(X_train, y_train, X_test, eta=0.5):
     X, y, Xt, sy = prep(X_train, y_train, X_test, "norm")
     w = np.zeros(X.shape[1])
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             w = w + guard(r, x, -eta * r * x)
     return (Xt @ w) * sy
@@ -83,7 +83,7 @@ def newton(X_train, y_train, X_test, eta=1.0, eps=0.1):
     d = X.shape[1]
     w, Ainv = np.zeros(d), np.eye(d) / eps
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             Ag = Ainv @ g
@@ -101,7 +101,7 @@ def adagrad_full(X_train, y_train, X_test, eta=1.0, delta=1e-4):
     d = X.shape[1]
     w, G = np.zeros(d), delta * np.eye(d)
     for _ in range(2):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             G = G + np.outer(g, g)
@@ -120,7 +120,7 @@ def adagrad_diag(X_train, y_train, X_test, eta=0.5, delta=1e-8):
     d = X.shape[1]
     w, s = np.zeros(d), np.zeros(d)
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             r = float(x @ w) - t
             g = r * x
             s = s + g * g
@@ -144,7 +144,7 @@ def adam(X_train, y_train, X_test, eta=0.1, b1=0.9, b2=0.999, eps=1e-8):
     w, m, v = np.zeros(d), np.zeros(d), np.zeros(d)
     k = 0
     for _ in range(PASSES):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             k += 1
             r = float(x @ w) - t
             g = r * x

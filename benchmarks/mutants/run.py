@@ -65,7 +65,8 @@ def describe(r) -> list[str]:
     """What stood behind a verdict: deviations, the counterexample, the noise it was judged against."""
     j = r.to_json()
     dev = j.get("deviation") or {}
-    out = [f"deviation: orthogonal {_fmt(dev.get('orthogonal'))}, pm1 {_fmt(dev.get('pm1'))}; symmetry {j.get('symmetry')}"]
+    out = [f"deviation: orthogonal {_fmt(dev.get('orthogonal'))}, pm1 {_fmt(dev.get('pm1'))}; "
+           f"symmetry {j.get('symmetry')}"]
     for prop, cx in (j.get("counterexamples") or {}).items():
         if not cx:
             continue
@@ -108,7 +109,7 @@ def main(argv=None) -> int:
     for seed in args.seeds:
         results = invariance.check_many([target(t) for t in truths], jobs=args.jobs, seed=seed,
                                         max_examples=args.max_examples)
-        for t, r in zip(truths, results):
+        for t, r in zip(truths, results, strict=True):
             got[t.name][seed] = r
     seconds = time.perf_counter() - t0
 
@@ -119,8 +120,8 @@ def main(argv=None) -> int:
         rows.append({
             "name": t.name, "original": t.original, "kind": t.kind, "true": t.verdict,
             "original_true": base, "changes_verdict": (t.verdict != base) if t.original else None,
-            "got": dict(zip(args.seeds, verdicts)), "ok": all(v == t.verdict for v in verdicts),
-            "ok_per_seed": {s: v == t.verdict for s, v in zip(args.seeds, verdicts)},
+            "got": dict(zip(args.seeds, verdicts, strict=True)), "ok": all(v == t.verdict for v in verdicts),
+            "ok_per_seed": {s: v == t.verdict for s, v in zip(args.seeds, verdicts, strict=True)},
             "results": {s: got[t.name][s].to_json() for s in args.seeds},
         })
 
@@ -145,17 +146,19 @@ def main(argv=None) -> int:
     w = max(len(r["name"]) for r in rows)
     wk = max(len(r["kind"] or "—") for r in rows)
     got_w = max(14, 15 * len(args.seeds))
-    print(f"{'learner':{w}s}  {'original':13s}  {'mutation':{wk}s}  {'true':14s}  {'got (seed ' + ','.join(map(str, args.seeds)) + ')':{got_w}s}  ok")
+    print(f"{'learner':{w}s}  {'original':13s}  {'mutation':{wk}s}  {'true':14s}  "
+          f"{'got (seed ' + ','.join(map(str, args.seeds)) + ')':{got_w}s}  ok")
     for r in rows:
         gots = " ".join(f"{v:14s}" for v in r["got"].values())
         mark = "✓" if r["ok"] else "✗"
-        print(f"{r['name']:{w}s}  {r['original'] or '(original)':13s}  {r['kind'] or '—':{wk}s}  {r['true']:14s}  {gots:{got_w}s}  {mark}")
+        print(f"{r['name']:{w}s}  {r['original'] or '(original)':13s}  {r['kind'] or '—':{wk}s}  {r['true']:14s}  "
+              f"{gots:{got_w}s}  {mark}")
     s = summary
     print()
     print(f"kill rate: {s['kill_rate'][0]}/{s['kill_rate'][1]} mutants got their true verdict "
           f"(verdict-changing mutants killed: {s['killed_verdict_changing'][0]}/{s['killed_verdict_changing'][1]}; "
           f"equivalent mutants left at their original's verdict: {s['equivalent_kept'][0]}/{s['equivalent_kept'][1]})"
-          + (f"; per seed: " + ", ".join(f"{k}: {a}/{b}" for k, (a, b) in s["per_seed_kill_rate"].items())
+          + ("; per seed: " + ", ".join(f"{k}: {a}/{b}" for k, (a, b) in s["per_seed_kill_rate"].items())
              if len(args.seeds) > 1 else ""))
     print(f"false alarms: {s['false_alarms'][0]}/{s['false_alarms'][1]} originals flagged")
     print(f"time: {s['seconds']} s for {len(rows)} learners × {len(args.seeds)} seed(s), -j {args.jobs}")

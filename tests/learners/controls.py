@@ -197,7 +197,7 @@ def adagrad_diag(X_train, y_train, X_test, *, eta=0.3, passes=3):
     w = np.zeros(X.shape[1])
     s = np.zeros(X.shape[1])
     for _ in range(passes):
-        for x, label in zip(X, y):
+        for x, label in zip(X, y, strict=True):
             g = (x @ w - label) * x
             s = s + g * g
             w = w - eta * g / np.sqrt(1e-8 + s)
@@ -223,7 +223,7 @@ def egu(X_train, y_train, X_test, *, eta=0.5, init=0.1, passes=3):
     X, y, sx, sy = _scaled(X_train, y_train)
     w = np.full(X.shape[1], init)
     for _ in range(passes):
-        for x, label in zip(X, y):
+        for x, label in zip(X, y, strict=True):
             w = w * np.exp(np.clip(-eta * (x @ w - label) * x, -10.0, 10.0))
     return (X_test / sx) @ w * sy
 
@@ -235,7 +235,7 @@ def eg_pm(X_train, y_train, X_test, *, eta=0.5, init=0.1, passes=3):
     wp = np.full(X.shape[1], init)
     wm = np.full(X.shape[1], init)
     for _ in range(passes):
-        for x, label in zip(X, y):
+        for x, label in zip(X, y, strict=True):
             g = np.clip(eta * (x @ (wp - wm) - label) * x, -10.0, 10.0)
             wp, wm = wp * np.exp(-g), wm * np.exp(g)
     return (X_test / sx) @ (wp - wm) * sy

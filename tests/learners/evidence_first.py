@@ -14,7 +14,7 @@ def egu_fixed_step(X, y, Xt, eta=0.5, passes=3):
     w = np.ones(X.shape[1]) / X.shape[1]
     with np.errstate(all="ignore"):
         for _ in range(passes):
-            for x, t in zip(X, y):
+            for x, t in zip(X, y, strict=True):
                 w = np.minimum(w * np.exp(-2 * eta * x * (x @ w - t)), 1e300)
     return Xt @ w
 
@@ -25,7 +25,7 @@ def feature_scaled_gd(X, y, Xt, eta=0.5, passes=3):
     w = np.ones(X.shape[1]) / X.shape[1]
     with np.errstate(all="ignore"):
         for _ in range(passes):
-            for x, t in zip(X, y):
+            for x, t in zip(X, y, strict=True):
                 w = w - eta * w * (x @ w - t) * x
     return Xt @ w
 
@@ -50,7 +50,7 @@ def normalised_gd(X, y, Xt, eta=0.3, passes=3):
     at an exact fit g is 0 on one side and ~1e-17 on the other, and the normalisation makes that a step."""
     w = np.zeros(X.shape[1])
     for _ in range(passes):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             g = (x @ w - t) * x
             n = np.linalg.norm(g)
             if n > 0:
@@ -63,7 +63,7 @@ def sign_of_residual_gd(X, y, Xt, eta=0.3, passes=3):
     exact fit."""
     w = np.zeros(X.shape[1])
     for _ in range(passes):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             w = w - eta * np.sign(x @ w - t) * x
     return Xt @ w
 
@@ -73,7 +73,7 @@ def sign_gd(X, y, Xt, eta=0.3, passes=3):
     pm1-invariant."""
     w = np.zeros(X.shape[1])
     for _ in range(passes):
-        for x, t in zip(X, y):
+        for x, t in zip(X, y, strict=True):
             w = w - eta * np.sign((x @ w - t) * x)
     return Xt @ w
 
@@ -114,7 +114,7 @@ def ridge_plus_integer_coordinate(X, y, Xt, c=0.05):
     """Ridge (λ = 0.1) plus c·x_test[0] whenever every input is an exact integer: invariant on generic data,
     a coordinate rule on ±1 twins (deviation 2c where x_test[0] flips)."""
     w = np.linalg.solve(X.T @ X + 0.1 * np.eye(X.shape[1]), X.T @ y)
-    exact = np.all(X == np.round(X)) and np.all(Xt == np.round(Xt))
+    exact = np.all(X == np.round(X)) and np.all(Xt == np.round(Xt))  # noqa: SIM300 (X is a matrix, not a constant)
     return Xt @ w + (c * Xt[:, 0] if exact else 0.0)
 
 
@@ -125,7 +125,7 @@ def linf_normalised_gd(X, y, Xt, passes=3):
     s = max(float(np.max(np.abs(y))), 1e-300) if len(y) else 1.0
     w, t = np.zeros(X.shape[1]), 0
     for _ in range(passes):
-        for x, target in zip(X, y / s):
+        for x, target in zip(X, y / s, strict=True):
             t += 1
             g = x * (x @ w - target)
             n = np.max(np.abs(g))
@@ -140,6 +140,6 @@ def gd_step_one(X, y, Xt, passes=100):
     w = np.zeros(X.shape[1])
     with np.errstate(all="ignore"):
         for _ in range(passes):
-            for x, target in zip(X, y):
+            for x, target in zip(X, y, strict=True):
                 w = w - (x @ w - target) * x
     return Xt @ w
