@@ -14,8 +14,13 @@ TARGET string as on the command line. ``@learner(verdict, reason=...)`` declares
 """
 
 from invariance.api import InvarianceAssertion, assert_verdict, check, check_many
-from invariance.errors import InvarianceError, LearnerFailure, MissingDependency, UsageError
 from invariance.contract import Declaration, Learner, learner
+from invariance.errors import (
+    InvarianceError,
+    LearnerFailure,
+    MissingDependency,
+    UsageError,
+)
 from invariance.result.model import Counterexample, PropertyReport, Result
 from invariance.settings import Budget, CheckConfig
 from invariance.verdict import Diagnosis, Symmetry, Verdict

@@ -9,11 +9,12 @@ instance, a ``torch.optim.Optimizer`` subclass, a module, or a TARGET string (``
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any
 
-from invariance.errors import UsageError
 from invariance.contract import Learner
+from invariance.errors import UsageError
 from invariance.result.model import Result
 from invariance.settings import CheckConfig
 from invariance.verdict import Verdict
@@ -27,8 +28,8 @@ CHECK_OPTIONS = ("seed", "max_examples", "timeout", "database", "samples", "alph
 #: options of the adapters (CLI: --passes, --lr, --batch-size, --model, --hidden, --activation, --init,
 #: --opt KEY=VALUE as ``opt={"KEY": VALUE}``, --device, --create-graph); they only apply to torch
 #: optimizer targets
-ADAPTER_OPTIONS = ("passes", "lr", "batch_size", "model", "hidden", "activation", "init", "opt", "device", "create_graph",
-                   "outputs")
+ADAPTER_OPTIONS = ("passes", "lr", "batch_size", "model", "hidden", "activation", "init", "opt", "device",
+                   "create_graph", "outputs")
 
 
 class InvarianceAssertion(AssertionError):
@@ -92,8 +93,9 @@ def _with_option_warning(result: Result, learner: Learner, config: CheckConfig) 
     return replace(result, warnings=(note,) + tuple(result.warnings))
 
 
-def check_many(targets: Iterable[Any], *, jobs: int = 1, expect: str | Verdict | None = None, config: CheckConfig | None = None,
-               progress: bool = False, dask: str | None = None, **options: Any) -> list[Result]:
+def check_many(targets: Iterable[Any], *, jobs: int = 1, expect: str | Verdict | None = None,
+               config: CheckConfig | None = None, progress: bool = False, dask: str | None = None,
+               **options: Any) -> list[Result]:
     """Check every learner the ``targets`` name, in ``jobs`` processes or on the Dask cluster ``dask``
     (``"local:N"`` or a scheduler address; :mod:`invariance.workers`), with results identical to
     ``jobs=1``. ``expect`` declares a verdict for all of them; options as in :func:`check`."""
@@ -112,7 +114,7 @@ def _run(learners: list[Learner], config: CheckConfig, *, workers=None, progress
     from invariance.parallel import check_all
 
     results = check_all(learners, config, workers=workers, show_progress=progress)
-    return [_with_option_warning(r, l, config) for r, l in zip(results, learners)]
+    return [_with_option_warning(r, lrn, config) for r, lrn in zip(results, learners, strict=True)]
 
 
 def check(target: Any, *, expect: str | Verdict | None = None, **options: Any) -> Result:
@@ -128,7 +130,7 @@ def check(target: Any, *, expect: str | Verdict | None = None, **options: Any) -
     config = config_from(**options)
     learners = _learners([target], config, _parse_expected(expect))
     if len(learners) != 1:
-        names = ", ".join(l.name for l in learners[:5]) + (", …" if len(learners) > 5 else "")
+        names = ", ".join(lrn.name for lrn in learners[:5]) + (", …" if len(learners) > 5 else "")
         raise UsageError(f"{target!r} names {len(learners)} learners ({names}); name one, or use invariance.check_many")
     return _run(learners, config)[0]
 
@@ -140,12 +142,16 @@ def assert_verdict(target: Any, verdict: str | Verdict, **options: Any) -> Resul
     expected = _parse_expected(verdict)
     result = check(target, expect=expected, **options)
     if result.failed:
+        assert result.diagnosis is not None  # failed means a diagnosis instead of a verdict
         raise InvarianceAssertion(f"{result.target}: {result.diagnosis.value}: {result.message}")
     if result.skipped:
         raise InvarianceAssertion(f"{result.target}: {result.message}")
     if result.verdict is not expected:
         from invariance.render.text import counterexample_text
 
-        text = [result.message] + (["", counterexample_text(result.counterexample)] if result.counterexample is not None else [])
-        raise InvarianceAssertion(f"{result.target}: expected {expected.value}, got {result.verdict.value}\n" + "\n".join(text))
+        text = [result.message] + (["", counterexample_text(result.counterexample)]
+                                   if result.counterexample is not None else [])
+        want = expected.value if expected is not None else "no verdict"
+        got = result.verdict.value if result.verdict is not None else "no verdict"
+        raise InvarianceAssertion(f"{result.target}: expected {want}, got {got}\n" + "\n".join(text))
     return result

@@ -12,16 +12,17 @@ are the attributes that carry a declaration, in definition order.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from invariance.errors import UsageError
 from invariance.verdict import PRECISIONS, Verdict
 
-__all__ = ["Declaration", "Domain", "Learner", "learner", "declaration_of", "as_learner", "PRECISIONS", "check_precision",
-           "check_max_d", "check_outputs", "DEFAULT_OUTPUTS"]
+__all__ = ["Declaration", "Domain", "Learner", "learner", "declaration_of", "as_learner", "PRECISIONS",
+           "check_precision", "check_max_d", "check_outputs", "DEFAULT_OUTPUTS"]
 
 #: the smallest ±1 Gram twin has 4 columns: a question about d < 4 leaves nothing to test on ±1 data
 MIN_MAX_D = 4
@@ -51,11 +52,12 @@ class Domain:
 
     def __post_init__(self) -> None:
         check_max_d(self.max_d, "domain max_d")
-        if self.min_n is not None and (not isinstance(self.min_n, int) or isinstance(self.min_n, bool) or not 1 <= self.min_n <= 20):
+        if self.min_n is not None and (not isinstance(self.min_n, int) or isinstance(self.min_n, bool)
+                                       or not 1 <= self.min_n <= 20):
             raise UsageError(f"domain min_n must be a whole number in 1–20, got {self.min_n!r}")
 
     @classmethod
-    def of(cls, value: "Domain | dict | None") -> "Domain | None":
+    def of(cls, value: Domain | dict | None) -> Domain | None:
         if value is None or isinstance(value, Domain):
             return value
         if isinstance(value, dict):
@@ -65,7 +67,7 @@ class Domain:
             return cls(**value)
         raise UsageError(f"domain must be a dict such as {{'max_d': 9}} or a Domain, got {type(value).__name__}")
 
-    def narrowed(self, other: "Domain | None") -> "Domain":
+    def narrowed(self, other: Domain | None) -> Domain:
         """The inputs both domains allow."""
         if other is None:
             return self
@@ -114,7 +116,7 @@ def check_outputs(outputs: Any, where: str = "outputs") -> int | None:
 
 
 def learner(verdict: str | Verdict, *, reason: str, name: str | None = None, precision: str | None = None,
-            domain: "Domain | dict | None" = None, outputs: "bool | int | None" = None) -> Callable:
+            domain: Domain | dict | None = None, outputs: bool | int | None = None) -> Callable:
     """Register ``fn`` as a learner whose rotation-invariance verdict is ``verdict``.
 
     ``reason`` is the one-line mathematical argument (shown by ``invcheck list`` and in reports).
@@ -134,7 +136,7 @@ def learner(verdict: str | Verdict, *, reason: str, name: str | None = None, pre
     def register(fn: Callable) -> Callable:
         if not callable(fn):
             raise UsageError(f"@learner decorates a callable, got {type(fn).__name__}")
-        fn.__invcheck__ = Declaration(parsed, reason.strip(), name, precision, dom, h)
+        fn.__invcheck__ = Declaration(parsed, reason.strip(), name, precision, dom, h)  # type: ignore[attr-defined]
         return fn
 
     return register
@@ -179,7 +181,7 @@ class Learner:
     #: the same learner with its reduced-precision casts rewritten to float64, where an adapter can reach
     #: them (docs/design.md#precision): judged at float64, it gives the algorithm's verdict, while this
     #: learner, judged at :attr:`precision`, gives the deviations users see
-    exact: "Learner | None" = field(default=None, compare=False, repr=False)
+    exact: Learner | None = field(default=None, compare=False, repr=False)
     #: how the exact variant was made, or why none could be (a cast inside a compiled kernel): words
     exact_note: str | None = None
 
@@ -201,7 +203,7 @@ class Learner:
         defined inside another is named ``<…>`` and cannot: it runs in the calling process)."""
         return not self.target.startswith("<")
 
-    def with_expected(self, verdict: Verdict | None) -> "Learner":
+    def with_expected(self, verdict: Verdict | None) -> Learner:
         from dataclasses import replace
 
         return replace(self, expected=verdict)

@@ -231,8 +231,9 @@ def evidence_of(shapes: list[tuple[int, int, int, bool]], unstable: int = 0) -> 
     if usable and unstable > 0.5 * usable:
         return Evidence(False, usable, examples,
                         f"on {unstable} of {usable} usable examples rounding-level perturbations moved the predictions "
-                        f"by ≥ {UNSTABLE_NOISE:g} (relative), and those deviations were excused: the learner's answer is "
-                        "set by its arithmetic, not by the data, so no verdict can be read from it")
+                        f"by ≥ {UNSTABLE_NOISE:g} (relative), and those deviations were excused: "
+                        "the learner's answer is set by its arithmetic, not by the data, "
+                        "so no verdict can be read from it")
     if examples == 0:
         return Evidence(False, 0, 0, "no example could be drawn")
     if usable < MIN_USABLE * examples:
@@ -241,7 +242,8 @@ def evidence_of(shapes: list[tuple[int, int, int, bool]], unstable: int = 0) -> 
     for lo, hi in D_RANGES:
         drawn = [s for s in shapes if lo <= s[0] <= hi]
         if len(drawn) >= MIN_DRAWN and not any(s[3] for s in drawn):
-            return Evidence(False, usable, examples, f"none of the {len(drawn)} examples with d in {lo}–{hi} was usable")
+            return Evidence(False, usable, examples,
+                            f"none of the {len(drawn)} examples with d in {lo}–{hi} was usable")
     return Evidence(True, usable, examples)
 
 
@@ -314,7 +316,7 @@ def symmetry_of(signed_passed: bool | None, perm_passed: bool | None, *, orthogo
 
 #: what each declared verdict implies for each property: True = must pass, False = must fail, None =
 #: either. It is :func:`verdict_of` read backwards, so the two cannot disagree (tests/test_judge.py).
-IMPLIED = {
+IMPLIED: dict[Verdict, dict[str, bool | None]] = {
     Verdict.INVARIANT: {"orthogonal": True, "pm1": True},
     Verdict.PM1_INVARIANT: {"orthogonal": False, "pm1": True},
     Verdict.NOT_INVARIANT: {"orthogonal": None, "pm1": False},
@@ -542,14 +544,15 @@ def declared_contradictions(
     curve (a row of ``means``) dips more than ``margin`` below ``bound`` = 1 − k/d, named with the worst k."""
     out = []
     means, bound = np.asarray(means, dtype=float), np.asarray(bound, dtype=float)
-    for name, decl, mean in zip(names, declared, means):
+    for name, decl, mean in zip(names, declared, means, strict=True):
         if decl not in ("invariant", "pm1-invariant"):
             continue
         gap = mean - bound
         j = int(np.argmin(gap))
         if gap[j] < -margin:
             out.append(
-                f"{name} is declared {decl} but its Hadamard loss at k={ks[j]} is {mean[j]:.3f} < 1 − k/d = {bound[j]:.3f}"
+                f"{name} is declared {decl} but its Hadamard loss at k={ks[j]} is {mean[j]:.3f} "
+                f"< 1 − k/d = {bound[j]:.3f}"
             )
     return out
 
@@ -617,7 +620,8 @@ def fit_flag(k: int, train_loss: float | None, target_loss: float, reason: str) 
 STATE_TOLERANCE = 1e-9
 
 
-def state_transform(a: np.ndarray, b: np.ndarray, U: np.ndarray, V: np.ndarray | None = None) -> tuple[bool, float, str]:
+def state_transform(a: np.ndarray, b: np.ndarray, U: np.ndarray,
+                    V: np.ndarray | None = None) -> tuple[bool, float, str]:
     """Does state ``b`` (the transformed run) equal state ``a`` mapped like the weight, ``a·Uᵀ`` (or
     ``V·a·Uᵀ`` when the outputs are mapped by V)? ``(ok, deviation, how)``: a tensor of the weight's
     shape must transform (or be equal on both sides with all its entries equal — a scalar in disguise,

@@ -39,11 +39,11 @@ def check_all(learners: list[Learner], config: CheckConfig, *, jobs: int = 1, wo
     wins over ``jobs``): in this process, in ``-j N`` processes or on Dask. Learners whose target starts
     with ``<`` (not re-loadable) are checked in this process, while the others run elsewhere."""
     workers = workers if workers is not None else Workers(jobs=max(int(jobs), 1))
-    local = [i for i, l in enumerate(learners) if not l.reloadable]
+    local = [i for i, lrn in enumerate(learners) if not lrn.reloadable]
     remote = [i for i in range(len(learners)) if i not in local]
     if not remote or (workers.dask is None and (workers.jobs == 1 or len(remote) <= 1)):
         with one_thread():
-            return [_with_progress(i, len(learners), l, config, show_progress) for i, l in enumerate(learners)]
+            return [_with_progress(i, len(learners), lrn, config, show_progress) for i, lrn in enumerate(learners)]
     results: dict[int, Result] = {}
 
     def check_local() -> None:
@@ -58,7 +58,7 @@ def check_all(learners: list[Learner], config: CheckConfig, *, jobs: int = 1, wo
     if show:
         sys.stderr.write("\r\x1b[K")
         sys.stderr.flush()
-    results.update(zip(remote, out))
+    results.update(zip(remote, out, strict=True))
     return [results[i] for i in range(len(learners))]
 
 

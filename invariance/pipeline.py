@@ -9,27 +9,34 @@ with :mod:`invariance.result.build`. It never raises for a misbehaving learner: 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from invariance import judge
-from invariance.data.rotations import haar
-from invariance.data.strategies import OUTPUT_PROPERTIES, Case, orthogonal_cases, output_cases, twin_cases
-from invariance.errors import MissingDependency
 from invariance.contract import Domain, Learner
-from invariance.probe.call import CallError, Caller, Tally
+from invariance.data.rotations import haar
+from invariance.data.strategies import (
+    OUTPUT_PROPERTIES,
+    Case,
+    orthogonal_cases,
+    output_cases,
+    twin_cases,
+)
+from invariance.errors import MissingDependency
+from invariance.probe.call import Caller, CallError, Tally
 from invariance.probe.noise import angle_scaling, column_permutation_deviation
 from invariance.probe.profile import probe, probe_inputs
-from invariance.result import build
 from invariance.render.numbers import fmt_num, fmt_p
+from invariance.result import build
 from invariance.result.model import PropertyReport, Result
 from invariance.search.hypothesis import search_property
 from invariance.search.run import Outcome, PropertyRun
 from invariance.search.sample import generic_sample, output_sample, twin_sample
+from invariance.search.shrink import post_shrink, shrink_non_finite
 from invariance.search.sweep import sweep_cases
 from invariance.settings import Budget, CheckConfig
-from invariance.search.shrink import post_shrink, shrink_non_finite
 from invariance.verdict import Diagnosis, Symmetry, Verdict
 
 #: the group each output property's pass shows
@@ -60,11 +67,11 @@ def check_learner(learner: Learner, config: CheckConfig | None = None, *, exact_
     caller = probed.caller
     if probed.failure is not None:
         f = probed.failure
-        return build.no_verdict(learner, caller, t0, f.message, diagnosis=f.kind, detail=f.detail, warnings=build.warnings_of(caller),
-                                domain=domain)
-    if not judge.learns(probed.dependence):
-        return build.no_verdict(learner, caller, t0, _does_not_learn_message(learner), diagnosis=Diagnosis.DOES_NOT_LEARN,
+        return build.no_verdict(learner, caller, t0, f.message, diagnosis=f.kind, detail=f.detail,
                                 warnings=build.warnings_of(caller), domain=domain)
+    if not judge.learns(probed.dependence):
+        return build.no_verdict(learner, caller, t0, _does_not_learn_message(learner),
+                                diagnosis=Diagnosis.DOES_NOT_LEARN, warnings=build.warnings_of(caller), domain=domain)
     if learner.exact is not None and config.precision is None and caller.profile.precision != "float64":
         return _exact_beside_computed(learner, caller, config, t0)
     if caller.profile.randomized and not _invariant_seed_by_seed(caller, config.seed):
@@ -89,7 +96,8 @@ def check_learner(learner: Learner, config: CheckConfig | None = None, *, exact_
                 c = s.run.fatal_case
                 where = f" during the {s.run.name} search (d={c.d}, n={c.n}, m={c.m})"
             return build.no_verdict(learner, caller, t0, f"{s.run.fatal}{where}", diagnosis=s.run.fatal.kind,
-                                    detail=s.run.fatal.detail, warnings=build.warnings_of(caller, reports), domain=domain)
+                                    detail=s.run.fatal.detail, warnings=build.warnings_of(caller, reports),
+                                    domain=domain)
     pm1 = searched[1].report
     deviation = {"orthogonal": orth.report.max_deviation, "pm1": pm1.max_deviation}
     properties = {r.name: r for r in reports}
@@ -117,16 +125,18 @@ def check_learner(learner: Learner, config: CheckConfig | None = None, *, exact_
         fam = ("signed-permutation",)
         signed = _search("signed-permutation",
                          orthogonal_cases(families=fam, property_name="signed-permutation", **generic),
-                         generic_sample(config.seed, budget.symmetry, families=fam, property_name="signed-permutation", **generic),
+                         generic_sample(config.seed, budget.symmetry, families=fam, property_name="signed-permutation",
+                                        **generic),
                          budget.symmetry, learner, caller, config, limits=limits).report
         reports.append(signed)
         if not _holds(signed):
             fam = ("permutation",)
             perm = _search("permutation", orthogonal_cases(families=fam, property_name="permutation", **generic),
-                           generic_sample(config.seed, budget.symmetry, families=fam, property_name="permutation", **generic),
+                           generic_sample(config.seed, budget.symmetry, families=fam, property_name="permutation",
+                                          **generic),
                            budget.symmetry, learner, caller, config, limits=limits).report
             reports.append(perm)
-    symmetry = judge.symmetry_of(signed and _holds(signed), perm and _holds(perm),
+    symmetry = judge.symmetry_of(None if signed is None else _holds(signed), None if perm is None else _holds(perm),
                                  orthogonal_ok=judgement.verdict is Verdict.INVARIANT)
     output_symmetry = None
     if learner.outputs is not None and not caller.profile.positive_labels and not computed_only:
@@ -162,6 +172,7 @@ def _exact_beside_computed(learner: Learner, caller: Caller, config: CheckConfig
     float64, Learner.exact): the twin, judged at float64, gives the algorithm's verdict; the learner as it
     computes, judged against its distance from the twin, gives the deviations users see. The result is the
     exact one, with the computed one beside it (Result.computed)."""
+    assert learner.exact is not None
     exact = check_learner(replace(learner.exact, expected=learner.expected, reason=learner.reason), config)
     computed = check_learner(replace(learner, exact=None, exact_note=None), config,
                              exact_caller=Caller(learner.exact, timeout=config.timeout, tally=caller.tally,
@@ -174,8 +185,9 @@ def _exact_beside_computed(learner: Learner, caller: Caller, config: CheckConfig
         "deviation": dict(computed.deviation),
         "message": computed.message,
     }
-    head = exact.message if exact.verdict is not None or exact.message.startswith(exact.diagnosis.value) else (
-        f"{exact.diagnosis.value}: {exact.message}")
+    diagnosis = exact.diagnosis.value if exact.diagnosis is not None else ""
+    head = exact.message if exact.verdict is not None or exact.message.startswith(diagnosis) else (
+        f"{diagnosis}: {exact.message}")
     message = (f"{head}; exact arithmetic: {learner.exact_note}; as computed in {caller.profile.precision}: "
                f"{_computed_words(summary)}")
     return replace(exact, message=message, computed=summary, exact_verdict=exact.verdict,
@@ -196,7 +208,8 @@ def _output_skipped(learner: Learner, caller: Caller) -> str:
     return ""
 
 
-def _output_symmetry(learner: Learner, caller: Caller, config: CheckConfig, generic: dict) -> tuple[Symmetry | None, list]:
+def _output_symmetry(learner: Learner, caller: Caller, config: CheckConfig,
+                     generic: dict) -> tuple[Symmetry | None, list]:
     """The output side of a learner with H outputs: Y ↦ YVᵀ must give Ŷ ↦ ŶVᵀ. V is drawn from O(H),
     then (where that fails) from the signed permutations, then the permutations; each search is shrunk
     like the input ones. The largest group that holds on enough usable examples is ``output_symmetry``;
@@ -234,7 +247,8 @@ def _explained(learner: Learner, caller: Caller, result: Result) -> Result:
         try:
             by_property[name] = learner.explain(cx)
         except Exception as exc:  # an explanation is extra: it never costs the verdict
-            by_property[name] = {"key": None, "note": f"could not replay the runs state by state: {type(exc).__name__}: {exc}"}
+            by_property[name] = {"key": None,
+                                 "note": f"could not replay the runs state by state: {type(exc).__name__}: {exc}"}
     # the verdict's counterexample first; an input-invariant learner is explained by its output side
     primary = by_property.get(result.counterexample.property) if result.counterexample is not None else None
     if primary is None:
@@ -304,11 +318,11 @@ def _computed_words(summary: dict) -> str:
 def _non_finite_counts(reports: list[PropertyReport]) -> tuple[str, dict]:
     """The NaN/inf counts per search in words, and the smallest (shrunk) input that triggers them, of the
     reports that saw any."""
-    hit = [r for r in reports if r.non_finite]
-    counts = "; ".join(f"{r.non_finite['count'] + r.non_finite['one_sided']} of {r.examples} {_NAMES[r.name]} examples"
-                       + (f" ({r.non_finite['one_sided']} on one side only)" if r.non_finite["one_sided"] else "")
-                       for r in hit)
-    return counts, min((r.non_finite for r in hit), key=lambda nf: (nf["d"], nf["n"], nf["m"]))
+    hit = [(r, r.non_finite) for r in reports if r.non_finite]
+    counts = "; ".join(f"{nf['count'] + nf['one_sided']} of {r.examples} {_NAMES[r.name]} examples"
+                       + (f" ({nf['one_sided']} on one side only)" if nf["one_sided"] else "")
+                       for r, nf in hit)
+    return counts, min((nf for _, nf in hit), key=lambda nf: (nf["d"], nf["n"], nf["m"]))
 
 
 def _diverged_warning(reports: list[PropertyReport]) -> tuple[str, ...]:
@@ -324,31 +338,34 @@ def _diverged_warning(reports: list[PropertyReport]) -> tuple[str, ...]:
 def _non_finite_message(searched: list[_Searched]) -> str:
     counts, c = _non_finite_counts([s.report for s in searched])
     shapes = [(d, n, m, ok) for x in searched for d, n, m, ok in x.run.shapes]
-    return (f"returned NaN/inf on valid input: the smallest input that triggers it has d={c['d']}, n={c['n']}, m={c['m']} "
-            f"(shrunk); {counts}. Fix the learner; {_narrowing_hint(shapes)}")
+    return (f"returned NaN/inf on valid input: the smallest input that triggers it has "
+            f"d={c['d']}, n={c['n']}, m={c['m']} (shrunk); {counts}. Fix the learner; {_narrowing_hint(shapes)}")
 
 
-_NAMES = {"orthogonal": "generic", "pm1": "±1 twin", "signed-permutation": "signed-permutation", "permutation": "permutation",
-          "output-orthogonal": "output (orthogonal V)", "output-signed-permutation": "output (signed-permutation V)",
+_NAMES = {"orthogonal": "generic", "pm1": "±1 twin", "signed-permutation": "signed-permutation",
+          "permutation": "permutation", "output-orthogonal": "output (orthogonal V)",
+          "output-signed-permutation": "output (signed-permutation V)",
           "output-permutation": "output (permutation V)"}
 
 
 def _inconclusive_message(verdict: Verdict, short: list[PropertyReport], searched: list[_Searched],
-                          limited: list[_Searched] = ()) -> str:
+                          limited: Sequence[_Searched] = ()) -> str:
     parts = [f"inconclusive: the evidence would say {verdict.value}, but it does not carry it"]
     for s in limited:
         c = s.run.non_finite
+        assert c is not None  # a search limited by one-sided NaN/inf has recorded its smallest input
         parts.append(f"{_NAMES[s.run.name]} search: on {s.run.one_sided_non_finite} of {s.run.examples} examples one "
                      f"side returned NaN/inf where the other answered (smallest d={c.d}, n={c.n}, m={c.m}), so its "
                      "pass cannot be claimed")
     if not short:
-        return "; ".join(parts + ["make the learner stay finite on these inputs, or narrow the question (--max-d, --min-n, "
-                                  "--n-above-d)"])
+        return "; ".join(parts + ["make the learner stay finite on these inputs, "
+                                  "or narrow the question (--max-d, --min-n, --n-above-d)"])
     for r in short:
         refused = f"; refused shapes: {', '.join(r.refused[:3])}" if r.refused else ""
         skipped = f"; the learner refused {r.skips} of {r.examples} examples on both sides{refused}" if r.skips else ""
         parts.append(f"{_NAMES[r.name]} search: {r.evidence}{skipped}")
-    if all(r.usable and r.evidence.startswith("on ") for r in short):  # the unstable-rounding rule, not refusals
+    # the unstable-rounding rule, not refusals
+    if all(r.usable and (r.evidence or "").startswith("on ") for r in short):
         parts.append("the learner's answer moves with rounding: fix its numerics (an arbitrary eigenbasis, a chaotic "
                      "iteration, a near-singular solve), or ask at a coarser --precision")
     else:
@@ -364,9 +381,11 @@ def _invariant_seed_by_seed(caller: Caller, seed: int) -> bool:
     goes straight to the two-sample test.)"""
     rng = np.random.default_rng([seed, 0x5A3E])
     run = PropertyRun("orthogonal", caller, seed)
-    for X, y, Xt in probe_inputs(seed, None, caller.learner.outputs):  # a refused shape is skipped on both sides by evaluate
+    # a refused shape is skipped on both sides by evaluate
+    for X, y, Xt in probe_inputs(seed, None, caller.learner.outputs):
         U = haar(rng, X.shape[1])
-        if run.evaluate(Case("orthogonal", X, y, Xt, U, X @ U.T, Xt @ U.T, "haar", "gaussian")) or run.fatal is not None:
+        if (run.evaluate(Case("orthogonal", X, y, Xt, U, X @ U.T, Xt @ U.T, "haar", "gaussian"))
+                or run.fatal is not None):
             return False
     return True
 
@@ -402,7 +421,8 @@ def _search(name, strategy, sample, examples, learner: Learner, caller: Caller, 
         for case in sweep_cases(config.seed, property_name=name, **(limits or {})):
             if run.evaluate(case):
                 outcome, shrunk = run.last, False
-                run.note = "found by the seeded sweep of larger problems; Hypothesis did not reach it, so it is not shrunk"
+                run.note = ("found by the seeded sweep of larger problems; Hypothesis did not reach it, "
+                            "so it is not shrunk")
                 break
             if run.fatal is not None:
                 break
@@ -481,34 +501,40 @@ def _counterexample(outcome: Outcome, run: PropertyRun, learner: Learner, config
                     f"the deviation does not scale with θ and sits within {lower} rounding (allowance "
                     f"{judge.allowance(lower, case.d, case.n):.1e} here): if the learner computes in {lower}, ask "
                     f"at that precision: --precision {lower}")
-    if outcome.error is None and case.family == "gram-twin":
+    if (outcome.error is None and case.family == "gram-twin" and outcome.y_hat is not None
+            and outcome.y_hat_t is not None):
         try:
             dev = column_permutation_deviation(caller, case, outcome.y_hat, outcome.y_hat_t)
-            notes = {"column_permutation_deviation": dev, "diagnosis": judge.permutation_control_words(dev, outcome.deviation)}
+            notes = {"column_permutation_deviation": dev,
+                     "diagnosis": judge.permutation_control_words(dev, outcome.deviation)}
         except CallError as exc:
             notes = {"column_permutation_deviation": None,
                      "diagnosis": f"the learner failed on a column permutation of the twin: {exc}"}
-    return build.counterexample(outcome, caller=caller, shrunk=shrunk, replay=build.replay_info(learner, config, blob=blob),
-                                scaling=scaling, notes=notes)
+    return build.counterexample(outcome, caller=caller, shrunk=shrunk,
+                                replay=build.replay_info(learner, config, blob=blob), scaling=scaling, notes=notes)
 
 
 def _in_distribution(learner: Learner, caller: Caller, config: CheckConfig, t0: float) -> Result:
     """The sequential two-sample tests of :mod:`invariance.search.distribution`, judged by :func:`judge.law_verdict`."""
-    from invariance.search import distribution  # scipy.stats: imported only for randomised learners
+    from invariance.search import (
+        distribution,  # scipy.stats: imported only for randomised learners
+    )
 
     cases = distribution.distribution_cases(config.seed, learner.outputs)
     try:
         orth = distribution.test_property(caller, cases["orthogonal"], config.samples, config.seed, alpha=config.alpha)
         pm1 = distribution.test_property(caller, cases["pm1"], config.samples, config.seed + 1, alpha=config.alpha)
     except CallError as exc:
-        return build.no_verdict(learner, caller, t0, f"failed while sampling predictions: {exc}", diagnosis=exc.kind, detail=exc.detail)
+        return build.no_verdict(learner, caller, t0, f"failed while sampling predictions: {exc}", diagnosis=exc.kind,
+                                detail=exc.detail)
     judgement = judge.law_verdict(orth["outcome"], pm1["outcome"])
     tests = {"orthogonal": orth, "pm1": pm1}
     for t in tests.values():
         t["rejected"] = t["outcome"] == "rejected"
     public = {k: {kk: vv for kk, vv in v.items() if not kk.startswith("_")} for k, v in tests.items()}
     dist = {"test": "two-sample Kolmogorov–Smirnov, Bonferroni over test points, sequential (α split over "
-                    f"{distribution.LOOKS} looks at {config.samples}, {2 * config.samples} and {4 * config.samples} seeds per side)",
+                    f"{distribution.LOOKS} looks at {config.samples}, {2 * config.samples} and {4 * config.samples} "
+                    "seeds per side)",
             "alpha": config.alpha, "samples": config.samples, "min_shift": judge.MIN_SHIFT, **public}
     reports = {
         k: PropertyReport(k, v["outcome"] != "rejected", v["samples"] * 2 * len(cases[k]), 0, v["max_ks_statistic"],
@@ -526,26 +552,31 @@ def _in_distribution(learner: Learner, caller: Caller, config: CheckConfig, t0: 
                    f"raise --samples (now {config.samples}) for a decision")
         return build.no_verdict(learner, caller, t0, message, diagnosis=Diagnosis.INCONCLUSIVE, deviation=deviation,
                                 properties=reports, distribution=dist,
-                                warnings=build.warnings_of(caller, law_skips=law_skips, law_diverged={k: v["non_finite_seeds"] for k, v in tests.items()}))
+                                warnings=build.warnings_of(
+                                    caller, law_skips=law_skips,
+                                    law_diverged={k: v["non_finite_seeds"] for k, v in tests.items()}))
     cx = None
     if judgement.primary is not None:
         primary = tests[judgement.primary]
         p, case, A, B = primary["_worst"]
-        cx = build.law_counterexample(case, A, B, caller=caller, statistic=primary["max_ks_statistic"], p=p, alpha=config.alpha,
-                                      replay=build.replay_info(learner, config, randomized=True))
+        cx = build.law_counterexample(case, A, B, caller=caller, statistic=primary["max_ks_statistic"], p=p,
+                                      alpha=config.alpha, replay=build.replay_info(learner, config, randomized=True))
     verdict = judgement.verdict
-    message = (f"{verdict.value}: {judgement.why}; " + "; ".join(f"{_NAMES[k]} law test: {_law_words(v)}" for k, v in tests.items())
+    message = (f"{verdict.value}: {judgement.why}; "
+               + "; ".join(f"{_NAMES[k]} law test: {_law_words(v)}" for k, v in tests.items())
                + _output_skipped(learner, caller))
     return build.verdict_result(
         learner, caller, t0,
         verdict=verdict,
-        symmetry=judge.symmetry_of(None, None, orthogonal_ok=True) if verdict is Verdict.INVARIANT_IN_DISTRIBUTION else None,
+        symmetry=(judge.symmetry_of(None, None, orthogonal_ok=True) if verdict is Verdict.INVARIANT_IN_DISTRIBUTION
+                  else None),
         deviation=deviation,
         counterexample=cx,
         message=message,
         properties=reports,
         counterexamples={} if cx is None else {cx.property: cx},
-        warnings=build.warnings_of(caller, law_skips=law_skips, law_diverged={k: v["non_finite_seeds"] for k, v in tests.items()}),
+        warnings=build.warnings_of(caller, law_skips=law_skips,
+                                   law_diverged={k: v["non_finite_seeds"] for k, v in tests.items()}),
         distribution=dist,
     )
 
@@ -554,7 +585,8 @@ def _law_words(t: dict) -> str:
     """One law test in words: its statistic, adjusted p against its level, and what its size can detect."""
     return (f"KS statistic {fmt_num(t['max_ks_statistic'])}, adjusted p {fmt_p(t['p_value'])} "
             f"(level {fmt_num(t['level'])}, {t['tests']} test points), {t['samples']} seeds per side "
-            f"({t['looks']} look{'s' if t['looks'] > 1 else ''}), smallest detectable KS distance {fmt_num(t['detectable_ks'])}")
+            f"({t['looks']} look{'s' if t['looks'] > 1 else ''}), "
+            f"smallest detectable KS distance {fmt_num(t['detectable_ks'])}")
 
 
 def _message(verdict: Verdict, why: str, orth: PropertyReport, pm1: PropertyReport, cx, caller: Caller,
@@ -572,13 +604,14 @@ def _message(verdict: Verdict, why: str, orth: PropertyReport, pm1: PropertyRepo
             parts.append(f"{label}: {e['count']} deviation(s) above {judge.FLOOR:g} excused, the largest {e['words']}")
     if cx is not None:
         parts.append(
-            f"counterexample ({cx.property}): d={cx.d}, n={cx.n}, m={cx.m}, {cx.U_description}, deviation {_fmt(cx.deviation)}"
+            f"counterexample ({cx.property}): d={cx.d}, n={cx.n}, m={cx.m}, {cx.U_description}, "
+            f"deviation {_fmt(cx.deviation)}"
             f" > threshold {_fmt(cx.threshold)}"
         )
         if cx.scaling and cx.scaling.get("suggestion"):
             parts.append(cx.scaling["suggestion"])
     if outputs:
-        parts.append(_output_words(outputs, output_symmetry, caller.learner.outputs))
+        parts.append(_output_words(outputs, output_symmetry, caller.learner.outputs or 1))
     return "; ".join(parts)
 
 

@@ -17,7 +17,8 @@ def pytest_addoption(parser):
     group.addoption("--invcheck-targets", default=None, help="comma-separated TARGETs for the invcheck_case fixture")
     group.addoption("--invcheck-seed", type=int, default=0, help="seed for invcheck's searches (default 0)")
     group.addoption("--invcheck-max-examples", type=int, default=None, help="Hypothesis examples per property")
-    parser.addini("invcheck_targets", "TARGETs whose learners the invcheck_case fixture runs over", type="linelist", default=[])
+    parser.addini("invcheck_targets", "TARGETs whose learners the invcheck_case fixture runs over", type="linelist",
+                  default=[])
 
 
 def pytest_configure(config):

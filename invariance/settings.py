@@ -27,7 +27,7 @@ class Budget:
     symmetry: int = 60
     sweep: bool = True
 
-    def scaled(self, max_examples: int | None) -> "Budget":
+    def scaled(self, max_examples: int | None) -> Budget:
         if max_examples is None:
             return self
         return Budget(max_examples, max_examples, max(1, (max_examples * 2) // 5), self.sweep)
@@ -52,7 +52,7 @@ class CheckConfig:
     #: the precision the verdict must hold at (None: the learner's declared or detected one, else float64)
     precision: str | None = None
     #: the inputs the question covers (None: every input the budget draws)
-    domain: "Domain | None" = None
+    domain: Domain | None = None
     options: dict = field(default_factory=dict, compare=False)
 
     @property

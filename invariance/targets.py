@@ -9,6 +9,7 @@ adapters (scikit-learn estimators, ``torch.optim.Optimizer`` subclasses).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import importlib.util
@@ -20,8 +21,8 @@ import traceback
 from types import ModuleType
 from typing import Any
 
-from invariance.errors import InvarianceError, UsageError
 from invariance.contract import Learner, as_learner, check_outputs, declaration_of
+from invariance.errors import InvarianceError, UsageError
 
 __all__ = ["load", "load_many", "learners_of", "target_of"]
 
@@ -162,10 +163,8 @@ def _import_path(path: str) -> ModuleType:
             raise
         raise UsageError(f"importing {path} failed: {_one_line(exc)}") from None
     finally:
-        try:
+        with contextlib.suppress(ValueError):
             sys.path.remove(os.path.dirname(abspath))
-        except ValueError:
-            pass
     return module
 
 
@@ -193,10 +192,8 @@ def _getattr(module: ModuleType, attr: str, target: str) -> Any:
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part) and hasattr(obj, "__path__"):
-            try:  # a package's submodule that nothing imported yet
+            with contextlib.suppress(ImportError):  # a package's submodule that nothing imported yet
                 importlib.import_module(f"{obj.__name__}.{part}")
-            except ImportError:
-                pass
         if not hasattr(obj, part):
             names = [n for n in dir(obj) if not n.startswith("_")]
             if hasattr(obj, "__path__"):
@@ -265,7 +262,8 @@ def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[
     if not defined:
         raise UsageError(
             f"{target} registers no learner and defines no function f(X_train, y_train, X_test) nor a "
-            "scikit-learn regressor instance; decorate learners with @invariance.learner(...) or name one as MODULE:NAME"
+            "scikit-learn regressor instance; decorate learners with @invariance.learner(...) "
+            "or name one as MODULE:NAME"
         )
     return defined
 

@@ -23,6 +23,7 @@ violation (generic data may go either way). Each property's test checks its impl
 
 from __future__ import annotations
 
+import builtins
 import functools
 from dataclasses import dataclass
 
@@ -46,7 +47,7 @@ def _render(result: Result) -> str:
     return "\n".join(text)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_check(target: str, name: str, seed: int, max_examples: int | None) -> Result:
     from invariance.targets import load
 
@@ -68,7 +69,7 @@ class InvarianceCase:
     seed: int = 0
     max_examples: int | None = None
 
-    @property
+    @builtins.property
     def id(self) -> str:
         return f"{self.name}-{self.property}"
 
@@ -83,11 +84,13 @@ class InvarianceCase:
             pytest.skip(f"{self.target} declares no verdict (decorate it with @invariance.learner)")
         result = self.result()
         if result.failed:
+            assert result.diagnosis is not None  # failed means a diagnosis instead of a verdict
             raise InvarianceAssertion(f"{self.target}: {result.diagnosis.value}: {result.message}")
         if self.property == "verdict" or self.declared is Verdict.INVARIANT_IN_DISTRIBUTION:
             if result.verdict is not self.declared:
+                got = result.verdict.value if result.verdict is not None else "no verdict"
                 raise InvarianceAssertion(
-                    f"{self.target} is declared {self.declared.value} ({self.reason}) but is {result.verdict.value}\n{_render(result)}"
+                    f"{self.target} is declared {self.declared.value} ({self.reason}) but is {got}\n{_render(result)}"
                 )
             return result
         must_pass = IMPLIED[self.declared][self.property]
@@ -104,7 +107,7 @@ class InvarianceCase:
             raise InvarianceAssertion(
                 f"{self.target} is declared {self.declared.value} ({self.reason}), but no {self.property} violation "
                 f"was found in {report.examples} examples (max deviation {report.max_deviation:.1e}); "
-                f"its verdict is {result.verdict.value}"
+                f"its verdict is {result.verdict.value if result.verdict is not None else 'none'}"
             )
         return result
 
@@ -116,7 +119,8 @@ def cases_for(*targets: str, seed: int = 0, max_examples: int | None = None) -> 
     for learner in load_many(list(targets)):
         props = ("verdict",) if learner.randomized else PROPERTIES
         for prop in props:
-            out.append(InvarianceCase(learner.target, learner.name, learner.expected, learner.reason, prop, seed, max_examples))
+            out.append(InvarianceCase(learner.target, learner.name, learner.expected, learner.reason, prop, seed,
+                                      max_examples))
     return out
 
 

@@ -10,7 +10,7 @@ __all__ = ["Verdict", "Diagnosis", "Symmetry", "PRECISIONS"]
 PRECISIONS = ("float64", "float32", "tf32", "float16", "bfloat16")
 
 
-class Verdict(str, enum.Enum):
+class Verdict(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
     """What invcheck concludes about a learner (stable strings used in JSON and declarations)."""
 
     INVARIANT = "invariant"
@@ -22,7 +22,7 @@ class Verdict(str, enum.Enum):
         return self.value
 
     @classmethod
-    def parse(cls, text: str) -> "Verdict":
+    def parse(cls, text: str) -> Verdict:
         from invariance.errors import UsageError
 
         for v in cls:
@@ -32,7 +32,7 @@ class Verdict(str, enum.Enum):
         raise UsageError(f"unknown verdict {text!r}; choose one of: {choices}")
 
 
-class Diagnosis(str, enum.Enum):
+class Diagnosis(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
     """Why a learner got no verdict at all."""
 
     ERROR = "error"  # raised on valid generic input
@@ -47,7 +47,7 @@ class Diagnosis(str, enum.Enum):
         return self.value
 
 
-class Symmetry(str, enum.Enum):
+class Symmetry(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
     """Largest group tried under which the learner's predictions are unchanged."""
 
     ORTHOGONAL = "orthogonal"

@@ -32,8 +32,9 @@ import re
 import sys
 import types
 import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from invariance.errors import MissingDependency, UsageError
 
@@ -243,6 +244,7 @@ def _carried_init(files: list[tuple[str, str]], blob: bytes) -> None:
     for name, path in files:
         if name not in sys.modules:
             spec = importlib.util.spec_from_file_location(name, path)
+            assert spec is not None and spec.loader is not None  # a path _travel_plan checked exists
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)
@@ -267,6 +269,7 @@ def local_pool(jobs: int, initializer: Callable[..., Any], initargs: tuple, *, w
                                    initializer=initializer, initargs=initargs)
     blob, files, why = _travel_plan((initializer, initargs))
     if why is None:
+        assert blob is not None  # the payload pickled
         return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
                                    initializer=_carried_init, initargs=(files, blob))
     hazard = fork_hazard(modules) or "this platform has no fork"
@@ -307,7 +310,7 @@ def _run_dask(fn, units, address, progress, meanwhile, held=None) -> list:
 
 
 @contextlib.contextmanager
-def session(workers: "Workers | None"):
+def session(workers: Workers | None):
     """``with session(workers) as w:`` — ``w`` is ``workers`` holding one open Dask client (and its
     LocalCluster) for every :func:`run_units` call made with it, so that a command sending several
     batches of units (tuning, then curves, section after section) starts its cluster once. Local

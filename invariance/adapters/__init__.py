@@ -43,7 +43,8 @@ def _is_optax_factory(obj: Any) -> bool:
 
     inner = obj.func if isinstance(obj, functools.partial) else obj  # optax.nadam = partial(adam, nesterov=True)
     module = str(getattr(inner, "__module__", "") or "")
-    if not module.startswith("optax") and "GradientTransformation" not in str(getattr(inner, "__annotations__", {}).get("return", "")):
+    if not module.startswith("optax") and "GradientTransformation" not in str(
+            getattr(inner, "__annotations__", {}).get("return", "")):
         return False  # decided without importing jax or optax
     from invariance.adapters.optax_opt import is_optax_factory
 

@@ -4,7 +4,8 @@ rate, and the number of outputs of a layer. Shared by the torch and optax adapte
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from invariance.contract import check_outputs
 from invariance.errors import UsageError

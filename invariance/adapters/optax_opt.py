@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,8 @@ from invariance.errors import MissingDependency, UsageError
 
 __all__ = ["is_optax_factory", "learner_from_optax", "DEFAULTS", "update_precision", "exact_step"]
 
-DEFAULTS = {"passes": 3, "lr": None, "batch_size": 1, "optimizer_kwargs": {}, "model": "linear", "outputs": None}
+DEFAULTS: dict[str, Any] = {"passes": 3, "lr": None, "batch_size": 1, "optimizer_kwargs": {}, "model": "linear",
+                            "outputs": None}
 
 
 def _jax():
@@ -70,7 +72,8 @@ def _validated(options: dict) -> dict:
     for key in ("passes", "batch_size"):
         if isinstance(opts[key], bool) or not isinstance(opts[key], int) or opts[key] < 1:
             raise UsageError(f"--{key.replace('_', '-')} must be a positive integer, got {opts[key]!r}")
-    if opts["lr"] is not None and (isinstance(opts["lr"], bool) or not isinstance(opts["lr"], (int, float)) or not opts["lr"] > 0):
+    if opts["lr"] is not None and (isinstance(opts["lr"], bool) or not isinstance(opts["lr"], (int, float))
+                                   or not opts["lr"] > 0):
         raise UsageError(f"--lr must be a positive number, got {opts['lr']!r}")
     return opts
 
@@ -277,13 +280,13 @@ def _interpret(jaxpr, consts, args) -> list:
     def read(v):
         return _lift(v.val) if isinstance(v, jc.Literal) else env[v]
 
-    for v, c in zip(jaxpr.constvars, consts):
+    for v, c in zip(jaxpr.constvars, consts, strict=True):
         env[v] = _lift(c)
-    for v, a in zip(jaxpr.invars, args):
+    for v, a in zip(jaxpr.invars, args, strict=True):
         env[v] = _lift(a)
     for eqn in jaxpr.eqns:
         outs = _apply(eqn, [read(v) for v in eqn.invars])
-        for v, o in zip(eqn.outvars, outs):
+        for v, o in zip(eqn.outvars, outs, strict=True):
             if not isinstance(v, jc.DropVar):
                 env[v] = o
     return [read(v) for v in jaxpr.outvars]
@@ -309,7 +312,8 @@ def exact_step(tx) -> tuple[Callable, Callable]:
         # traced on the state as the exact run holds it (float64 where the original is coarser): a
         # Python constant meeting the state (β₁·μ) stays a float64 constant, and the casts back to the
         # coarse dtype that the update inserts are rewritten below
-        closed, shape = jax.make_jaxpr(one, return_shape=True)(sds(W), jax.tree_util.tree_map(sds, state), sds(xb), sds(yb))
+        closed, shape = jax.make_jaxpr(one, return_shape=True)(sds(W), jax.tree_util.tree_map(sds, state),
+                                                               sds(xb), sds(yb))
         leaves = _interpret(closed.jaxpr, closed.consts, jax.tree_util.tree_leaves((W, state, xb, yb)))
         return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(shape), leaves)
 
@@ -331,10 +335,12 @@ def exact_variant(tx, opts: dict, precision: str, where: str) -> tuple[bool, str
         return False, f"a {precision} computation inside {exc.args[0]} cannot be rewritten; {fallback}"
     except Exception as exc:
         msg = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
-        return False, f"the update with casts rewritten to float64 fails ({type(exc).__name__}{': ' + msg if msg else ''}); {fallback}"
+        return False, (f"the update with casts rewritten to float64 fails "
+                       f"({type(exc).__name__}{': ' + msg if msg else ''}); {fallback}")
     dtype, at = _coarsest(seen)
     if dtype is not None:
-        return False, f"a {_np_dtype(dtype)} value still appears in {at} under the rewrite: the cast cannot be reached; {fallback}"
+        return False, (f"a {_np_dtype(dtype)} value still appears in {at} under the rewrite: "
+                       f"the cast cannot be reached; {fallback}")
     return True, f"casts to {precision} in {where}'s update rewritten to float64 in its jaxpr"
 
 
@@ -347,7 +353,8 @@ def learner_from_optax(factory: Callable, *, name: str, target: str, options: di
     if opts["lr"] is None:  # optax's aliases require learning_rate: the factory's own default, else 0.05
         opts["lr"] = own_lr(factory, "learning_rate")[0] or FALLBACK_LR
     inner = getattr(factory, "func", factory)  # optax.nadam = functools.partial(adam, nesterov=True)
-    where = f"{getattr(inner, '__module__', '?')}.{getattr(factory, '__name__', None) or getattr(inner, '__name__', name)}"
+    where = (f"{getattr(inner, '__module__', '?')}."
+             f"{getattr(factory, '__name__', None) or getattr(inner, '__name__', name)}")
     try:
         tx0 = _transformation(factory, opts, where)  # a bad --opt is a usage error now, not a diagnosis later
     except UsageError:
@@ -358,7 +365,7 @@ def learner_from_optax(factory: Callable, *, name: str, target: str, options: di
         tx0 = None
 
     def fit_predict_for(exact: bool):
-        steps: dict[int, Callable] = {}
+        steps: dict[int, Any] = {}  # d -> (init, step)
 
         def step_for(d: int):
             if d not in steps:
@@ -399,6 +406,7 @@ def learner_from_optax(factory: Callable, *, name: str, target: str, options: di
     if precision is not None:
         ok, exact_note = exact_variant(tx0, opts, precision, where)
         if ok:
-            exact = Learner(name=name, fn=fit_predict_for(True), target=target, options=options, outputs=opts["outputs"])
+            exact = Learner(name=name, fn=fit_predict_for(True), target=target, options=options,
+                            outputs=opts["outputs"])
     return Learner(name=name, fn=fit_predict_for(False), target=target, options=options, outputs=opts["outputs"],
                    precision=precision, precision_note=note, exact=exact, exact_note=exact_note)

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from invariance.errors import MissingDependency, UsageError
 from invariance.contract import Learner
+from invariance.errors import MissingDependency, UsageError
 
 __all__ = ["learner_from_estimator"]
 
@@ -31,7 +31,8 @@ def _sklearn():
 def _estimator_kind(base, est) -> str | None:
     """``"a classifier"``, ``"a clusterer"`` or ``"an outlier detector"`` for estimators whose predictions
     are labels (a KMeans has fit/predict/get_params too); None for a regressor or anything unlabelled."""
-    for kind, test in (("a classifier", "is_classifier"), ("a clusterer", "is_clusterer"), ("an outlier detector", "is_outlier_detector")):
+    for kind, test in (("a classifier", "is_classifier"), ("a clusterer", "is_clusterer"),
+                       ("an outlier detector", "is_outlier_detector")):
         fn = getattr(base, test, None)  # is_clusterer arrived in scikit-learn 1.6
         if fn is not None and fn(est):
             return kind
@@ -40,6 +41,7 @@ def _estimator_kind(base, est) -> str | None:
 
 def learner_from_estimator(obj: Any, *, name: str, target: str, options: dict) -> Learner:
     base = _sklearn()
+    est: Any
     if inspect.isclass(obj):
         try:
             est = obj()
@@ -53,7 +55,8 @@ def learner_from_estimator(obj: Any, *, name: str, target: str, options: dict) -
     kind = _estimator_kind(base, est)
     if kind is not None:
         raise UsageError(f"{target} is {kind}; invcheck checks regressors (real-valued predictions)")
-    seeds = [k for k, v in est.get_params(deep=True).items() if (k == "random_state" or k.endswith("__random_state")) and v is None]
+    seeds = [k for k, v in est.get_params(deep=True).items()
+             if (k == "random_state" or k.endswith("__random_state")) and v is None]
 
     if seeds:
 
@@ -65,7 +68,7 @@ def learner_from_estimator(obj: Any, *, name: str, target: str, options: dict) -
 
     else:
 
-        def fit_predict(X_train, y_train, X_test):
+        def fit_predict(X_train, y_train, X_test):  # type: ignore[misc]  # no rng: deterministic
             e = base.clone(est)
             return np.asarray(e.fit(X_train, y_train).predict(X_test), dtype=np.float64)
 

@@ -22,14 +22,21 @@ from typing import Any
 
 import numpy as np
 
-from invariance.errors import MissingDependency, UsageError
-from invariance.adapters.defaults import FALLBACK_LR, fallback_source, layer_outputs, lr_defaults_to_none, own_lr, takes_lr
+from invariance.adapters.defaults import (
+    FALLBACK_LR,
+    fallback_source,
+    layer_outputs,
+    lr_defaults_to_none,
+    own_lr,
+    takes_lr,
+)
 from invariance.contract import Learner
+from invariance.errors import MissingDependency, UsageError
 
 __all__ = ["learner_from_optimizer", "DEFAULTS", "train_predict", "trace_states", "breaks_at", "step_precision",
            "closure_protocol", "exact_variant"]
 
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     "passes": 3,
     "lr": None,  # None: the optimizer's own default learning rate (adapters.defaults.own_lr)
     "batch_size": 1,
@@ -105,7 +112,8 @@ def _validate_optimizer_kwargs(torch, cls: type, opts: dict) -> None:
     if not kwargs:
         return
     where = _where(cls)
-    for reserved, fix in (("lr", "set the learning rate with --lr"), ("params", "the adapter passes the model's parameters")):
+    for reserved, fix in (("lr", "set the learning rate with --lr"),
+                          ("params", "the adapter passes the model's parameters")):
         if reserved in kwargs:
             raise UsageError(f"--opt {reserved}=… is not allowed for {where}: {fix}")
     params = _signature(cls)
@@ -192,7 +200,8 @@ def _step(optimizer, closure, protocol: str | None = None) -> str:
     return CLOSURE_REJECTED if protocol == CLOSURE_REJECTED else CLOSURE_NONE
 
 
-def train_predict(optimizer_cls, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, opts: dict, seed: int | None) -> np.ndarray:
+def train_predict(optimizer_cls, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, opts: dict,
+                  seed: int | None) -> np.ndarray:
     """Train ``opts['model']`` with ``optimizer_cls`` on (X, y) online, return predictions on Xt.
 
     The optimizer protocol, as a training loop runs it: ``optimizer.train()`` before the training steps
@@ -243,7 +252,8 @@ def _snapshot(optimizer, w) -> dict[str, np.ndarray]:
     return out
 
 
-def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed, trace: list | None = None, info: dict | None = None) -> np.ndarray:
+def _train_predict(torch, optimizer_cls, X, y, Xt, opts, seed, trace: list | None = None,
+                   info: dict | None = None) -> np.ndarray:
     gen = torch.Generator().manual_seed(int(seed) if seed is not None else 0)
     dev = opts["device"]
     model = _build(torch, X.shape[1], opts, gen)
@@ -323,7 +333,8 @@ class _Reusing:
         self.backward, self.params, self.key, self.loss = backward, params, None, None
 
     def _state(self):
-        return tuple((p._version, p.data_ptr(), id(p.grad), None if p.grad is None else p.grad._version) for p in self.params)
+        return tuple((p._version, p.data_ptr(), id(p.grad), None if p.grad is None else p.grad._version)
+                     for p in self.params)
 
     def __call__(self):
         if self.key is not None and self._state() == self.key:
@@ -403,9 +414,9 @@ def closure_protocol(cls, opts: dict) -> tuple[str, float | None, str | None]:
 def train_predict_info(cls, X, y, Xt, opts: dict, info: dict) -> np.ndarray:
     """:func:`train_predict` that also fills ``info``: the optimizer, and the closure protocol used."""
     torch = _torch()
-    with _Exact() if opts.get("exact") else contextlib.nullcontext():
-        with _seeded_globals(torch, 0) if opts.get("global_rng") else contextlib.nullcontext():
-            return _train_predict(torch, cls, X, y, Xt, opts, 0, info=info)
+    with (_Exact() if opts.get("exact") else contextlib.nullcontext(),
+          _seeded_globals(torch, 0) if opts.get("global_rng") else contextlib.nullcontext()):
+        return _train_predict(torch, cls, X, y, Xt, opts, 0, info=info)
 
 
 def needs_create_graph(cls: type, opts: dict) -> bool:
@@ -432,12 +443,14 @@ def uses_global_rng(cls: type, opts: dict) -> bool:
     torch = _torch()
     X, y = _probe_problem(opts)
     with _seeded_globals(torch, 0):
-        before = (torch.random.get_rng_state(), np.random.get_state()[1].copy(), random.getstate())
+        before: tuple[Any, Any, Any] = (torch.random.get_rng_state(), np.random.get_state()[1].copy(),  # type: ignore[index]
+                                        random.getstate())
         try:
             train_predict(cls, X, y, X, {**opts, "passes": 2, "global_rng": False}, 0)
         except Exception:
             return False
-        after = (torch.random.get_rng_state(), np.random.get_state()[1], random.getstate())
+        after: tuple[Any, Any, Any] = (torch.random.get_rng_state(), np.random.get_state()[1],  # type: ignore[index]
+                                       random.getstate())
     return not (torch.equal(before[0], after[0]) and np.array_equal(before[1], after[1]) and before[2] == after[2])
 
 
@@ -560,9 +573,9 @@ def _watched_run(cls, opts: dict, exact: bool = False) -> tuple[dict, set]:
     watch = _watch(torch)
     mode = _Exact(record=True) if exact else None
     run = {**opts, "passes": 1, "exact": False}
-    with watch, (mode or contextlib.nullcontext()):
-        with _seeded_globals(torch, 0) if run.get("global_rng") else contextlib.nullcontext():
-            _train_predict(torch, cls, X, y, X[:1], run, 0, info=info)
+    with (watch, (mode or contextlib.nullcontext()),
+          _seeded_globals(torch, 0) if run.get("global_rng") else contextlib.nullcontext()):
+        _train_predict(torch, cls, X, y, X[:1], run, 0, info=info)
     seen = dict(watch.seen)
     if "optimizer" in info:
         _state_dtypes(torch, info["optimizer"], seen)
@@ -762,9 +775,9 @@ def trace_states(optimizer_cls, X: np.ndarray, y: np.ndarray, opts: dict, seed: 
 def breaks_at(optimizer_cls, opts: dict, cx) -> dict | None:
     """Replay a counterexample's two training runs step by step and name the first state that stops
     transforming like the weight (W ↦ W·Uᵀ with the counterexample's U: a rotation of the inputs, or
-    the orthogonal map relating two ±1 twins; W ↦ V·W for an output map V): ``{"step", "key", "deviation", "property", "why"}``, or
-    a dict with ``key`` None and a ``note`` when every state transforms (the difference arises in the
-    prediction) or the model is not the linear neuron."""
+    the orthogonal map relating two ±1 twins; W ↦ V·W for an output map V):
+    ``{"step", "key", "deviation", "property", "why"}``, or a dict with ``key`` None and a ``note`` when every
+    state transforms (the difference arises in the prediction) or the model is not the linear neuron."""
     from invariance.judge import state_transform
 
     if opts["model"] == "mlp":
@@ -774,7 +787,7 @@ def breaks_at(optimizer_cls, opts: dict, cx) -> dict | None:
     y2 = cx.y_train if V is None else cx.y_train_transformed
     one = trace_states(optimizer_cls, cx.X_train, cx.y_train, opts)
     two = trace_states(optimizer_cls, cx.X_train_transformed, y2, opts)
-    for step, (a, b) in enumerate(zip(one, two), start=1):
+    for step, (a, b) in enumerate(zip(one, two, strict=False), start=1):
         keys = [k for k in a if k != "weight" and k in b] + ["weight"]
         for key in keys:
             ok, dev, how = state_transform(a[key], b[key], U, V)
@@ -783,11 +796,13 @@ def breaks_at(optimizer_cls, opts: dict, cx) -> dict | None:
                         "computed from did" if key == "weight" else f"{key} at step {step} {how}")
                 return {"step": step, "key": key, "deviation": dev, "property": cx.property, "why": what}
     return {"key": None, "property": cx.property, "steps": len(one),
-            "note": f"every state transforms like the weight over all {len(one)} steps: the runs part only in the prediction"}
+            "note": f"every state transforms like the weight over all {len(one)} steps: "
+                    "the runs part only in the prediction"}
 
 
 def _short(make) -> str:
-    return getattr(make, "__name__", None) or getattr(getattr(make, "func", None), "__name__", None) or type(make).__name__
+    return (getattr(make, "__name__", None) or getattr(getattr(make, "func", None), "__name__", None)
+            or type(make).__name__)
 
 
 def _where(make) -> str:
@@ -839,7 +854,7 @@ def learner_from_optimizer(cls, *, name: str, target: str, options: dict) -> Lea
 
         else:
 
-            def fit_predict(X_train, y_train, X_test):
+            def fit_predict(X_train, y_train, X_test):  # type: ignore[misc]  # no rng: deterministic
                 return train_predict(cls, X_train, y_train, X_test, run, None)
 
         fit_predict.__name__ = name
@@ -848,7 +863,9 @@ def learner_from_optimizer(cls, *, name: str, target: str, options: dict) -> Lea
 
     hidden = ("optimizer_kwargs", "create_graph", "global_rng", "lr_source", "closure")
     desc = ", ".join(f"{k}={v}" + (f" ({opts['lr_source']})" if k == "lr" and opts["lr_source"] != "--lr" else "")
-                     for k, v in opts.items() if k not in hidden and (opts["model"] == "mlp" or k not in ("hidden", "activation", "init")) and (k != "outputs" or opts["model"] == "layer"))
+                     for k, v in opts.items() if k not in hidden
+                     and (opts["model"] == "mlp" or k not in ("hidden", "activation", "init"))
+                     and (k != "outputs" or opts["model"] == "layer"))
     if opts["closure"] == CLOSURE_REJECTED:
         desc += ", step(closure) rejected: plain step() after the gradient"
     elif opts["closure"] == CLOSURE_NONE:

@@ -31,7 +31,9 @@ SUBCOMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--version" in argv and not (argv and argv[0] in SUBCOMMANDS and argv[0] != "check"):
-        from invariance import __version__  # lazily: --help and --version import nothing heavy
+        from invariance import (
+            __version__,  # lazily: --help and --version import nothing heavy
+        )
 
         sys.stdout.write(f"invcheck {__version__}\n")
         return 0

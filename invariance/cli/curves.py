@@ -14,7 +14,8 @@ on the paper's problems and every n in 1..4d on ``noisy`` and ``logistic``.
 ``--set NAME.KEY=VALUE`` binds a keyword hyperparameter of the learner called NAME (its name, its
 target, or the TARGET that loaded it), e.g. ``--set egu.eta=0.5 --set gd.passes=200``;
 ``--set KEY=VALUE`` binds it for every learner that takes KEY. VALUE is a Python literal (``50``,
-``0.1``, ``True``) or else a string. Built-in learners start from :data:`invariance.curves.hyperparams.PAPER_SETTINGS` (torch.optim from ``TORCH_CURVE_SETTINGS``)
+``0.1``, ``True``) or else a string. Built-in learners start from
+:data:`invariance.curves.hyperparams.PAPER_SETTINGS` (torch.optim from ``TORCH_CURVE_SETTINGS``)
 (``--set`` overrides it key by key; ``--learner-defaults`` starts from the learners' own defaults);
 the settings used are reported under ``"settings"`` in the JSON.
 
@@ -43,20 +44,20 @@ import math
 import sys
 from typing import Any
 
+from invariance.contract import Learner
 from invariance.curves.experiment import (
     PROBLEMS,
-    problem_of,
     Curves,
     check_experiment,
     configure,
     contradictions,
     k_grid,
     learning_curves,
+    problem_of,
     settable,
 )
 from invariance.curves.hyperparams import curve_settings
 from invariance.errors import UsageError, run_subcommand
-from invariance.contract import Learner
 from invariance.workers import DASK_HELP
 
 __all__ = ["main", "build_parser", "parse_ks", "parse_settings"]
@@ -85,13 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--problem", default="hadamard", choices=PROBLEMS, help="default: hadamard")
     p.add_argument("--d", type=int, default=128, help="dimension (power of 2 for hadamard); default 128")
     p.add_argument("--sigma", type=float, default=None, help="noise σ of --problem noisy (default 1)")
-    p.add_argument("--sparsity", type=int, default=None, metavar="S", help="features of the logistic target (default 4)")
+    p.add_argument("--sparsity", type=int, default=None, metavar="S",
+                   help="features of the logistic target (default 4)")
     p.add_argument("--beta", type=float, default=None, help="‖w*‖ of the logistic target (default 2)")
     p.add_argument("--trials", type=int, default=5, help="independent draws of the problem; default 5")
     p.add_argument("--seed", type=int, default=0, help="same seed, same curves; default 0")
     ks = p.add_mutually_exclusive_group()
     ks.add_argument("--ks", metavar="SPEC", help="ks to train on: '1:16,32,64:128:8' (d/2 always added)")
-    ks.add_argument("--k-step", type=int, metavar="S", help="train on k = 1, 1+S, 1+2S, …, plus d/2 and the last k (d; 4d on noisy and logistic)")
+    ks.add_argument("--k-step", type=int, metavar="S",
+                    help="train on k = 1, 1+S, 1+2S, …, plus d/2 and the last k (d; 4d on noisy and logistic)")
     p.add_argument(
         "--set", dest="settings", action="append", default=[], metavar="[NAME.]KEY=VALUE",
         help="a learner hyperparameter, e.g. egu.eta=0.5 (repeatable)",
@@ -122,7 +125,8 @@ def parse_ks(spec: str, d: int, n_max: int | None = None) -> list[int]:
         except ValueError:
             nums = []
         if not nums or len(nums) > 3 or (len(nums) == 3 and nums[2] < 1):
-            raise UsageError(f"--ks item {item.strip()!r} is not K, A:B or A:B:STEP (STEP ≥ 1); e.g. --ks 1:16,64:128:8")
+            raise UsageError(f"--ks item {item.strip()!r} is not K, A:B or A:B:STEP (STEP ≥ 1); "
+                             "e.g. --ks 1:16,64:128:8")
         ks.extend(nums if len(nums) == 1 else range(nums[0], nums[1] + 1, nums[2] if len(nums) == 3 else 1))
     if not ks:
         raise UsageError(f"--ks {spec!r} names no k; e.g. --ks 1:16,64:128:8")
@@ -170,16 +174,16 @@ def _names(given: str, learner: Learner) -> tuple[str, ...]:
 def _settings_for(
     loaded: list[tuple[str, Learner]], user: list[tuple[str | None, str, Any]], paper: bool, d: int
 ) -> list[dict[str, Any]]:
-    chosen = [curve_settings(l, d) if paper else {} for _, l in loaded]
+    chosen = [curve_settings(lrn, d) if paper else {} for _, lrn in loaded]
     for name, key, value in user:
         if name is None:
-            hits = [i for i, (_, l) in enumerate(loaded) if key in settable(l)]
+            hits = [i for i, (_, lrn) in enumerate(loaded) if key in settable(lrn)]
             if not hits:
                 raise UsageError(f"--set {key}=…: no learner takes a hyperparameter {key!r}; use --set NAME.KEY=VALUE")
         else:
-            hits = [i for i, (given, l) in enumerate(loaded) if name in _names(given, l)]
+            hits = [i for i, (given, lrn) in enumerate(loaded) if name in _names(given, lrn)]
             if not hits:
-                names = ", ".join(l.name for _, l in loaded)
+                names = ", ".join(lrn.name for _, lrn in loaded)
                 raise UsageError(f"--set {name}.{key}=…: no learner called {name!r}; the learners are: {names}")
         for i in hits:
             chosen[i][key] = value
@@ -203,7 +207,7 @@ def _first_diverged(curves: Curves) -> list[int | None]:
 
     out: list[int | None] = []
     for row in curves.mean():
-        hits = [k for k, v in zip(curves.ks, row) if is_diverged(v)]
+        hits = [k for k, v in zip(curves.ks, row, strict=False) if is_diverged(v)]
         out.append(hits[0] if hits else None)
     return out
 
@@ -220,11 +224,11 @@ def _fit_reasons(curves: Curves, learners: list[Learner]) -> list[str | None]:
     from invariance.judge import fit_reason
 
     out: list[str | None] = []
-    for f, l in zip(curves.fit_at(curves.d // 2), learners):
+    for f, lrn in zip(curves.fit_at(curves.d // 2), learners, strict=True):
         if not f or f["fits"]:
             out.append(None)
         else:
-            out.append(fit_reason(curves.tuning.get(l.target), no_fit_reason(l), f["train_loss"]))
+            out.append(fit_reason(curves.tuning.get(lrn.target), no_fit_reason(lrn), f["train_loss"]))
     return out
 
 
@@ -248,9 +252,9 @@ def _render_table(curves: Curves, warnings: list[str], console=None, reasons: li
         f"{curves.problem}, d={curves.d}{params}: {spec.metric} after k examples, "
         f"{curves.trials} trial{'s' if curves.trials != 1 else ''}, seed {curves.seed}"
     )
-    bound = {k: (fmt_num(b) if math.isfinite(b) else "—") for k, b in zip(curves.ks, curves.bound)}
+    bound = {k: (fmt_num(b) if math.isfinite(b) else "—") for k, b in zip(curves.ks, curves.bound, strict=False)}
     first = curves.first_below(0.1)
-    rows = [dict(zip(curves.ks, mean[i])) for i in range(len(curves.names))]
+    rows = [dict(zip(curves.ks, mean[i], strict=True)) for i in range(len(curves.names))]
     # data columns: (header, bound cell, one cell per learner)
     data = [
         (f"k={k}" + ("\n(d/2)" if k == curves.d // 2 else ""), bound[k], [_loss_cell(row[k]) for row in rows])
@@ -271,7 +275,8 @@ def _render_table(curves: Curves, warnings: list[str], console=None, reasons: li
 
         # narrow terminals: no edges, no vertical rules, one space between columns (2 cells each)
         t = Table() if edge else Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-        t.add_column("learner", no_wrap=not fold, overflow="fold" if fold else "ellipsis", min_width=None if fold else name_w)
+        t.add_column("learner", no_wrap=not fold, overflow="fold" if fold else "ellipsis",
+                     min_width=None if fold else name_w)
         for header, _, _ in chunk:
             t.add_column(header, justify="right", no_wrap=True)
         t.add_row("bound", *(b for _, b, _ in chunk), style="dim")
@@ -282,7 +287,7 @@ def _render_table(curves: Curves, warnings: list[str], console=None, reasons: li
     tables = [table(data, edge=True)]
     if natural_width(console, tables[0]) > console.width:
         # too wide: compact tables, each with as many columns beside the names as fit
-        tables, chunk = [], []
+        tables, chunk = [], list[Any]()
         for column in data:
             if chunk and natural_width(console, table(chunk + [column])) > console.width:
                 tables.append(table(chunk))
@@ -294,16 +299,17 @@ def _render_table(curves: Curves, warnings: list[str], console=None, reasons: li
     console.print(title, style="bold", highlight=False)
     for t in tables:
         console.print(t)
-    for i, (name, k) in enumerate(zip(curves.names, _first_diverged(curves))):
+    for i, (name, k) in enumerate(zip(curves.names, _first_diverged(curves), strict=False)):
         if k is not None:
             v = mean[i, curves.ks.index(k)]
-            why = "non-finite" if not math.isfinite(v) else f"> {fmt_num(DIVERGED_ABOVE)}"
+            why: str | None = "non-finite" if not math.isfinite(v) else f"> {fmt_num(DIVERGED_ABOVE)}"
             console.print(
-                Text.assemble(("diverged: ", "bold red"), f"{name} first diverged at k={k}: mean loss {fmt_num(v)} ({why})"),
+                Text.assemble(("diverged: ", "bold red"),
+                              f"{name} first diverged at k={k}: mean loss {fmt_num(v)} ({why})"),
                 highlight=False,
             )
     if fit and fit[0]:
-        for name, f, why in zip(curves.names, fit, reasons or [None] * len(fit)):
+        for name, f, why in zip(curves.names, fit, reasons or [None] * len(fit), strict=False):
             if not f["fits"]:
                 figure = fmt_num(f["train_loss"]) if f["train_loss"] is not None else "non-finite"
                 console.print(Text.assemble(
@@ -336,7 +342,8 @@ def _run(argv: list[str]) -> int:
     for flag, value, owner in (("--sigma", args.sigma, "noisy"), ("--sparsity", args.sparsity, "logistic"),
                                ("--beta", args.beta, "logistic")):
         if value is not None and args.problem != owner:
-            raise UsageError(f"{flag} is a parameter of --problem {owner}, not of {args.problem}; drop it or add --problem {owner}")
+            raise UsageError(f"{flag} is a parameter of --problem {owner}, not of {args.problem}; "
+                             f"drop it or add --problem {owner}")
     problem = problem_of(args.problem, sigma=args.sigma, s=args.sparsity, beta=args.beta)
     check_experiment(problem=problem, d=args.d, trials=args.trials, jobs=args.jobs)
     workers = _workers(args)
@@ -350,29 +357,35 @@ def _measure_and_show(args: argparse.Namespace, problem, workers) -> int:
     loaded = _load(args.targets)
     user = parse_settings(args.settings)
     settings = _settings_for(loaded, user, paper=not args.learner_defaults, d=args.d)
-    learners = [l for _, l in loaded]
+    learners = [lrn for _, lrn in loaded]
     tuning: dict[str, dict] = {}
     if not args.no_tune:
         from invariance.curves.fitting import tune_all
 
-        fixed = [{key for name, key, _ in user if name is None or name in _names(given, l)} for given, l in loaded]
+        fixed = [{key for name, key, _ in user if name is None or name in _names(given, lrn)} for given, lrn in loaded]
         tuned = tune_all(learners, problem, args.d, seed=args.seed, centres=settings, fixed=fixed,
                          jobs=args.jobs, workers=workers)
         settings = [s for s, _ in tuned]
-        tuning = {l.target: record for l, (_, record) in zip(learners, tuned)}
-    learners = [configure(l, s) for l, s in zip(learners, settings)]
+        tuning = {lrn.target: record for lrn, (_, record) in zip(learners, tuned, strict=True)}
+    learners = [configure(lrn, s) for lrn, s in zip(learners, settings, strict=True)]
     ks = parse_ks(args.ks, args.d, problem.n_max(args.d)) if args.ks else None
     if args.k_step is not None:
         ks = k_grid(args.d, step=args.k_step, n_max=problem.n_max(args.d))
     kwargs = dict(
         problem=problem, d=args.d, trials=args.trials, seed=args.seed, ks=ks, jobs=args.jobs,
-        settings={l.target: s for l, s in zip(learners, settings)}, tuning=tuning, workers=workers,
+        settings={lrn.target: s for lrn, s in zip(learners, settings, strict=True)}, tuning=tuning, workers=workers,
     )
     if args.quiet or not sys.stderr.isatty():
         curves = learning_curves(learners, **kwargs)
     else:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         with Progress(
             TextColumn("curves"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -386,9 +399,9 @@ def _measure_and_show(args: argparse.Namespace, problem, workers) -> int:
     reasons = _fit_reasons(curves, learners)
     if args.json:
         obj = curves.to_json()
-        for l, why in zip(learners, reasons):
-            if why is not None and l.target in obj.get("fit", {}):
-                obj["fit"][l.target]["reason"] = why
+        for lrn, why in zip(learners, reasons, strict=True):
+            if why is not None and lrn.target in obj.get("fit", {}):
+                obj["fit"][lrn.target]["reason"] = why
         obj["contradictions"] = warnings
         print(json.dumps(obj, default=str))
     else:
@@ -396,7 +409,7 @@ def _measure_and_show(args: argparse.Namespace, problem, workers) -> int:
     if args.plot:
         from invariance.curves.plotting import plot_curves
 
-        verdicts = {l.target: (l.expected.value if l.expected else None) for l in learners}
+        verdicts = {lrn.target: (lrn.expected.value if lrn.expected else None) for lrn in learners}
         plot_curves(curves, args.plot, verdicts=verdicts, verdict_word="declared verdict")
         print(f"wrote {args.plot}", file=sys.stderr)
     return 1 if warnings else 0

@@ -21,8 +21,9 @@ def run(argv: list[str]) -> int:
         import json
 
         rows = [
-            {"target": l.target, "name": l.name, "expected": l.expected.value if l.expected else None, "reason": l.reason, "randomized": l.randomized}
-            for l in learners
+            {"target": lrn.target, "name": lrn.name, "expected": lrn.expected.value if lrn.expected else None,
+             "reason": lrn.reason, "randomized": lrn.randomized}
+            for lrn in learners
         ]
         sys.stdout.write(json.dumps({"learners": rows}, indent=2) + "\n")
         return 0
@@ -43,29 +44,29 @@ def _render(learners, console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from invariance.render.terminal import TABLE_MIN_WIDTH, _VERDICT_STYLE
+    from invariance.render.terminal import _VERDICT_STYLE, TABLE_MIN_WIDTH
 
-    def verdict(l) -> Text:
-        return Text(l.expected.value, style=_VERDICT_STYLE.get(l.expected.value, "")) if l.expected else Text("—")
+    def verdict(lrn) -> Text:
+        return Text(lrn.expected.value, style=_VERDICT_STYLE.get(lrn.expected.value, "")) if lrn.expected else Text("—")
 
     width = console.width
-    target_w = max((len(l.target) for l in learners), default=0)
-    verdict_w = max([len("declared verdict")] + [len(l.expected.value) for l in learners if l.expected])
+    target_w = max((len(lrn.target) for lrn in learners), default=0)
+    verdict_w = max([len("declared verdict")] + [len(lrn.expected.value) for lrn in learners if lrn.expected])
     if width >= TABLE_MIN_WIDTH and target_w + verdict_w + _WHY_MIN + 10 <= width:
         table = Table(title="registered learners", header_style="bold")
         table.add_column("target", no_wrap=True, min_width=target_w)
         table.add_column("declared verdict", no_wrap=True)
         table.add_column("why", min_width=_WHY_MIN)
-        for l in learners:
-            table.add_row(l.target, verdict(l), l.reason or "—")
+        for lrn in learners:
+            table.add_row(lrn.target, verdict(lrn), lrn.reason or "—")
         console.print(table)
         return
     console.print(Text(f"registered learners ({len(learners)})", style="bold"), highlight=False)
-    for l in learners:
+    for lrn in learners:
         # the target alone on its line; folded only if it is wider than the whole terminal
-        console.print(Text(l.target, style="bold"), overflow="fold", highlight=False)
-        body = verdict(l)
-        if l.reason:
+        console.print(Text(lrn.target, style="bold"), overflow="fold", highlight=False)
+        body = verdict(lrn)
+        if lrn.reason:
             body.append(" — ", style="dim")
-            body.append(l.reason)
+            body.append(lrn.reason)
         console.print(Padding(body, (0, 0, 0, 4), expand=False), highlight=False)

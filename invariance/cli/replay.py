@@ -40,7 +40,8 @@ def run(argv: list[str]) -> int:
     meta = saved.meta
     sys.stderr.write(f"replaying {meta['property']} counterexample of {saved.target} (importing it) …\n")
     options = (meta.get("settings") or {}).get("options") or {}
-    learners = [l for l in load_target(saved.target, options=options) if l.name == meta["name"] or l.target == saved.target]
+    learners = [lrn for lrn in load_target(saved.target, options=options)
+                if lrn.name == meta["name"] or lrn.target == saved.target]
     if not learners:
         from invariance.errors import UsageError
 
@@ -49,14 +50,16 @@ def run(argv: list[str]) -> int:
     threshold = float(meta["threshold"])
     holds = dev > threshold
     if args.json:
-        sys.stdout.write(json.dumps({"target": saved.target, "property": meta["property"], "deviation": dev if np.isfinite(dev) else None,
+        sys.stdout.write(json.dumps({"target": saved.target, "property": meta["property"],
+                                     "deviation": dev if np.isfinite(dev) else None,
                                      "one_side_failed": not np.isfinite(dev), "threshold": threshold,
                                      "recorded_deviation": meta.get("deviation"), "violation": holds}, indent=2) + "\n")
     else:
         shown = "∞ (exactly one side failed)" if not np.isfinite(dev) else f"{dev:.3g}"
         recorded = meta.get("deviation")
         was = f"{recorded:.3g}" if isinstance(recorded, (int, float)) else "∞"
-        state = "still violates" if holds else ("no longer violates (within rounding)" if dev > FLOOR else "no longer violates")
+        state = "still violates" if holds else ("no longer violates (within rounding)" if dev > FLOOR
+                                                else "no longer violates")
         sys.stdout.write(f"{saved.target} [{meta['property']}]: deviation {shown} vs threshold {threshold:.3g} "
                          f"(recorded {was}): {state}\n")
     return 1 if holds else 0

@@ -53,17 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
         "scikit-learn regressors (invariance.report.zoo_sklearn). Exit status: 0 written; 1 written, with a "
         "declared verdict not matched or a verdict contradicted by its curve; 2 usage error.",
     )
-    p.add_argument("targets", nargs="*", metavar="TARGET", help="learners to report on (default: the built-in sections)")
-    p.add_argument("--out", default="reports", metavar="DIR", help="output folder, created if missing (default: reports)")
+    p.add_argument("targets", nargs="*", metavar="TARGET",
+                   help="learners to report on (default: the built-in sections)")
+    p.add_argument("--out", default="reports", metavar="DIR",
+                   help="output folder, created if missing (default: reports)")
     p.add_argument("--d", type=int, default=128, help="curve dimension, a power of 2 (default 128)")
     p.add_argument("--trials", type=int, default=5, help="curve trials (default 5)")
     p.add_argument("--k-step", type=int, default=None, metavar="S",
                    help="curves at k = S, 2S, …, d (plus d/2) in the sections of the paper's problems (default: 1 for "
-                   "built-ins and TARGETs, d/16 for torch and scikit-learn); the noisy and logistic sections step by d/32")
+                   "built-ins and TARGETs, d/16 for torch and scikit-learn); the noisy and logistic sections step "
+                   "by d/32")
     p.add_argument("--seed", type=int, default=0, help="seed of the checker and of the curves (default 0)")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes (same numbers as -j 1)")
     p.add_argument("--dask", metavar="ADDRESS|local:N", default=None, help=DASK_HELP)
-    p.add_argument("--max-examples", type=int, default=None, metavar="N", help="Hypothesis examples per property (default 150)")
+    p.add_argument("--max-examples", type=int, default=None, metavar="N",
+                   help="Hypothesis examples per property (default 150)")
     p.add_argument("--samples", type=int, default=200, help="seeds per side for randomised learners (default 200)")
     p.add_argument("--no-curves", action="store_true", help="verdict table only (fast): no curves, no plots")
     p.add_argument("--no-atlas", action="store_true",
@@ -123,7 +127,11 @@ def _run(argv: list[str]) -> int:
     _validate(args)
     from invariance.pipeline import CheckConfig
     from invariance.report.build import build_report, report_json
-    from invariance.report.measure import default_sections, measure_section, target_section
+    from invariance.report.measure import (
+        default_sections,
+        measure_section,
+        target_section,
+    )
 
     plots = not args.json_only and not args.no_curves
     if plots:
@@ -141,15 +149,19 @@ def _run(argv: list[str]) -> int:
         load_many(args.targets)  # a bad TARGET is a usage error before anything runs
         specs = [target_section(args.targets, d=args.d, trials=args.trials, k_step=args.k_step, curves=curves)]
     else:
-        specs = default_sections(d=args.d, trials=args.trials, k_step=args.k_step, curves=curves, atlas=not args.no_atlas)
+        specs = default_sections(d=args.d, trials=args.trials, k_step=args.k_step, curves=curves,
+                                 atlas=not args.no_atlas)
     config = CheckConfig(seed=args.seed, max_examples=args.max_examples, samples=args.samples)
-    say = (lambda msg: None) if args.quiet else (lambda msg: print(f"invcheck report: {msg}", file=sys.stderr, flush=True))
+    say = (lambda msg: None) if args.quiet else (
+        lambda msg: print(f"invcheck report: {msg}", file=sys.stderr, flush=True))
     t0 = time.perf_counter()
     from invariance.workers import Workers, session
 
     workers = Workers(jobs=args.jobs, dask=args.dask)  # one-line UsageError: a bad address, or -j N > 1 with --dask
-    with one_thread_per_worker(), session(workers) as workers:  # and measure_section limits this process (threads.one_thread)
-        measured = [measure_section(s, config, jobs=args.jobs, seed=args.seed, workers=workers, progress=say) for s in specs]
+    # and measure_section limits this process (threads.one_thread)
+    with one_thread_per_worker(), session(workers) as workers:
+        measured = [measure_section(s, config, jobs=args.jobs, seed=args.seed, workers=workers, progress=say)
+                    for s in specs]
     report = build_report(
         measured,
         command=_command(argv),

@@ -22,13 +22,14 @@ from __future__ import annotations
 import contextlib
 import time
 import zlib
+from collections.abc import Callable
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from invariance.errors import LearnerFailure, UsageError
+from invariance.contract import Learner
 from invariance.curves.hyperparams import (  # re-exported: invariance.curves.PAPER_SETTINGS etc. stay valid
     PAPER_SETTINGS,
     PerD,
@@ -38,7 +39,7 @@ from invariance.curves.hyperparams import (  # re-exported: invariance.curves.PA
     settable,
 )
 from invariance.curves.problems import PROBLEMS, Problem, problem_of, sylvester
-from invariance.contract import Learner
+from invariance.errors import LearnerFailure, UsageError
 from invariance.threads import one_thread, one_thread_per_worker
 from invariance.verdict import Diagnosis
 from invariance.workers import local_pool
@@ -225,12 +226,12 @@ class Curves:
                 **{t: {"lo": [float(v) for v in lo[i]], "hi": [float(v) for v in hi[i]]}
                    for i, t in enumerate(self.targets)},
             },
-            "names": dict(zip(self.targets, self.names)),
-            "first_k_below_0.1": dict(zip(self.targets, self.first_below(0.1))),
+            "names": dict(zip(self.targets, self.names, strict=True)),
+            "first_k_below_0.1": dict(zip(self.targets, self.first_below(0.1), strict=True)),
             "trials": self.trials,
             "seed": self.seed,
             "settings": {t: dict(self.settings.get(t, {})) for t in self.targets},
-            "seconds": dict(zip(self.targets, self.seconds)),
+            "seconds": dict(zip(self.targets, self.seconds, strict=True)),
         }
         if self.params:
             out["params"] = dict(self.params)
@@ -239,9 +240,10 @@ class Curves:
             out["metric"] = self.spec.metric
             out["train_loss"] = self.spec.loss_name
             out["train_curves"] = {t: [finite_or_none(v) for v in train[i]] for i, t in enumerate(self.targets)}
+            assert self.target_train is not None  # measured with the training curves
             out["target_train"] = [float(v) for v in self.target_train.mean(axis=0)]
             half = self.d // 2
-            out["fit"] = dict(zip(self.targets, self.fit_at(half)))
+            out["fit"] = dict(zip(self.targets, self.fit_at(half), strict=True))
         if self.tuning:
             out["tuning"] = {t: self.tuning[t] for t in self.targets if t in self.tuning}
         return out
@@ -264,7 +266,8 @@ def draw_for(problem: Problem, d: int, seed: int, stream: tuple[int, ...], k: in
     return problem.draw(d, k, _rng(seed, *stream, k, d, _crc(problem.name)))
 
 
-def fit_once(learner: Learner, problem: Problem, draw, k: int, *, rng=None, where: str = "") -> tuple[float, float, float]:
+def fit_once(learner: Learner, problem: Problem, draw, k: int, *, rng=None,
+             where: str = "") -> tuple[float, float, float]:
     """Train ``learner`` on k examples of ``draw``: (test loss, training loss, the true parameter's
     training loss). Raises :class:`LearnerFailure` when it raises, predicts NaN or the wrong shape."""
     if problem.nested:
@@ -339,7 +342,8 @@ def _init_worker(learners: list[Learner], job: tuple, one_blas_thread: bool = Fa
 def _measure(learner: Learner, job: tuple, trial: int) -> tuple[np.ndarray | tuple[str, str], float]:
     start = time.perf_counter()
     try:
-        curve = _one_curve(learner, *job, trial)
+        problem, d, ks, seed = job
+        curve = _one_curve(learner, problem, d, ks, seed, trial)
     except LearnerFailure as exc:  # its two-argument constructor does not survive pickling
         return (exc.diagnosis, str(exc)), 0.0
     return curve, time.perf_counter() - start
@@ -420,7 +424,7 @@ def learning_curves(
         from invariance.curves.hyperparams import portable
         from invariance.workers import run_units
 
-        remote = [i for i, l in enumerate(learners) if l.reloadable]
+        remote = [i for i, lrn in enumerate(learners) if lrn.reloadable]
         units = [(*portable(learners[i]), job, t, i) for t, i in pairs if i in remote]
         outs = run_units(curve_unit, units, workers,
                          progress=None if progress is None else (lambda k, _n: progress(k, len(pairs))))
@@ -434,9 +438,9 @@ def learning_curves(
                         record(*_task(t, i))
         finally:
             _WORKER.clear()
-    elif jobs == 1 or len(pairs) == 1:
-        _in_process()
-    elif (pool := local_pool(min(jobs, len(pairs)), _init_worker, (learners, job, True), what="the curves")) is None:
+    elif jobs == 1 or len(pairs) == 1 or (
+        pool := local_pool(min(jobs, len(pairs)), _init_worker, (learners, job, True), what="the curves")
+    ) is None:
         _in_process()
     else:
         with one_thread_per_worker(), pool:
@@ -453,8 +457,8 @@ def learning_curves(
         d=int(d),
         ks=ks,
         seed=int(seed),
-        targets=tuple(l.target for l in learners),
-        names=tuple(l.name for l in learners),
+        targets=tuple(lrn.target for lrn in learners),
+        names=tuple(lrn.name for lrn in learners),
         losses=measured[:, :, 0, :],
         seconds=tuple(float(s) for s in seconds),
         settings=dict(settings or {}),
@@ -476,6 +480,6 @@ def contradictions(curves: Curves, learners: list[Learner]) -> list[str]:
     from invariance.judge import declared_contradictions
 
     return declared_contradictions(
-        [l.name for l in learners], [l.expected.value if l.expected else None for l in learners],
+        [lrn.name for lrn in learners], [lrn.expected.value if lrn.expected else None for lrn in learners],
         curves.ks, curves.mean(), curves.bound,
     )

@@ -35,7 +35,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from invariance.contract import Learner
-from invariance.curves.experiment import _crc, _rng, configure, draw_for, finite_or_none, fit_once
+from invariance.curves.experiment import (
+    _crc,
+    _rng,
+    configure,
+    draw_for,
+    finite_or_none,
+    fit_once,
+)
 from invariance.curves.hyperparams import curve_settings, portable, settable
 from invariance.curves.problems import Problem, problem_of
 from invariance.errors import LearnerFailure, UsageError
@@ -43,7 +50,8 @@ from invariance.judge import FIT_TIE, FIT_TOLERANCE
 from invariance.threads import one_thread, one_thread_per_worker
 from invariance.workers import local_pool
 
-__all__ = ["LR_KEYS", "PASS_KEYS", "LR_FACTORS", "PASSES", "TUNE_DRAWS", "Grid", "grid_for", "tune", "tune_all", "tuning_ks"]
+__all__ = ["LR_KEYS", "PASS_KEYS", "LR_FACTORS", "PASSES", "TUNE_DRAWS", "Grid", "grid_for", "tune", "tune_all",
+           "tuning_ks"]
 
 LR_KEYS = ("eta", "lr", "learning_rate")
 PASS_KEYS = ("passes", "steps")
@@ -155,16 +163,19 @@ def tune(
     if not grid.lr_key and not grid.passes_key:
         base = configure(learner, centre)
         score = _score(base, spec, d, seed)
-        return centre, {"grid": {}, "scores": [[None, None, finite_or_none(score)]], "chosen": {}, "score": finite_or_none(score), "evaluated": 1,
-                        "fits": score <= FIT_TOLERANCE, "why": "nothing to tune (no learning rate or passes)"}
+        return centre, {"grid": {}, "scores": [[None, None, finite_or_none(score)]], "chosen": {},
+                        "score": finite_or_none(score), "evaluated": 1, "fits": score <= FIT_TOLERANCE,
+                        "why": "nothing to tune (no learning rate or passes)"}
     rows: list[list[Any]] = []
     chosen: tuple[Any, Any, float] | None = None
     best_any: tuple[Any, Any, float] | None = None
     for passes, lr in _order(grid):
         point = dict(centre)
         if lr is not None:
+            assert grid.lr_key is not None  # a grid with learning rates names their key
             point[grid.lr_key] = lr
         if passes is not None:
+            assert grid.passes_key is not None
             point[grid.passes_key] = passes
         score = _score(configure(learner, point), spec, d, seed)
         rows.append([passes, lr, finite_or_none(score)])
@@ -263,7 +274,7 @@ def tune_all(
     not depend on where they ran."""
     spec = problem_of(problem)
     spec.check(d)
-    centres = [dict(c) for c in (centres or [curve_settings(l, d) for l in learners])]
+    centres = [dict(c) for c in (centres or [curve_settings(lrn, d) for lrn in learners])]
     frozen = [frozenset(f) for f in (fixed or [set() for _ in learners])]
     if len(centres) != len(learners) or len(frozen) != len(learners):
         raise UsageError("tune_all: one centre and one fixed set per learner")
@@ -271,14 +282,15 @@ def tune_all(
     if dask:
         from invariance.workers import run_units
 
-        remote = [i for i, l in enumerate(learners) if l.reloadable]
+        remote = [i for i, lrn in enumerate(learners) if lrn.reloadable]
         units = [(*portable(learners[i]), spec, d, seed, centres[i], frozen[i]) for i in remote]
-        got = dict(zip(remote, run_units(tune_unit, units, workers)))
-        return [got[i] if i in got else _tune_one(l, spec, d, seed, centres[i], frozen[i]) for i, l in enumerate(learners)]
+        got = dict(zip(remote, run_units(tune_unit, units, workers), strict=True))
+        return [got[i] if i in got else _tune_one(lrn, spec, d, seed, centres[i], frozen[i])
+                for i, lrn in enumerate(learners)]
     job = (spec, d, seed, centres, frozen)
     if jobs <= 1 or len(learners) <= 1 or (
         pool := local_pool(min(jobs, len(learners)), _init, (learners, job), what="the tuning")
     ) is None:
-        return [_tune_one(l, spec, d, seed, centres[i], frozen[i]) for i, l in enumerate(learners)]
+        return [_tune_one(lrn, spec, d, seed, centres[i], frozen[i]) for i, lrn in enumerate(learners)]
     with one_thread_per_worker(), pool:
         return list(pool.map(_tune_index, range(len(learners))))

@@ -11,13 +11,16 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
-from invariance.errors import UsageError
 from invariance.contract import Learner
+from invariance.errors import UsageError
 
-__all__ = ["TORCH_OPTIMIZERS", "TORCH_UNITS", "TORCH_PASSES", "TORCH_CURVE_SETTINGS", "NO_FIT_REASONS", "no_fit_reason", "curve_settings", "bound_params", "portable", "rebuild", "PAPER_SETTINGS", "PerD", "ONE_OVER_D", "HALF_OVER_D", "paper_settings_for", "configure", "hyperparameters", "settable"]
+__all__ = ["TORCH_OPTIMIZERS", "TORCH_UNITS", "TORCH_PASSES", "TORCH_CURVE_SETTINGS", "NO_FIT_REASONS", "no_fit_reason",
+           "curve_settings", "bound_params", "portable", "rebuild", "PAPER_SETTINGS", "PerD", "ONE_OVER_D",
+           "HALF_OVER_D", "paper_settings_for", "configure", "hyperparameters", "settable"]
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,8 @@ class PerD:
 ONE_OVER_D = PerD(lambda d: 1.0 / d, "1/d")
 HALF_OVER_D = PerD(lambda d: 0.5 / d, "1/(2d)")
 
-#: Hyperparameters ``invcheck curves`` gives the built-in learners (docs/design.md#learning-curves) unless told otherwise:
-#: ``--set`` overrides an entry key by key, ``--learner-defaults`` switches the table off. Keyed by
+#: Hyperparameters ``invcheck curves`` gives the built-in learners (docs/design.md#learning-curves) unless told
+#: otherwise: ``--set`` overrides an entry key by key, ``--learner-defaults`` switches the table off. Keyed by
 #: the function's ``module:qualname``, so ``algorithms``, ``algorithms.egu`` and ``algorithms.egu:egu``
 #: find the same entry; a :class:`PerD` value is resolved for the run's d. Every entry is explicit,
 #: so a change of a learner's defaults does not silently change the reproduction.
@@ -175,11 +178,13 @@ TORCH_OPTIMIZERS = (
 #: The unit of each optimizer's learning rate on ±1 rows (‖x‖² = ‖x‖₁ = d): gradient and
 #: per-coordinate steps move a prediction by lr·d, Muon's unit-spectral-norm step by lr·√d, and
 #: Adafactor (steps relative to ‖w‖) and Adadelta (self-scaled steps) are unit-free.
-TORCH_UNITS = {name: "1/d" for name in TORCH_OPTIMIZERS} | {"Muon": "1/sqrt(d)", "Adafactor": "1", "Adadelta": "1", "LBFGS": "1"}
+TORCH_UNITS = {name: "1/d" for name in TORCH_OPTIMIZERS} | {"Muon": "1/sqrt(d)", "Adafactor": "1", "Adadelta": "1",
+                                                            "LBFGS": "1"}
 #: Passes over the k training examples for the torch curves (the adapter's default for the verdict).
 TORCH_PASSES = 3
 
-_UNIT = {"1/d": lambda c: PerD(lambda d: c / d, f"{c:g}/d"), "1/sqrt(d)": lambda c: PerD(lambda d: c / math.sqrt(d), f"{c:g}/√d"),
+_UNIT = {"1/d": lambda c: PerD(lambda d: c / d, f"{c:g}/d"),
+         "1/sqrt(d)": lambda c: PerD(lambda d: c / math.sqrt(d), f"{c:g}/√d"),
          "1": lambda c: c}
 #: ``c`` per optimizer in the unit of :data:`TORCH_UNITS`: the value from the grid of
 #: ``benchmarks/tune_report_torch.py`` (c ∈ 2⁻⁶…2⁴, or 0.01…10 where unit-free; d = 128, seed 1,
@@ -277,7 +282,7 @@ def rebuild(target: str, name: str, options: dict[str, Any] | None, params: dict
     from invariance.targets import load
 
     opts = {k: v for k, v in (options or {}).items() if k != "description"}
-    found = [l for l in load(target, options=opts or None) if l.target == target or l.name == name]
+    found = [lrn for lrn in load(target, options=opts or None) if lrn.target == target or lrn.name == name]
     if not found:
         raise RuntimeError(f"worker could not re-load {target}")
     return configure(found[0], params)

@@ -24,8 +24,9 @@ import importlib.util
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -209,7 +210,7 @@ def _wrap(text: str, width: int = _LABEL_WIDTH) -> str:
             piece = piece[width:]
         line += piece
     lines.append(line.rstrip())
-    return "\n".join(l for l in lines if l) or text
+    return "\n".join(line for line in lines if line) or text
 
 
 def _num(value: Any) -> str:
@@ -239,7 +240,7 @@ def _panels(curves: Curves, verdicts: Mapping[str, Any] | None) -> list[tuple[st
     for i, target in enumerate(curves.targets):
         groups[_group(verdicts.get(target)) if verdicts is not None else len(VERDICT_GROUPS) - 1].append(i)
     out = []
-    for (title, *_), members in zip(VERDICT_GROUPS, groups):
+    for (title, *_), members in zip(VERDICT_GROUPS, groups, strict=False):
         if verdicts is None:
             title = "learners"
         parts, start = math.ceil(len(members) / MAX_LINES), 0
@@ -259,7 +260,7 @@ def build_figure(
     verdicts: Mapping[str, Any] | None = None,
     quantiles: tuple[float, float] = (0.1, 0.9),
     verdict_word: str = "verdict",
-) -> "Figure":
+) -> Figure:
     """A :class:`matplotlib.figure.Figure` (Agg canvas attached) of ``curves``; see the module docstring.
 
     ``verdicts`` maps a target (an entry of ``curves.targets``) to its verdict string ("invariant",
@@ -293,7 +294,7 @@ def build_figure(
     single = len(panels) == 1
     fig = Figure(figsize=(8.5, 5.0) if single else (12.0, 4.6 * nrows + 0.4), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
-    fig.get_layout_engine().set(w_pad=0.06, h_pad=0.08, hspace=0.04, wspace=0.04)
+    fig.get_layout_engine().set(w_pad=0.06, h_pad=0.08, hspace=0.04, wspace=0.04)  # type: ignore[union-attr, call-arg]
     xmax = float(ks.max()) if ks.size else float(curves.d)
     used_styles: set[int] = set()
     any_off = False
@@ -326,7 +327,7 @@ def build_figure(
                 any_off = True
             # a band that leaves the axis (one trial blowing up, e.g. scikit-learn's ARD on Hadamard
             # rows) would cover the whole plot and hide every other curve: such a learner has none
-            if banded and on_scale(lo[i]).all() and on_scale(hi[i]).all():
+            if banded and lo is not None and hi is not None and on_scale(lo[i]).all() and on_scale(hi[i]).all():
                 ax.fill_between(ks, lo[i], hi[i], color=color, alpha=0.16, linewidth=0, zorder=1)
         if style.log_y:
             ax.set_yscale("log")

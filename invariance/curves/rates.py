@@ -2,16 +2,16 @@
 
 The claims of the follow-up papers are rates. On ``noisy``: least squares' σ²d/(n − d − 1) against
 the sparse learners' σ²·log d / n. On ``logistic``: a rotation-invariant learner's excess risk is
-Ω((d − 1)/n) (Ghosh, Yu, Warmuth & Bartlett, ICML 2026) while GD on u⊙v reaches O(s·log d / n). A rate in n is read as ``n × excess`` over the tail n ∈ [2d, 4d] (flat
-when the excess falls like 1/n); its growth in d as the least-squares slope of log(n × excess)
-against log d over the measured dimensions — beside the same slope of the two rates' d-factors,
-(d − 1) and s·log d, over the same dimensions.
+Ω((d − 1)/n) (Ghosh, Yu, Warmuth & Bartlett, ICML 2026) while GD on u⊙v reaches O(s·log d / n). A rate in n
+is read as ``n × excess`` over the tail n ∈ [2d, 4d] (flat when the excess falls like 1/n); its growth in d as
+the least-squares slope of log(n × excess) against log d over the measured dimensions — beside the same slope
+of the two rates' d-factors, (d − 1) and s·log d, over the same dimensions.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

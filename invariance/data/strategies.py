@@ -8,6 +8,7 @@ which keeps generation at ~2 ms an example while still shrinking byte-wise towar
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ class Case:
     y_train_t: np.ndarray | None = None
     V: np.ndarray | None = None
 
-    @property
+    @builtins.property
     def y_t(self) -> np.ndarray:
         """The targets of the transformed side."""
         return self.y_train if self.y_train_t is None else self.y_train_t
@@ -69,15 +70,15 @@ class Case:
         """What the transformed side must predict, given the original side's predictions."""
         return y_hat if self.V is None else y_hat @ self.V.T
 
-    @property
+    @builtins.property
     def d(self) -> int:
         return self.X_train.shape[1]
 
-    @property
+    @builtins.property
     def n(self) -> int:
         return self.X_train.shape[0]
 
-    @property
+    @builtins.property
     def m(self) -> int:
         return self.X_test.shape[0]
 
@@ -151,7 +152,8 @@ def orthogonal_matrices(draw, *, d: int, families: tuple[str, ...] = FAMILIES) -
     return U, family
 
 
-def _data(draw, kind: str, n: int, m: int, d: int, outputs: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _data(draw, kind: str, n: int, m: int, d: int,
+          outputs: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ys = (n,) if outputs is None else (n, outputs)
     if kind == "integers":
         X = _ints(draw, (n + m, d))
@@ -188,8 +190,8 @@ def orthogonal_cases(
     n_above_d: bool = False,
     outputs: int | None = None,
 ) -> Case:
-    """Generic data and one orthogonal U (docs/design.md#rotations-and-data): d in [1, max_d], n in [1, max_n] (both below
-    and above d), m in [1, max_m]. Shrinks d, n, m towards 1 and U towards a reflection or a Givens
+    """Generic data and one orthogonal U (docs/design.md#rotations-and-data): d in [1, max_d], n in [1, max_n]
+    (both below and above d), m in [1, max_m]. Shrinks d, n, m towards 1 and U towards a reflection or a Givens
     rotation by a simple angle. Within a data kind the numbers shrink (integer bytes towards 0, the
     Gaussian seed towards 0), but a counterexample need not shrink *across* kinds to integer data:
     a seeded kind uses no more choices than the integer kind, so Hypothesis may keep it."""
@@ -245,7 +247,8 @@ def twin_cases(draw, *, max_extra_d: int = 8, max_rows: int = 24, max_m: int = 4
     m = draw(st.integers(1, min(max_m, rows - low_n)))
     n = rows - m
     # the switched columns: the first k unless the draw moves them (shrinks to 0..k-1)
-    columns = np.array(draw(st.permutations(range(d))), dtype=int)[:k] if d > k and draw(st.booleans()) else np.arange(k)
+    columns = (np.array(draw(st.permutations(range(d))), dtype=int)[:k] if d > k and draw(st.booleans())
+               else np.arange(k))
     # class of row r is (r + δ_r) mod k: δ = 0 (the shrink target) gives every class, not one
     offsets = np.frombuffer(draw(st.binary(min_size=rows, max_size=rows)), dtype=np.uint8).astype(int)
     classes = (np.arange(rows) + offsets) % k
@@ -256,5 +259,6 @@ def twin_cases(draw, *, max_extra_d: int = 8, max_rows: int = 24, max_m: int = 4
     assume(not twins.is_signed_column_permutation(Z, Z2))
     y = _ints(draw, (n,) if outputs is None else (n, outputs))
     U = rotations.procrustes(Z, Z2)
-    notes = {"k": k, "switched_columns": sorted(columns.tolist()), "flipped_rows": np.flatnonzero(classes == flip).tolist()}
+    notes = {"k": k, "switched_columns": sorted(columns.tolist()),
+             "flipped_rows": np.flatnonzero(classes == flip).tolist()}
     return Case("pm1", Z[:n], y, Z[n:], U, Z2[:n], Z2[n:], "gram-twin", "pm1", notes)

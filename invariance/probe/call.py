@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from invariance import judge
-from invariance.errors import MissingDependency
 from invariance.contract import Learner
+from invariance.errors import MissingDependency
 from invariance.verdict import Diagnosis
 
 __all__ = ["CallError", "Caller", "Profile", "Tally", "deviation", "failed_alike", "TINY"]
@@ -77,6 +77,7 @@ def _time_limit(seconds: float | None):
         raise _Timeout()
 
     previous = signal.signal(signal.SIGALRM, _alarm)
+    assert seconds is not None  # usable above
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
@@ -117,10 +118,11 @@ class Profile:
 
     ``precision``: the precision the verdict holds at (its rounding allowance is the judge's), and
     ``precision_note`` how it was chosen: asked for, declared, detected (a learner that only sees its
-    inputs rounded to float32; a torch optimizer computing its step in a lower dtype) or the default. ``positive_labels``: it refuses y ≤ 0 (Poisson, Gamma), so every
-    call gets 1 + |y|. ``randomized``: it takes ``rng`` *and* its predictions depend on the seed (a learner
-    that takes ``rng`` but ignores it is judged as deterministic, with seed 0). ``refused``: the probe
-    shapes it raised on (skipped on both sides by the searches)."""
+    inputs rounded to float32; a torch optimizer computing its step in a lower dtype) or the default.
+    ``positive_labels``: it refuses y ≤ 0 (Poisson, Gamma), so every call gets 1 + |y|. ``randomized``: it
+    takes ``rng`` *and* its predictions depend on the seed (a learner that takes ``rng`` but ignores it is judged
+    as deterministic, with seed 0). ``refused``: the probe shapes it raised on (skipped on both sides by the
+    searches)."""
 
     precision: str = "float64"
     precision_note: str = "the default"
@@ -151,11 +153,11 @@ class Caller:
     def mutated(self) -> list[str]:
         return self.tally.mutated
 
-    def seeded(self, seed: int | None) -> "Caller":
+    def seeded(self, seed: int | None) -> Caller:
         """This caller with every call of a randomised learner drawing from ``seed``."""
         return replace(self, seed=seed)
 
-    def with_profile(self, profile: Profile) -> "Caller":
+    def with_profile(self, profile: Profile) -> Caller:
         return replace(self, profile=profile)
 
     def labels(self, y: np.ndarray) -> np.ndarray:
@@ -194,7 +196,7 @@ class Caller:
                 exc_type=type(exc).__name__,
                 detail="".join(traceback.format_exception(exc)),
             ) from None
-        for name, a, g in zip(("X_train", "y_train", "X_test"), args, guards):
+        for name, a, g in zip(("X_train", "y_train", "X_test"), args, guards, strict=True):
             if not (a.shape == g.shape and np.array_equal(a, g, equal_nan=True)) and name not in self.tally.mutated:
                 self.tally.mutated.append(name)
         arr = self._validate(out, len(Xt), self.learner.outputs)

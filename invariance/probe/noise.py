@@ -22,7 +22,7 @@ import numpy as np
 
 from invariance import judge
 from invariance.data.rotations import givens, haar
-from invariance.probe.call import CallError, Caller, deviation
+from invariance.probe.call import Caller, CallError, deviation
 
 __all__ = [
     "ANGLES",
@@ -69,7 +69,8 @@ def rounding_noise(caller: Caller, case, y_hat: np.ndarray, y_hat_t: np.ndarray,
         return float("inf")
 
 
-def probe_noise(caller: Caller, X, y, Xt, ref: np.ndarray, rng: np.random.Generator, *, seed: int | None = None) -> float:
+def probe_noise(caller: Caller, X, y, Xt, ref: np.ndarray, rng: np.random.Generator, *,
+                seed: int | None = None) -> float:
     """How far the learner's predictions ``ref`` on (X, y, Xt) move under rounding-level perturbations:
     a round trip ``(X Vᵀ) V`` through a Haar V and a relative jitter at :func:`judge.jitter_unit`, combined by
     :func:`invariance.judge.sensitivity`. For a learner that rounds its inputs to float32
@@ -117,11 +118,11 @@ def angle_scaling(caller: Caller, case) -> dict:
             G = givens(d, i, j, theta)
             return deviation(caller.predict(X @ G.T, y, Xt @ G.T), base, y)
 
-        plane = max(pairs, key=lambda p: dev_at(*p, ANGLES[0]))
+        plane = max(pairs, key=lambda p: dev_at(p[0], p[1], ANGLES[0]))
         devs = [dev_at(*plane, t) for t in ANGLES]
     except CallError as exc:
         return {"applicable": False, "diagnosis": f"learner failed while measuring: {exc}"}
-    usable = [(t, v) for t, v in zip(ANGLES, devs) if v > judge.FLOOR and np.isfinite(v)]
+    usable = [(t, v) for t, v in zip(ANGLES, devs, strict=False) if v > judge.FLOOR and np.isfinite(v)]
     slope = None
     if len(usable) >= 2:
         lt, lv = np.log10([u[0] for u in usable]), np.log10([u[1] for u in usable])

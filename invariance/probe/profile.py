@@ -18,7 +18,7 @@ import numpy as np
 
 from invariance import judge
 from invariance.contract import Learner
-from invariance.probe.call import CallError, Caller, Profile, Tally, deviation
+from invariance.probe.call import Caller, CallError, Profile, Tally, deviation
 from invariance.probe.noise import input_precision
 from invariance.verdict import Diagnosis
 
@@ -38,7 +38,8 @@ class Probed:
     dependence: float = float("inf")
 
 
-def probe_inputs(seed: int, limits: dict | None = None, outputs: int | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def probe_inputs(seed: int, limits: dict | None = None,
+                 outputs: int | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The two probe problems, inside the question's domain (``limits``: max_d, min_n, n_above_d); targets
     of shape (n, ``outputs``) for a learner with several outputs."""
     rng = np.random.default_rng([seed, 0x9E0B])

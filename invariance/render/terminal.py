@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from invariance import judge
 from invariance.render.json import to_json  # re-exported
-from invariance.render.numbers import MARKS, deviation_cell, fmt_dev, fmt_num, fmt_seconds  # fmt_dev re-exported
-from invariance.render.text import counterexample_text as _counterexample_text  # re-exported
+from invariance.render.numbers import (  # fmt_dev re-exported
+    MARKS,
+    deviation_cell,
+    fmt_dev,
+    fmt_num,
+    fmt_seconds,
+)
+from invariance.render.text import (
+    counterexample_text as _counterexample_text,  # re-exported
+)
 from invariance.result.model import Result
 
 __all__ = ["to_json", "render_rich", "summary_line", "pack_items", "natural_width", "fmt_dev", "fmt_num"]
@@ -30,6 +38,13 @@ _VERDICT_STYLE = {
 
 # ------------------------------------------------------------------------------------------ terminal
 
+
+
+def _outcome_word(r) -> str:
+    """A result's verdict, else its diagnosis, as its stable string."""
+    if r.verdict is not None:
+        return r.verdict.value
+    return r.diagnosis.value if r.diagnosis is not None else "no verdict"
 
 def _verdict_text(r: Result):
     from rich.text import Text
@@ -52,7 +67,8 @@ def _declared_text(r: Result, *, compact: bool = False):
         return Text(f"declared {r.expected.value}" if compact else r.expected.value, style="dim")
     if not r.mismatch:
         return Text("✓ as declared" if compact else f"{r.expected.value} ✓", style="green")
-    return Text(f"✗ MISMATCH: declared {r.expected.value}" if compact else f"{r.expected.value} ✗ MISMATCH", style="bold red")
+    return Text(f"✗ MISMATCH: declared {r.expected.value}" if compact else f"{r.expected.value} ✗ MISMATCH",
+                style="bold red")
 
 
 def _symmetry(r: Result) -> str:
@@ -134,10 +150,10 @@ def _compact(results: list[Result], console) -> None:
     console.print(Text("invcheck: rotation invariance", style="bold"), highlight=False)
     heads = [[Text(r.name, style="bold"), _verdict_text(r), _declared_text(r, compact=True)] for r in results]
     cols = [max(h[i].cell_len for h in heads) for i in range(2)] if heads else [0, 0]
-    for r, head in zip(results, heads):
+    for r, head in zip(results, heads, strict=True):
         # aligned columns of names and verdicts where the line still fits; else unaligned; else wrapped
         if sum(cols) + 4 + head[2].cell_len <= width:
-            for item, w in zip(head[:2], cols):
+            for item, w in zip(head[:2], cols, strict=False):
                 item.pad_right(w - item.cell_len)
         doc = _cells_doc(r)
         nums = [
@@ -174,7 +190,8 @@ def _cells_doc(r: Result) -> dict:
 
 
 def summary_line(results: list[Result]) -> str:
-    """``15 learners: 5 invariant, …; 15/15 match their declarations`` (mismatches named, diagnoses and skips counted)."""
+    """``15 learners: 5 invariant, …; 15/15 match their declarations`` (mismatches named, diagnoses and skips
+    counted)."""
     from collections import Counter
 
     n = len(results)
@@ -196,7 +213,7 @@ def summary_line(results: list[Result]) -> str:
         text += f"; {len(declared) - len(bad)}/{len(declared)} match their declarations"
         if bad:
             named = ", ".join(
-                f"{r.name} ({r.verdict.value if r.verdict is not None else r.diagnosis.value}, declared {r.expected.value})"
+                f"{r.name} ({_outcome_word(r)}, declared {r.expected.value if r.expected is not None else 'nothing'})"
                 for r in bad
             )
             text += f"; mismatch: {named}"
@@ -223,7 +240,8 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
         body = [r.message]
         if r.distribution:
             d = r.distribution
-            body.append(f"law test: {d.get('test')}; α = {d.get('alpha')}; a shift worth caring about: KS ≥ {d.get('min_shift')}")
+            body.append(f"law test: {d.get('test')}; α = {d.get('alpha')}; "
+                        f"a shift worth caring about: KS ≥ {d.get('min_shift')}")
         for w in r.warnings:
             body.append(f"warning: {w}")
         if r.reason:
@@ -231,18 +249,20 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
         shown = shown_counterexample(r)
         if shown is not None:
             body.append("")
-            if shown is not r.counterexample:
+            if shown is not r.counterexample and r.counterexample is not None:
                 m = r.counterexample
                 body.append(
                     f"strongest counterexample found (deviation {fmt_dev(shown.deviation)} = "
-                    f"{shown.deviation / shown.threshold:.3g} × its threshold); the minimal one (d={m.d}, n={m.n}, m={m.m}: "
-                    f"{fmt_dev(m.deviation)} vs threshold {fmt_dev(m.threshold)}) is within {judge.STRONG_RATIO:g}× of its threshold "
+                    f"{shown.deviation / shown.threshold:.3g} × its threshold); "
+                    f"the minimal one (d={m.d}, n={m.n}, m={m.m}: "
+                    f"{fmt_dev(m.deviation)} vs threshold {fmt_dev(m.threshold)}) "
+                    f"is within {judge.STRONG_RATIO:g}× of its threshold "
                     f"— {'shown below' if verbose else 'shown with -v'}"
                 )
             body.append(_counterexample_text(shown))
             if r.breaks_at is not None:
                 body.append(breaks_at_line(r.breaks_at))
-            if verbose and shown is not r.counterexample:
+            if verbose and shown is not r.counterexample and r.counterexample is not None:
                 body += ["", "minimal counterexample:", _counterexample_text(r.counterexample)]
         if verbose:
             for name, cx in r.counterexamples.items():
@@ -272,7 +292,8 @@ def shown_counterexample(r: Result):
 def breaks_at_line(b: dict) -> str:
     """``breaks at: exp_avg_sq at step 1 does not transform like the weight (deviation 1.3e+00)``, or
     the note when every state transforms; the other property's finding when it differs."""
-    head = f"breaks at: {b['why']} (deviation {fmt_dev(b['deviation'])})" if b.get("key") else f"breaks at: — {b.get('note', '')}"
+    head = (f"breaks at: {b['why']} (deviation {fmt_dev(b['deviation'])})" if b.get("key")
+            else f"breaks at: — {b.get('note', '')}")
     others = [
         f"{name}: {o['key']} at step {o['step']}" for name, o in (b.get("by_property") or {}).items()
         if name != b.get("property") and o.get("key") and (o["key"], o.get("step")) != (b.get("key"), b.get("step"))

@@ -16,7 +16,8 @@ def matrix_text(a: np.ndarray | None, limit: int = 8) -> str:
     a = np.atleast_2d(np.asarray(a, dtype=np.float64))
     if a.shape[0] > limit or a.shape[1] > limit:
         head = np.array2string(a[:limit, :limit], precision=4, suppress_small=True, max_line_width=120)
-        return f"{head}\n(showing {min(limit, a.shape[0])}×{min(limit, a.shape[1])} of {a.shape[0]}×{a.shape[1]}; --json has all)"
+        return (f"{head}\n(showing {min(limit, a.shape[0])}×{min(limit, a.shape[1])} "
+                f"of {a.shape[0]}×{a.shape[1]}; --json has all)")
     return np.array2string(a, precision=4, suppress_small=True, max_line_width=120)
 
 
@@ -37,13 +38,15 @@ def counterexample_text(cx: Counterexample) -> str:
         matrix_text(cx.X_test),
     ]
     if cx.property == "pm1":
-        lines += ["X_train′ (the twin):", matrix_text(cx.X_train_transformed), "X_test′ (the twin):", matrix_text(cx.X_test_transformed)]
+        lines += ["X_train′ (the twin):", matrix_text(cx.X_train_transformed),
+                  "X_test′ (the twin):", matrix_text(cx.X_test_transformed)]
     y0 = "—" if cx.y_hat is None else np.array2string(np.asarray(cx.y_hat), precision=6)
     y1 = "—" if cx.y_hat_transformed is None else np.array2string(np.asarray(cx.y_hat_transformed), precision=6)
     lines += [
         f"ŷ(x | X, y)       = {y0}",
         f"ŷ(Ux | XUᵀ, y)    = {y1}",
-        f"deviation {fmt_dev(cx.deviation)} > threshold {fmt_dev(cx.threshold)} (rounding noise measured on this example: {fmt_dev(cx.noise)})",
+        f"deviation {fmt_dev(cx.deviation)} > threshold {fmt_dev(cx.threshold)} "
+        f"(rounding noise measured on this example: {fmt_dev(cx.noise)})",
     ]
     if cx.error:
         lines.append(f"error: {cx.error}")
@@ -52,7 +55,7 @@ def counterexample_text(cx: Counterexample) -> str:
     if cx.scaling:
         s = cx.scaling
         if s.get("applicable"):
-            devs = ", ".join(f"θ={t:g}: {fmt_dev(v)}" for t, v in zip(s["angles"], s["deviations"]))
+            devs = ", ".join(f"θ={t:g}: {fmt_dev(v)}" for t, v in zip(s["angles"], s["deviations"], strict=False))
             lines.append(f"angle scaling in plane {tuple(s['plane'])}: {devs}")
         lines.append(f"diagnosis: {s['diagnosis']}")
     rp = cx.replay_info

@@ -130,7 +130,7 @@ def sam_sgd(params, lr: float = 1e-3):
 WRAPPERS = {"atlas-pytorch-optimizer": ("invariance.report.atlas:lookahead_adam", "invariance.report.atlas:sam_sgd")}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def targets_of(key: str) -> tuple[str, ...]:
     lib = next(lib for lib in LIBRARIES if lib.key == key)
     return library_targets(lib) + WRAPPERS.get(key, ())

@@ -23,9 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from invariance.render.numbers import deviation_cell
-from invariance.judge import BOUND_MARGIN, CLAIMS, Flag, curve_flags, fit_flag, fit_reason
 from invariance.curves.experiment import Curves, finite_or_none
+from invariance.judge import (
+    BOUND_MARGIN,
+    CLAIMS,
+    Flag,
+    curve_flags,
+    fit_flag,
+    fit_reason,
+)
+from invariance.render.numbers import deviation_cell
 from invariance.report.measure import SectionMeasurement
 from invariance.result.model import Result
 
@@ -217,7 +224,8 @@ def _jsonable(v: Any) -> Any:
     return repr(v)
 
 
-def _curve_values(curves: dict[str, Curves], target: str) -> tuple[float | None, float | None, int | None, tuple | None]:
+def _curve_values(curves: dict[str, Curves],
+                  target: str) -> tuple[float | None, float | None, int | None, tuple | None]:
     """(Hadamard loss at d/2, ±1 loss at d/2, first k below 0.1 on Hadamard, (d, ks, mean, bound))."""
     out: dict[str, Any] = {}
     for problem, c in curves.items():
@@ -244,7 +252,8 @@ def _fit_of(curves: dict[str, Curves], target: str) -> dict[str, dict]:
     return out
 
 
-def _fit_flags(row_fit: dict[str, dict], curves: dict[str, Curves], target: str, curated: str | None) -> tuple[Flag, ...]:
+def _fit_flags(row_fit: dict[str, dict], curves: dict[str, Curves], target: str,
+               curated: str | None) -> tuple[Flag, ...]:
     bad = [k for k, f in row_fit.items() if not f.get("fits", True)]
     if not bad:
         return ()
@@ -254,7 +263,8 @@ def _fit_flags(row_fit: dict[str, dict], curves: dict[str, Curves], target: str,
     if flag is None:
         return ()
     if len(bad) > 1:
-        parts = [f"{k} {('non-finite' if row_fit[k]['train_loss'] is None else format(row_fit[k]['train_loss'], '.3g'))}"
+        parts = [f"{k} "
+                 f"{('non-finite' if row_fit[k]['train_loss'] is None else format(row_fit[k]['train_loss'], '.3g'))}"
                  for k in bad]
         flag = Flag(flag.kind, flag.text + f" (training loss at d/2 on {', '.join(parts)})")
     return (flag,)
@@ -323,7 +333,13 @@ def followup_summary(curves: dict[str, Curves]) -> dict:
     n = d/2, d, 2d, 4d beside the reference, and the mean ratio to the reference for n ≥ 1.5d; over
     several dimensions of one problem, n × excess on n ∈ [2d, 4d] per d and its slope in log d beside
     the rates' (:mod:`invariance.curves.rates`). Empty for the paper's problems."""
-    from invariance.curves.rates import TAIL, log_slope, n_excess, rate_slopes, ratio_to_reference
+    from invariance.curves.rates import (
+        TAIL,
+        log_slope,
+        n_excess,
+        rate_slopes,
+        ratio_to_reference,
+    )
 
     runs = {k: c for k, c in curves.items() if not c.spec.nested}
     if not runs:

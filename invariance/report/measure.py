@@ -18,17 +18,23 @@ from __future__ import annotations
 import importlib.util
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 import numpy as np
 
-from invariance.pipeline import CheckConfig
-from invariance.curves.experiment import Curves, configure, k_grid, learning_curves
-from invariance.curves.problems import problem_of
-from invariance.curves.hyperparams import TORCH_CURVE_SETTINGS, TORCH_OPTIMIZERS, TORCH_PASSES, TORCH_UNITS, curve_settings
-from invariance.errors import LearnerFailure
 from invariance.contract import Learner
+from invariance.curves.experiment import Curves, configure, k_grid, learning_curves
+from invariance.curves.hyperparams import (
+    TORCH_CURVE_SETTINGS,
+    TORCH_OPTIMIZERS,
+    TORCH_PASSES,
+    TORCH_UNITS,
+    curve_settings,
+)
+from invariance.curves.problems import problem_of
+from invariance.errors import LearnerFailure
+from invariance.pipeline import CheckConfig
 from invariance.result.model import Result
 from invariance.threads import one_thread
 
@@ -167,8 +173,9 @@ def default_sections(*, d: int = 128, trials: int = 5, k_step: int | None = None
         ),
         SectionSpec(
             "noisy", "Noisy regression past n = d (Warmuth, Kotłowski, Jones & Amid, ALT 2025)",
-            "x ~ N(0, I), y = x₁ + σε with σ = 1, n swept to 4d, each n its own draw, at three d; excess risk ‖ŵ − e₁‖² "
-            "(exact for linear learners), against least squares' expected excess risk σ²d/(n − d − 1). Least "
+            "x ~ N(0, I), y = x₁ + σε with σ = 1, n swept to 4d, each n its own draw, at three d; "
+            "excess risk ‖ŵ − e₁‖² (exact for linear learners), "
+            "against least squares' expected excess risk σ²d/(n − d − 1). Least "
             "squares sits on it; GD and diagonal AdaGrad, early-stopped at the passes their fit needed, a little "
             "below; the sparse learners (EGU, EG±, spindly) far below it past n = d.",
             NOISY_TARGETS,
@@ -181,7 +188,8 @@ def default_sections(*, d: int = 128, trials: int = 5, k_step: int | None = None
             "each n its own draw; excess logistic risk. GD on the logistic loss is rotation invariant "
             "(rate (d − 1)/n); GD on w = u⊙v is not (rate s·log d / n).",
             LOGISTIC_TARGETS,
-            CurvePlan(d // 4, trials, max(1, d // 32), ("logistic",), tuple(f * d // 4 for f in LOGISTIC_DIMS)) if curves else None,
+            CurvePlan(d // 4, trials, max(1, d // 32), ("logistic",), tuple(f * d // 4 for f in LOGISTIC_DIMS))
+            if curves else None,
         ),
     ] + (atlas_sections(d=d, curves=curves) if atlas else [])
 
@@ -206,7 +214,8 @@ def atlas_sections(*, d: int = 128, curves: bool = True) -> list[SectionSpec]:
             again = atlas.reexports(lib) if have else ()
         except Exception as exc:  # installed but unusable (a torch build it was not made for): a note, not a crash
             targets, again = (), ()
-            broken = f"{lib.module} is installed but fails to import ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
+            broken = (f"{lib.module} is installed but fails to import "
+                      f"({type(exc).__name__}: {str(exc).splitlines()[0][:120]})")
         where = f"{lib.module} {version}" if version else lib.module
         description = (
             f"Every optimizer {where} exports ({len(targets)} rows), checked on a linear layer W ∈ R^{{3×d}} "
@@ -239,7 +248,8 @@ def _sklearn_targets() -> tuple[str, ...]:
     return tuple(f"invariance.report.zoo_sklearn:{n}" for n in ZOO)
 
 
-def target_section(targets: list[str], *, d: int = 128, trials: int = 5, k_step: int | None = None, curves: bool = True) -> SectionSpec:
+def target_section(targets: list[str], *, d: int = 128, trials: int = 5, k_step: int | None = None,
+                   curves: bool = True) -> SectionSpec:
     """A single section for the TARGETs named on the command line (every k unless ``k_step``)."""
     return SectionSpec(
         "targets", "Selected learners", "The TARGETs named on the command line.", tuple(targets),
@@ -277,7 +287,7 @@ def load_section(spec: SectionSpec, *, curves: bool = False) -> list[Learner]:
                 out.append(learner)
     if spec.order:
         rank = {n: i for i, n in enumerate(spec.order)}
-        out.sort(key=lambda l: rank.get(l.name, len(rank)))  # stable: the unlisted keep load order
+        out.sort(key=lambda lrn: rank.get(lrn.name, len(rank)))  # stable: the unlisted keep load order
     return out
 
 
@@ -359,26 +369,26 @@ def _measure(spec, learners, config, jobs, seed, workers, say) -> SectionMeasure
     seconds = {"checks": time.perf_counter() - t0}
     if spec.plan is None:
         return SectionMeasurement(spec, tuple(learners), tuple(results), seconds=seconds)
-    runnable = [l for l, r in zip(learners, results) if r.diagnosis is None and not r.skipped]
+    runnable = [lrn for lrn, r in zip(learners, results, strict=True) if r.diagnosis is None and not r.skipped]
     if spec.check_options:  # the curves run the targets as loaded without the check options
-        plain = {l.target: l for l in load_section(spec, curves=True)}
-        runnable = [plain[l.target] for l in runnable if l.target in plain]
+        plain = {lrn.target: lrn for lrn in load_section(spec, curves=True)}
+        runnable = [plain[lrn.target] for lrn in runnable if lrn.target in plain]
     curves: dict[str, Curves] = {}
     failures: dict[str, str] = {}
-    settings: dict[str, dict] = {l.target: {} for l in runnable}
+    settings: dict[str, dict] = {lrn.target: {} for lrn in runnable}
     tune_s = curve_s = 0.0
     for key, problem, d in spec.plan.runs():
         t1 = time.perf_counter()
         say(f"{spec.key}: tuning {len(runnable)} learners on {problem}, d={d}")
         with warnings.catch_warnings():  # convergence warnings of grid points are the learner's business
             warnings.simplefilter("ignore")
-            tuned = tune_all(runnable, problem, d, seed=seed, centres=[curve_settings(l, d) for l in runnable],
+            tuned = tune_all(runnable, problem, d, seed=seed, centres=[curve_settings(lrn, d) for lrn in runnable],
                              fixed=[set(spec.tune_fixed) for _ in runnable], jobs=jobs, workers=workers)
-        chosen = {l.target: s for l, (s, _) in zip(runnable, tuned)}
-        records = {l.target: r for l, (_, r) in zip(runnable, tuned)}
+        chosen = {lrn.target: s for lrn, (s, _) in zip(runnable, tuned, strict=True)}
+        records = {lrn.target: r for lrn, (_, r) in zip(runnable, tuned, strict=True)}
         for target, s in chosen.items():
             settings[target][key] = s
-        configured = [configure(l, chosen[l.target]) for l in runnable]
+        configured = [configure(lrn, chosen[lrn.target]) for lrn in runnable]
         t2 = time.perf_counter()
         say(f"{spec.key}: {problem} curves, d={d}, {spec.plan.trials} trials")
         got, failed = _curves(configured, problem, d, spec.plan, seed, jobs, workers, chosen, records)
@@ -389,5 +399,6 @@ def _measure(spec, learners, config, jobs, seed, workers, say) -> SectionMeasure
         tune_s += t2 - t1
         curve_s += time.perf_counter() - t2
     seconds["tuning"], seconds["curves"] = tune_s, curve_s
-    reasons = {l.target: why for l in runnable if (why := no_fit_reason(l)) is not None}
-    return SectionMeasurement(spec, tuple(learners), tuple(results), curves, settings, failures, seconds, reasons=reasons)
+    reasons = {lrn.target: reason for lrn in runnable if (reason := no_fit_reason(lrn)) is not None}
+    return SectionMeasurement(spec, tuple(learners), tuple(results), curves, settings, failures, seconds,
+                              reasons=reasons)

@@ -94,10 +94,12 @@ def _method(report: Report) -> list[str]:
     examples = c.get("max_examples") or 150
     sym = max(1, (2 * examples) // 5) if c.get("max_examples") else 60
     return [
-        f"Verdicts: the checker (`invcheck TARGET`) with seed {c.get('seed')}, {examples} Hypothesis examples for generic "
-        f"data and for ±1 Gram twins, {sym} per symmetry subgroup, per-call time limit {c.get('timeout')} s; "
+        f"Verdicts: the checker (`invcheck TARGET`) with seed {c.get('seed')}, {examples} Hypothesis examples "
+        f"for generic data and for ±1 Gram twins, {sym} per symmetry subgroup, "
+        f"per-call time limit {c.get('timeout')} s; "
         f"randomised learners: two-sample KS test, {c.get('samples')} seeds per side, α = {c.get('alpha')}.",
-        "Curves (docs/design.md#learning-curves): mean over trials of the average square loss on all d rows after training on the first k; "
+        "Curves (docs/design.md#learning-curves): mean over trials of the average square loss on all d rows "
+        "after training on the first k; "
         "bound 1 − k/d on the sign-flipped Hadamard problem (0.5 at k = d/2), reference (1 − k/d)² on random ±1 "
         f"rows (0.25); curve seed {c.get('seed')}, as `invcheck curves --seed {c.get('seed')}`.",
         "Fitted curves: before its curves every learner with a learning rate or passes is tuned on a grid "
@@ -105,7 +107,8 @@ def _method(report: Report) -> list[str]:
         "by its *training* loss on two draws of its own, never by the test loss: the points are tried from the "
         "centre rate outwards, passes increasing, and the first whose training loss at k = 2⌈log₂ d⌉ and d/2 "
         "(d/2 and 2d on the follow-up problems) is within 1e-2 of the true parameter's is chosen. "
-        "The column *train loss @ d/2* is the mean training loss at k = d/2; ✗ marks more than 1e-2 above the target's.",
+        "The column *train loss @ d/2* is the mean training loss at k = d/2; "
+        "✗ marks more than 1e-2 above the target's.",
         f"Flags: **contradiction** — an invariant, pm1-invariant or invariant-in-distribution learner (measured or "
         f"declared) whose mean Hadamard curve dips more than {report.margin:g} below 1 − k/d; **note** — a "
         "not-invariant learner whose curve never does (allowed); **did-not-fit** — its training loss at k = d/2 stays "
@@ -125,9 +128,10 @@ def _plan_text(section: Section) -> str:
     problems = " and ".join(problem_of(q).title for q in p["problems"])
     if p.get("dims"):
         dims = ", ".join(str(d) for d in p["dims"])
-        return (f"Curves: d = {dims}, {p['trials']} trials, n = {step}, {2 * step}, … up to 4d at d = {p['d']} (the step "
-                f"scaled with d), on the {problems} problem.")
-    return f"Curves: d = {p['d']}, {p['trials']} trials, {grid}{span}, on the {problems} problem{'s' * (len(p['problems']) > 1)}."
+        return (f"Curves: d = {dims}, {p['trials']} trials, n = {step}, {2 * step}, … up to 4d at d = {p['d']} "
+                f"(the step scaled with d), on the {problems} problem.")
+    return (f"Curves: d = {p['d']}, {p['trials']} trials, {grid}{span}, "
+            f"on the {problems} problem{'s' * (len(p['problems']) > 1)}.")
 
 
 def _settings_text(row: Row) -> str:
@@ -198,11 +202,14 @@ def _cells(row: Row, s: Section | None = None) -> list[str]:
     flags = ", ".join(sorted({f.kind for f in row.flags})) or ""
     if s is not None and not s.paper:
         return [
-            row.name, verdict_text(row), declared_text(row), row.cells.get("orthogonal", fmt_dev(row.deviation.get("orthogonal"))),
-            row.cells.get("pm1", fmt_dev(row.deviation.get("pm1"))), row.symmetry or "—", counterexample_text(row), flags,
+            row.name, verdict_text(row), declared_text(row),
+            row.cells.get("orthogonal", fmt_dev(row.deviation.get("orthogonal"))),
+            row.cells.get("pm1", fmt_dev(row.deviation.get("pm1"))), row.symmetry or "—", counterexample_text(row),
+            flags,
         ]
     return [
-        row.name, verdict_text(row), declared_text(row), row.cells.get("orthogonal", fmt_dev(row.deviation.get("orthogonal"))),
+        row.name, verdict_text(row), declared_text(row),
+        row.cells.get("orthogonal", fmt_dev(row.deviation.get("orthogonal"))),
         row.cells.get("pm1", fmt_dev(row.deviation.get("pm1"))), row.symmetry or "—", counterexample_text(row),
         _num(row.hadamard_half), _num(row.pm1_half), "—" if row.first_k is None else str(row.first_k),
         _train_text(row), flags,
@@ -236,16 +243,20 @@ def followup_tables(s: Section) -> list[tuple[str, list[str], list[list[str]]]]:
     train = {r.target: r for r in s.rows}
     for key, t in s.followup.get("tables", {}).items():
         params = ", ".join(f"{k} = {v:g}" for k, v in t["params"].items())
-        header = ["learner", "verdict", "train loss @ d/2"] + [f"n = {n}" for n in t["ns"]] + ["measured ÷ reference, n ≥ 1.5d"]
-        rows = [["reference " + t["reference_label"], "", ""] + ["—" if v is None else fmt_num(v) for v in t["reference"]] + [""]]
+        header = (["learner", "verdict", "train loss @ d/2"] + [f"n = {n}" for n in t["ns"]]
+                  + ["measured ÷ reference, n ≥ 1.5d"])
+        rows = [["reference " + t["reference_label"], "", ""]
+                + ["—" if v is None else fmt_num(v) for v in t["reference"]] + [""]]
         for target, values in t["excess"].items():
             row = train.get(target)
             fit = (row.fit.get(key) if row is not None else None) or {}
-            cell = "—" if not fit else ("non-finite" if fit["train_loss"] is None else fmt_num(fit["train_loss"])) + ("" if fit.get("fits", True) else " ✗")
+            cell = ("—" if not fit else ("non-finite" if fit["train_loss"] is None else fmt_num(fit["train_loss"]))
+                    + ("" if fit.get("fits", True) else " ✗"))
             ratio = t["ratio_to_reference_from_1.5d"].get(target)
             rows.append([names.get(target, target), verdicts.get(target, "—"), cell] + [fmt_num(v) for v in values]
                         + ["—" if ratio is None else f"{ratio:.3f}"])
-        out.append((f"{problem_of(t['problem']).title}, d = {t['d']} ({params}): mean {problem_of(t['problem']).metric}", header, rows))
+        out.append((f"{problem_of(t['problem']).title}, d = {t['d']} ({params}): "
+                    f"mean {problem_of(t['problem']).metric}", header, rows))
     for problem, sl in s.followup.get("slopes", {}).items():
         header = ["learner", "verdict"] + [f"n·excess, d = {d}" for d in sl["ds"]] + ["slope in log d"]
         rows = []
@@ -281,7 +292,8 @@ def render_markdown(report: Report) -> str:
             continue
         out += [f"{s.description} {_plan_text(s)}", ""]
         cols = _columns(s)
-        out += ["| " + " | ".join(cols) + " |", "|" + "|".join("---:" if i in _numeric(s) else "---" for i in range(len(cols))) + "|"]
+        out += ["| " + " | ".join(cols) + " |",
+                "|" + "|".join("---:" if i in _numeric(s) else "---" for i in range(len(cols))) + "|"]
         for row in s.rows:
             cells = [_md_escape(c) for c in _cells(row, s)]
             cells[0] = f"`{cells[0]}`"
@@ -289,7 +301,8 @@ def render_markdown(report: Report) -> str:
         out.append("")
         for caption, header, rows in followup_tables(s):
             out += [f"*{_md_escape(caption)}*", ""]
-            out += ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i < 2 else "---:" for i in range(len(header))) + "|"]
+            out += ["| " + " | ".join(header) + " |",
+                    "|" + "|".join("---" if i < 2 else "---:" for i in range(len(header))) + "|"]
             out += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in rows] + [""]
         for key, png in s.plots.items():
             alt, _ = _plot_caption(s, key)
@@ -299,7 +312,8 @@ def render_markdown(report: Report) -> str:
             out += ["Flags:", ""] + [f"- **{f.kind}** `{r.name}`: {_md_escape(f.text)}" for r, f in flagged] + [""]
         with_settings = [r for r in s.rows if r.settings]
         if with_settings:
-            out += ["Curve hyperparameters: " + "; ".join(f"`{r.name}` {_settings_text(r)}" for r in with_settings) + ".", ""]
+            out += ["Curve hyperparameters: " + "; ".join(f"`{r.name}` {_settings_text(r)}" for r in with_settings)
+                    + ".", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -317,11 +331,15 @@ def _env_text(report: Report) -> str:
 _CSS = """
 :root{--fg:#1c2230;--muted:#5d6675;--line:#dde2ea;--head:#eef1f6;--accent:#2b5fd9}
 *{box-sizing:border-box}
-body{margin:0;background:#eef0f4;color:var(--fg);font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+body{margin:0;background:#eef0f4;color:var(--fg);\
+font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 main{max-width:1500px;margin:0 auto;padding:28px 36px 56px;background:#fff;min-height:100vh}
 h1{font-size:26px;margin:0 0 6px}h2{font-size:20px;margin:36px 0 6px;padding-top:8px;border-top:2px solid var(--line)}
-p{margin:6px 0}.muted{color:var(--muted)}code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f3f5f8;padding:1px 4px;border-radius:4px}
-.summary{font-size:15px;margin:14px 0;padding:10px 14px;background:#f6f8fb;border-left:4px solid var(--accent);border-radius:4px}
+p{margin:6px 0}.muted{color:var(--muted)}\
+code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f3f5f8;padding:1px 4px;\
+border-radius:4px}
+.summary{font-size:15px;margin:14px 0;padding:10px 14px;background:#f6f8fb;border-left:4px solid var(--accent);\
+border-radius:4px}
 ul.method{margin:8px 0 0 0;padding-left:20px;color:var(--muted);font-size:13px}
 nav a{color:var(--accent);text-decoration:none;margin-right:14px}
 table{border-collapse:collapse;width:100%;margin:12px 0 8px;font-size:12.5px}
@@ -379,7 +397,8 @@ def _loss_html(x: float | None) -> str:
     if x is None:
         return '<span class="muted">—</span>'
     width = max(0.0, min(1.0, x)) * 100
-    return f'{_num(x)}<span class="bar" title="loss {fmt_num(x)}; tick = bound 0.5"><span style="width:{width:.1f}%"></span><i></i></span>'
+    return (f'{_num(x)}<span class="bar" title="loss {fmt_num(x)}; tick = bound 0.5">'
+            f'<span style="width:{width:.1f}%"></span><i></i></span>')
 
 
 def _flags_html(flags: tuple[Flag, ...]) -> str:
@@ -392,15 +411,18 @@ def _row_html(row: Row, paper: bool = True) -> str:
     cx = _e(counterexample_text(row))
     start = (
         f"<tr{cls}><td class=\"name\" title=\"{_e(row.target)}\">{_e(row.name)}</td><td>{_badge(row)}</td>"
-        f"<td class=\"decl\">{_declared_html(row)}</td><td class=\"num\">{_e(row.cells.get('orthogonal', fmt_dev(row.deviation.get('orthogonal'))))}</td>"
-        f"<td class=\"num\">{_e(row.cells.get('pm1', fmt_dev(row.deviation.get('pm1'))))}</td><td class=\"sym\">{_e(row.symmetry or '—')}</td>"
+        f"<td class=\"decl\">{_declared_html(row)}</td>"
+        f"<td class=\"num\">{_e(row.cells.get('orthogonal', fmt_dev(row.deviation.get('orthogonal'))))}</td>"
+        f"<td class=\"num\">{_e(row.cells.get('pm1', fmt_dev(row.deviation.get('pm1'))))}</td>"
+        f"<td class=\"sym\">{_e(row.symmetry or '—')}</td>"
         f"<td class=\"cx\">{cx}</td>"
     )
     if not paper:
         return start + f"<td>{_flags_html(row.flags)}</td></tr>"
     return (
         start + f"<td class=\"num\">{_loss_html(row.hadamard_half)}</td>"
-        f"<td class=\"num\">{_num(row.pm1_half)}</td><td class=\"num\">{'—' if row.first_k is None else row.first_k}</td>"
+        f"<td class=\"num\">{_num(row.pm1_half)}</td>"
+        f"<td class=\"num\">{'—' if row.first_k is None else row.first_k}</td>"
         f"<td class=\"num\">{_e(_train_text(row))}</td><td>{_flags_html(row.flags)}</td></tr>"
     )
 
@@ -413,7 +435,8 @@ def _section_html(s: Section, images: dict[str, bytes]) -> list[str]:
     head = "".join(f"<th>{_e(c)}</th>" for c in _columns(s))
     out.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
     if s.kind == "atlas":
-        out += ["<tr>" + "".join(f"<td{_NUM_CLASS if i in _ATLAS_NUMERIC else ''}>{_e(c)}</td>" for i, c in enumerate(_atlas_cells(r)))
+        out += ["<tr>" + "".join(f"<td{_NUM_CLASS if i in _ATLAS_NUMERIC else ''}>{_e(c)}</td>"
+                                 for i, c in enumerate(_atlas_cells(r)))
                 + "</tr>" for r in s.rows]
     else:
         out += [_row_html(r, s.paper) for r in s.rows]
@@ -421,13 +444,16 @@ def _section_html(s: Section, images: dict[str, bytes]) -> list[str]:
     flagged = [(r, f) for r in s.rows for f in r.flags]
     if flagged:
         out.append('<ul class="flags">')
-        out += [f'<li><span class="flag f-{_e(f.kind)}">{_e(f.kind)}</span> <code>{_e(r.name)}</code>: {_e(f.text)}</li>' for r, f in flagged]
+        out += [f'<li><span class="flag f-{_e(f.kind)}">{_e(f.kind)}</span> '
+                f'<code>{_e(r.name)}</code>: {_e(f.text)}</li>'
+                for r, f in flagged]
         out.append("</ul>")
     for caption, header, rows in followup_tables(s):
         out.append(f"<p><em>{_e(caption)}</em></p>")
         head = "".join(f"<th>{_e(c)}</th>" for c in header)
         body = "".join(
-            "<tr>" + "".join(f"<td{_NUM_CLASS if i >= 2 else ''}>{_e(c)}</td>" for i, c in enumerate(r)) + "</tr>" for r in rows
+            "<tr>" + "".join(f"<td{_NUM_CLASS if i >= 2 else ''}>{_e(c)}</td>" for i, c in enumerate(r)) + "</tr>"
+            for r in rows
         )
         out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     figures = []
@@ -461,7 +487,8 @@ def render_html(report: Report, images: dict[str, bytes] | None = None) -> str:
         "<title>invcheck: rotation-invariance report</title>",
         f"<style>{_CSS}</style></head><body><main>",
         "<h1>invcheck: rotation-invariance report</h1>",
-        f'<p class="muted">Regenerate with <code>{_e(report.command)}</code> (took {_duration(report.seconds)}). {_e(_env_text(report))}</p>',
+        f'<p class="muted">Regenerate with <code>{_e(report.command)}</code> (took {_duration(report.seconds)}). '
+        f'{_e(_env_text(report))}</p>',
         f"<nav>{nav}</nav>",
         f'<div class="summary">{_e(summary(report))}</div>',
         f'<ul class="method">{method}</ul>',

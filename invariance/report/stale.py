@@ -24,12 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from invariance import judge
-from invariance.verdict import Diagnosis
 from invariance.contract import Learner
 from invariance.pipeline import check_learner
 from invariance.probe.call import Caller, Profile
 from invariance.result.replay import still_violates
 from invariance.settings import Budget, CheckConfig
+from invariance.verdict import Diagnosis
 
 __all__ = ["Fresh", "recheck", "stale_rows"]
 
@@ -56,7 +56,8 @@ def recheck(learner: Learner, committed: dict, *, max_examples: int = 20, sample
     declared = None if learner.expected is None else learner.expected.value
     if committed.get("diagnosis") == Diagnosis.INCONCLUSIVE.value and committed.get("distribution") is None:
         r = check_learner(learner, CheckConfig(seed=seed, max_examples=committed_examples))
-        return _as_checked(learner, r, declared, f"re-checked at the committed budget ({committed_examples or 'default'} examples)")
+        return _as_checked(learner, r, declared,
+                           f"re-checked at the committed budget ({committed_examples or 'default'} examples)")
     if committed.get("distribution") is not None:
         r = check_learner(learner, CheckConfig(seed=seed, samples=samples))
         how = f"distribution test re-run with {samples} seeds per side"
@@ -65,19 +66,25 @@ def recheck(learner: Learner, committed: dict, *, max_examples: int = 20, sample
             # reads as passing here, so only a changed rejection makes the row stale
             read = {k: "excluded" if r.distribution[k]["outcome"] == "undecided" else r.distribution[k]["outcome"]
                     for k in ("orthogonal", "pm1")}
-            verdict = judge.law_verdict(read["orthogonal"], read["pm1"]).verdict
-            return Fresh(learner.target, verdict.value, None, declared, how + " (undecided tests read as not rejecting)")
+            judgement = judge.law_verdict(read["orthogonal"], read["pm1"])
+            assert judgement is not None  # outcomes read as rejected/excluded always decide
+            verdict = judgement.verdict
+            return Fresh(learner.target, verdict.value, None, declared,
+                         how + " (undecided tests read as not rejecting)")
         return _as_checked(learner, r, declared, how)
     # a learner that takes rng but ignores it was judged as deterministic (seed 0)
     caller = Caller(learner, profile=Profile(randomized=False))
     cxs = committed.get("counterexamples") or {}
-    replayed = {p: p in cxs and cxs[p].get("X_train") is not None and still_violates(caller, cxs[p]) for p in ("orthogonal", "pm1")}
-    budget = Budget(0 if replayed["orthogonal"] else max_examples, 0 if replayed["pm1"] else max_examples, 0, sweep=False)
+    replayed = {p: p in cxs and cxs[p].get("X_train") is not None and still_violates(caller, cxs[p])
+                for p in ("orthogonal", "pm1")}
+    budget = Budget(0 if replayed["orthogonal"] else max_examples, 0 if replayed["pm1"] else max_examples, 0,
+                    sweep=False)
     r = check_learner(learner, CheckConfig(seed=seed, budget=budget))
     # a property not searched (its counterexample replayed) carries no examples: the evidence rule's
     # inconclusive is expected here, and the verdict is re-derived from the properties below
     if (r.diagnosis is not None and r.diagnosis is not Diagnosis.INCONCLUSIVE) or r.skipped:
-        return Fresh(learner.target, None, r.diagnosis and r.diagnosis.value, declared, r.message if r.skipped else "probe", r.skipped)
+        return Fresh(learner.target, None, r.diagnosis and r.diagnosis.value, declared,
+                     r.message if r.skipped else "probe", r.skipped)
     failed = {p: replayed[p] or not r.properties[p].passed for p in ("orthogonal", "pm1")}
     verdict = judge.verdict_of(not failed["orthogonal"], not failed["pm1"]).verdict
     how = "; ".join(

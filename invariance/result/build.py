@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from invariance.data import rotations
 from invariance.contract import Learner
+from invariance.data import rotations
 from invariance.probe.call import Caller
 from invariance.result.model import Counterexample, PropertyReport, Result
 from invariance.settings import CheckConfig
@@ -60,7 +60,8 @@ def command_for(target: str, config: CheckConfig, *, randomized: bool = False) -
 def replay_info(learner: Learner, config: CheckConfig, *, blob: str | None = None, randomized: bool = False) -> dict:
     command = command_for(learner.target, config, randomized=randomized)
     opts = learner.options or {}
-    if command is not None and config.options.get("lr") is None and opts.get("lr") is not None and opts.get("lr_source"):
+    if (command is not None and config.options.get("lr") is None and opts.get("lr") is not None
+            and opts.get("lr_source")):
         # the optimizer's own default lr, written out: the command replays the same run if a default moves
         command += f" --lr {opts['lr']:g}"
     out = {"seed": config.seed, "command": command, "reproduce_failure": blob}
@@ -80,7 +81,8 @@ def counterexample(outcome, *, caller: Caller, shrunk: bool, replay: dict, scali
         property=case.property,
         U=case.U,
         U_description=(
-            "Gram twin: Z′ = Z Uᵀ with U recovered by Procrustes" if case.family == "gram-twin" else rotations.describe(case.U)
+            "Gram twin: Z′ = Z Uᵀ with U recovered by Procrustes" if case.family == "gram-twin"
+            else rotations.describe(case.U)
         ),
         X_train=case.X_train,
         y_train=caller.labels(case.y_train),
@@ -130,7 +132,8 @@ def law_counterexample(case, A: np.ndarray, B: np.ndarray, *, caller: Caller, st
     )
 
 
-def warnings_of(caller: Caller, reports=(), law_skips: dict | None = None, law_diverged: dict | None = None) -> tuple[str, ...]:
+def warnings_of(caller: Caller, reports=(), law_skips: dict | None = None,
+                law_diverged: dict | None = None) -> tuple[str, ...]:
     """What the reader must know beside the verdict: relabelled y, mutated inputs, refused examples."""
     out = []
     if caller.profile.positive_labels:

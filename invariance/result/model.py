@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +58,7 @@ class Counterexample:
     V: np.ndarray | None = None
     y_train_transformed: np.ndarray | None = None
 
-    @property
+    @builtins.property
     def V_description(self) -> str | None:
         if self.V is None:
             return None
@@ -82,19 +83,20 @@ class Counterexample:
         from invariance.result.replay import deviation_of, replay_caller
 
         if self.caller is None:
-            raise UsageError("this counterexample has no learner attached; replay a saved file with: invcheck replay FILE")
+            raise UsageError("this counterexample has no learner attached; "
+                             "replay a saved file with: invcheck replay FILE")
         return deviation_of(replay_caller(self.caller), self.X_train, self.y_train, self.X_test,
                             self.X_train_transformed, self.X_test_transformed, V=self.V, y2=self.y_train_transformed)
 
-    @property
+    @builtins.property
     def d(self) -> int:
         return int(self.X_train.shape[1])
 
-    @property
+    @builtins.property
     def n(self) -> int:
         return int(self.X_train.shape[0])
 
-    @property
+    @builtins.property
     def m(self) -> int:
         return int(self.X_test.shape[0])
 
@@ -125,7 +127,8 @@ class Counterexample:
             "replay": self.replay_info,
         }
         if self.V is not None:  # an output property: the targets' map and the transformed side's targets
-            out.update({"V": self.V, "V_description": self.V_description, "y_train_transformed": self.y_train_transformed})
+            out.update({"V": self.V, "V_description": self.V_description,
+                        "y_train_transformed": self.y_train_transformed})
         return _listify(out)
 
 
@@ -215,7 +218,8 @@ class Result:
 
     def __str__(self) -> str:
         """One paragraph: the verdict (or diagnosis) with its reason and numbers, and where it came from."""
-        head = self.message if self.verdict is not None or self.skipped else f"{self.diagnosis.value}: {self.message}"
+        diagnosis = self.diagnosis.value if self.diagnosis is not None else "no verdict"
+        head = self.message if self.verdict is not None or self.skipped else f"{diagnosis}: {self.message}"
         return f"{head} [{self.target}; {self.evaluations} evaluations, {self.seconds:.2f} s]"
 
     @property

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from invariance.errors import UsageError
-from invariance.probe.call import CallError, Caller, Profile, deviation, failed_alike
+from invariance.probe.call import Caller, CallError, Profile, deviation, failed_alike
 
 __all__ = ["FORMAT", "Saved", "deviation_of", "load", "save", "still_violates"]
 
@@ -32,7 +32,7 @@ OPTIONAL = ("y_hat", "y_hat_transformed", "V", "y_train_transformed")
 def deviation_of(caller: Caller, X, y, Xt, X2, Xt2, *, V=None, y2=None) -> float:
     """Both sides recomputed: their deviation; inf when exactly one side fails, 0 when both fail alike.
     With an output map ``V`` the second side is trained on ``y2`` (= y Vᵀ) and must predict Ŷ Vᵀ."""
-    sides = []
+    sides: list[np.ndarray | CallError] = []
     for A, labels, At in ((X, y, Xt), (X2, y if y2 is None else y2, Xt2)):
         try:
             sides.append(caller.predict(A, labels, At))
@@ -49,8 +49,8 @@ def still_violates(caller: Caller, cx: dict) -> bool:
     the two sides differ by more than its recorded threshold, or exactly one side fails."""
     arr = lambda key: np.asarray(cx[key], dtype=np.float64)  # noqa: E731
     opt = lambda key: None if cx.get(key) is None else arr(key)  # noqa: E731
-    dev = deviation_of(caller, arr("X_train"), arr("y_train"), arr("X_test"), arr("X_train_transformed"), arr("X_test_transformed"),
-                       V=opt("V"), y2=opt("y_train_transformed"))
+    dev = deviation_of(caller, arr("X_train"), arr("y_train"), arr("X_test"), arr("X_train_transformed"),
+                       arr("X_test_transformed"), V=opt("V"), y2=opt("y_train_transformed"))
     return dev > float(cx["threshold"])
 
 
@@ -81,7 +81,7 @@ def save(result, directory: str, settings: dict) -> list[str]:
         for k in OPTIONAL:
             if getattr(cx, k) is not None:
                 arrays[k] = np.asarray(getattr(cx, k), dtype=np.float64)
-        np.savez(stem + ".npz", **arrays)
+        np.savez(stem + ".npz", **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as its own flag
         seed = cx.caller.seed if (cx.caller is not None and cx.caller.profile.randomized) else None
         meta = {
             "format": FORMAT,
@@ -117,7 +117,8 @@ class Saved:
 
 
 def _bad(path: str, why: str) -> UsageError:
-    return UsageError(f"{path}: not a valid invcheck counterexample file ({why}); write one with invcheck TARGET --save DIR")
+    return UsageError(f"{path}: not a valid invcheck counterexample file ({why}); "
+                      "write one with invcheck TARGET --save DIR")
 
 
 def load(path: str) -> Saved:
@@ -150,7 +151,8 @@ def load(path: str) -> Saved:
         with np.load(npath, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise _bad(npath, f"unreadable arrays: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise _bad(npath,
+                   f"unreadable arrays: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     missing = [k for k in ARRAYS if k not in arrays]
     if missing:
         raise _bad(npath, f"missing arrays {', '.join(missing)}")
@@ -184,5 +186,5 @@ def replay_saved(saved: Saved, learner) -> float:
     caller = Caller(learner, timeout=(saved.meta.get("settings") or {}).get("timeout", 10.0),
                     profile=Profile(randomized=seed is not None), seed=seed)
     a = saved.arrays
-    return deviation_of(caller, a["X_train"], a["y_train"], a["X_test"], a["X_train_transformed"], a["X_test_transformed"],
-                        V=a.get("V"), y2=a.get("y_train_transformed"))
+    return deviation_of(caller, a["X_train"], a["y_train"], a["X_test"], a["X_train_transformed"],
+                        a["X_test_transformed"], V=a.get("V"), y2=a.get("y_train_transformed"))

@@ -26,7 +26,7 @@ from scipy import stats
 from invariance.data import rotations, twins
 from invariance.data.strategies import Case
 from invariance.judge import threshold
-from invariance.probe.call import TINY, CallError, Caller
+from invariance.probe.call import TINY, Caller, CallError
 from invariance.probe.noise import probe_noise
 from invariance.verdict import Diagnosis
 
@@ -69,7 +69,8 @@ def distribution_cases(seed: int, outputs: int | None = None) -> dict[str, list[
     pm1 = []
     for rows, k, d, flip in TWIN_DESIGNS:
         classes = np.arange(rows) % k
-        Z, Z2 = twins.switch(1.0 - 2.0 * rng.integers(0, 2, (rows, d)), np.arange(k), classes, 1.0 - 2.0 * rng.integers(0, 2, rows), flip)
+        Z, Z2 = twins.switch(1.0 - 2.0 * rng.integers(0, 2, (rows, d)), np.arange(k), classes,
+                             1.0 - 2.0 * rng.integers(0, 2, rows), flip)
         U = rotations.procrustes(Z, Z2)
         y = rng.integers(-2, 3, rows - 2 if outputs is None else (rows - 2, outputs)).astype(float)
         pm1.append(Case("pm1", Z[:-2], y, Z[-2:], U, Z2[:-2], Z2[-2:], "gram-twin", "pm1"))
@@ -98,7 +99,7 @@ def _rounding_sensitivity(caller: Caller, X, y, Xt, refs: np.ndarray, seeds, rng
     """Largest relative change of a seed's predictions under the rounding probes of
     :func:`invariance.probe.noise.probe_noise`, the seed held fixed (diverging seeds are left out)."""
     out = 0.0
-    for ref, s in zip(refs, seeds):
+    for ref, s in zip(refs, seeds, strict=False):
         if not np.all(np.isfinite(ref)):
             continue
         try:
@@ -185,11 +186,14 @@ def test_property(caller: Caller, cases: list[Case], samples: int, seed: int, *,
             if ci not in noise_of:
                 k = min(CALIBRATION_SEEDS, samples)
                 noise_of[ci] = max(
-                    _rounding_sensitivity(caller, case.X_train, case.y_train, case.X_test, A[:k], seeds_a[:k], probe_rng),
-                    _rounding_sensitivity(caller, case.X_train_t, case.y_train, case.X_test_t, B[:k], seeds_b[:k], probe_rng),
+                    _rounding_sensitivity(caller, case.X_train, case.y_train, case.X_test, A[:k], seeds_a[:k],
+                                          probe_rng),
+                    _rounding_sensitivity(caller, case.X_train_t, case.y_train, case.X_test_t, B[:k], seeds_b[:k],
+                                          probe_rng),
                 )
             finite = np.concatenate([A[np.isfinite(A)], B[np.isfinite(B)]])
-            scale = max(float(np.max(np.abs(finite), initial=0.0)), float(np.max(np.abs(case.y_train), initial=0.0)), TINY)
+            scale = max(float(np.max(np.abs(finite), initial=0.0)), float(np.max(np.abs(case.y_train), initial=0.0)),
+                        TINY)
             for j in range(A.shape[1]):  # every test value: m, or m·H for several outputs
                 a, b = merge_ties(A[:, j], B[:, j], threshold(noise_of[ci]) * scale)
                 with warnings.catch_warnings():  # "exact calculation unsuccessful, switching to asymp": fine

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from invariance import judge
-from invariance.data.strategies import Case
-from invariance.probe.call import CallError, Caller, deviation, failed_alike
 from invariance.data.rotations import haar
+from invariance.data.strategies import Case
+from invariance.probe.call import Caller, CallError, deviation, failed_alike
 from invariance.probe.noise import gaussian_noise, probe_noise, rounding_noise
 from invariance.verdict import Diagnosis
 
@@ -42,7 +42,8 @@ class Excusal:
     deviation: float
     threshold: float
     noise: float
-    by: str  # "example-probes", "gaussian-probes", "exact-arithmetic", "permutation-control", "failure-probes", "precision"
+    # by: "example-probes", "gaussian-probes", "exact-arithmetic", "permutation-control", "failure-probes", "precision"
+    by: str
     d: int
     n: int
     m: int
@@ -51,10 +52,10 @@ class Excusal:
     @property
     def words(self) -> str:
         what = {
-            "example-probes": f"this example's measured rounding sensitivity {self.noise:.1e} (round trip through a Haar V "
-                              "and a rounding-level jitter, on both sides)",
-            "gaussian-probes": f"the learner's measured rounding sensitivity {self.noise:.1e} on a Gaussian problem of the "
-                               "same size (exact ±1 twins are not perturbed)",
+            "example-probes": f"this example's measured rounding sensitivity {self.noise:.1e} "
+                              "(round trip through a Haar V and a rounding-level jitter, on both sides)",
+            "gaussian-probes": f"the learner's measured rounding sensitivity {self.noise:.1e} "
+                               "on a Gaussian problem of the same size (exact ±1 twins are not perturbed)",
             "failure-probes": "a rounding-level round trip of the side that failed, which then answered: only one side "
                               "failed, and rounding decides which (an exactly degenerate input on one side)",
             "precision": (f"the {self.precision} rounding allowance {judge.ALLOWANCE:g}·u·√max(d, n) "
@@ -149,7 +150,7 @@ class PropertyRun:
         if failed_alike(a, b):
             self.skips += 1  # refuses the input on both sides: not a counterexample
             self.shapes.append((*shape, False))
-            if a.kind is Diagnosis.NON_FINITE:
+            if isinstance(a, CallError) and a.kind is Diagnosis.NON_FINITE:  # failed alike: both CallErrors
                 self.non_finite_count += 1
                 self._note_non_finite(case)
             else:
@@ -220,7 +221,8 @@ class PropertyRun:
 
     def _note_non_finite(self, case: Case) -> None:
         """Keep the smallest input on which a side returned NaN/inf."""
-        if self.non_finite is None or (case.d, case.n, case.m) < (self.non_finite.d, self.non_finite.n, self.non_finite.m):
+        if self.non_finite is None or (case.d, case.n, case.m) < (self.non_finite.d, self.non_finite.n,
+                                                                   self.non_finite.m):
             self.non_finite = case
 
     def _exact_noise(self, case: Case, a: np.ndarray, b: np.ndarray) -> float:
@@ -247,8 +249,11 @@ class PropertyRun:
         moved = 0.0
         try:
             for k in range(judge.JITTER_DRAWS):  # one jitter can keep an exact fit exact: several draws
-                moved = max(moved, deviation(caller.predict(case.X_train, jitter(case.y_train, k), case.X_test), a, case.y_train),
-                            deviation(caller.predict(case.X_train_t, jitter(case.y_t, k), case.X_test_t), b, case.y_train))
+                moved = max(moved,
+                            deviation(caller.predict(case.X_train, jitter(case.y_train, k), case.X_test), a,
+                                      case.y_train),
+                            deviation(caller.predict(case.X_train_t, jitter(case.y_t, k), case.X_test_t), b,
+                                      case.y_train))
                 if judge.permutation_excuses(dev, moved, 0.0, judge.FLOOR):
                     break
         except CallError:

@@ -116,7 +116,8 @@ def output_sample(seed: int, count: int, *, outputs: int, property_name: str = "
 
 
 def twin_sample(seed: int, count: int, *, max_extra_d: int = 8, max_rows: int = 24, max_m: int = 4,
-                max_d: int | None = None, min_n: int = 1, n_above_d: bool = False, outputs: int | None = None) -> list[Case]:
+                max_d: int | None = None, min_n: int = 1, n_above_d: bool = False,
+                outputs: int | None = None) -> list[Case]:
     """``count`` ±1 Gram twins built like :func:`invariance.data.strategies.twin_cases` (k ∈ {4, 8, 16}
     switched columns, up to ``max_extra_d`` free ones, 4–``max_rows`` rows), never a signed column
     permutation of each other."""

@@ -18,7 +18,8 @@ from invariance.search.run import Outcome, PropertyRun
 __all__ = ["post_shrink", "shrink_non_finite"]
 
 
-def _without(case: Case, *, col: int | None = None, train_row: int | None = None, test_row: int | None = None) -> Case | None:
+def _without(case: Case, *, col: int | None = None, train_row: int | None = None,
+             test_row: int | None = None) -> Case | None:
     """``case`` with one column (where U acts trivially on it) or one row removed; None if not allowed."""
     X, Xt, Xs, Xts, U, y = case.X_train, case.X_test, case.X_train_t, case.X_test_t, case.U, case.y_train
     if col is not None:
@@ -28,7 +29,8 @@ def _without(case: Case, *, col: int | None = None, train_row: int | None = None
         if not (np.array_equal(U[col], e) and np.array_equal(U[:, col], e)):
             return None
         keep = np.arange(case.d) != col
-        return replace(case, X_train=X[:, keep], X_test=Xt[:, keep], X_train_t=Xs[:, keep], X_test_t=Xts[:, keep], U=U[np.ix_(keep, keep)])
+        return replace(case, X_train=X[:, keep], X_test=Xt[:, keep], X_train_t=Xs[:, keep], X_test_t=Xts[:, keep],
+                       U=U[np.ix_(keep, keep)])
     if train_row is not None:
         if case.n == 1:
             return None
@@ -63,9 +65,9 @@ def post_shrink(run: PropertyRun, outcome: Outcome, *, max_rounds: int = 3, keep
                 smaller = _without(best.case, **{kind: idx})
                 if smaller is None:
                     continue
-                if run.evaluate(smaller) and run.last is not None and run.last.case is smaller:
-                    if keep is None or keep(run.last):
-                        best, improved = run.last, True
+                if (run.evaluate(smaller) and run.last is not None and run.last.case is smaller
+                        and (keep is None or keep(run.last))):
+                    best, improved = run.last, True
         if not improved:
             break
     run.last = best
