@@ -6,6 +6,8 @@ prints ``str(exc)`` and exits with ``exc.exit_code`` instead of showing a traceb
 
 from __future__ import annotations
 
+from invariance.verdict import Diagnosis
+
 __all__ = ["InvarianceError", "UsageError", "LearnerFailure", "MissingDependency", "run_subcommand"]
 
 
@@ -34,13 +36,14 @@ class MissingDependency(UsageError):
 
 
 class LearnerFailure(InvarianceError):
-    """The learner itself misbehaved (raised, hung, returned NaN or the wrong shape)."""
+    """The learner itself misbehaved (raised, hung, returned NaN or the wrong shape); ``diagnosis`` says
+    which (a :class:`~invariance.verdict.Diagnosis`, also given as its string)."""
 
     exit_code = 3
 
-    def __init__(self, diagnosis: str, message: str):
+    def __init__(self, diagnosis: Diagnosis | str, message: str):
         super().__init__(message)
-        self.diagnosis = diagnosis
+        self.diagnosis = Diagnosis(diagnosis)
 
 
 def run_subcommand(run, argv) -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from invariance.verdict import PRECISIONS, Diagnosis, Symmetry, Verdict
+from invariance.verdict import PRECISIONS, Diagnosis, FlagKind, LawOutcome, Symmetry, Verdict
 
 __all__ = [
     "FLOOR",
@@ -281,23 +281,24 @@ def verdict_of(orthogonal_passed: bool, pm1_passed: bool) -> Judgement:
 MIN_SHIFT = 0.3
 
 
-def law_verdict(orthogonal: str, pm1: str) -> Judgement | None:
+def law_verdict(orthogonal: LawOutcome | str, pm1: LawOutcome | str) -> Judgement | None:
     """A randomised learner's verdict from the outcomes of its two sequential law tests ("rejected",
     "excluded", "undecided"). A twin rejection is a rotation rejection (twins are rotations of each
     other), whatever the Gaussian cases said; a Gaussian rejection with the twins' law excluded is
     ``pm1-invariant``; both excluded is ``invariant-in-distribution``. None when a test the verdict
     rests on is undecided: inconclusive."""
-    if pm1 == "rejected":
+    orthogonal, pm1 = LawOutcome(orthogonal), LawOutcome(pm1)  # also as read back from JSON
+    if pm1 is LawOutcome.REJECTED:
         return Judgement(
             Verdict.NOT_INVARIANT,
-            "orthogonal" if orthogonal == "rejected" else "pm1",
+            "orthogonal" if orthogonal is LawOutcome.REJECTED else "pm1",
             "the law of its predictions changes on ±1 Gram twins",
         )
-    if orthogonal == "rejected":
-        if pm1 == "excluded":
+    if orthogonal is LawOutcome.REJECTED:
+        if pm1 is LawOutcome.EXCLUDED:
             return Judgement(Verdict.PM1_INVARIANT, "orthogonal", "the law changes on generic data, not on ±1 twins")
         return None
-    if orthogonal == "excluded" and pm1 == "excluded":
+    if orthogonal is LawOutcome.EXCLUDED and pm1 is LawOutcome.EXCLUDED:
         return Judgement(Verdict.INVARIANT_IN_DISTRIBUTION, None,
                          f"no two-sample test rejects, and each excludes a KS shift of {MIN_SHIFT:g} or more")
     return None
@@ -408,6 +409,8 @@ def permutation_excuses(twin_deviation: float, label_jitter: float, generic_cont
 #: twin: +1.7e-16 on one side, −3.3e-16 on the other, against a one-ulp jitter of 7e-17 after the learner
 #: divides its labels by 3), so the draws grow, and stay at rounding level (≤ 2^-45)
 JITTER_DRAWS = 8
+
+
 def allowance_excuses(relative_to_predictions: float, precision: str, d: int, n: int) -> bool:
     """Whether the allowance of a reduced precision covers a deviation, measured relative to the size of
     the predictions themselves (a learner whose predictions are 1e-3 cannot hide a 2e-4 difference in an
@@ -435,15 +438,15 @@ STRONG_RATIO = 10.0
 STRONG_KEEPS = 0.5
 
 
-def law_outcome(p_adjusted: float, level: float, ks: float, detectable: float) -> str:
+def law_outcome(p_adjusted: float, level: float, ks: float, detectable: float) -> LawOutcome:
     """One look of the sequential law test: "rejected" (adjusted p below the look's level), "excluded" (the
     largest KS statistic plus the distance detectable at this size stays within :data:`MIN_SHIFT`), else
     "undecided"."""
     if p_adjusted < level:
-        return "rejected"
+        return LawOutcome.REJECTED
     if ks + detectable <= MIN_SHIFT:
-        return "excluded"
-    return "undecided"
+        return LawOutcome.EXCLUDED
+    return LawOutcome.UNDECIDED
 
 
 def scaling_diagnosis(slope: float | None, any_usable: bool) -> str:
@@ -482,7 +485,7 @@ def permutation_control_words(column_permutation_deviation: float, twin_deviatio
 #: allowance for averaging over few trials)
 BOUND_MARGIN = 0.05
 #: verdicts that put a learner under the 1 − k/d lower bound on the Hadamard problem
-CLAIMS = ("invariant", "pm1-invariant", "invariant-in-distribution")
+CLAIMS = (Verdict.INVARIANT, Verdict.PM1_INVARIANT, Verdict.INVARIANT_IN_DISTRIBUTION)
 
 
 @dataclass(frozen=True)
@@ -490,11 +493,11 @@ class Flag:
     """Something a reader must see: ``contradiction`` (verdict vs curve), ``note`` (allowed but
     worth saying) or ``no-curve`` (the learner failed on the curve problems)."""
 
-    kind: str
+    kind: FlagKind
     text: str
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "text": self.text}
+        return {"kind": FlagKind(self.kind).value, "text": self.text}
 
 
 def curve_flags(
@@ -522,7 +525,7 @@ def curve_flags(
         how, v = claims[0]
         also = f" (declared {declared} too)" if how == "verdict" and declared in CLAIMS and declared != v else ""
         flags.append(Flag(
-            "contradiction",
+            FlagKind.CONTRADICTION,
             f"{how} {v}{also}, but the Hadamard loss at k = {ks[j]} is {mean[j]:.3f} < 1 − k/d = {bound[j]:.3f}: "
             "an invariant learner cannot beat the bound",
         ))
@@ -530,7 +533,7 @@ def curve_flags(
         half = list(ks).index(d // 2)
         where = "on" if abs(gap[half]) <= margin else "above"
         flags.append(Flag(
-            "note",
+            FlagKind.NOTE,
             f"not-invariant, yet its Hadamard curve stays {where} 1 − k/d (k = {ks[half]}: {mean[half]:.3f} vs "
             f"{bound[half]:.3f}; never more than {margin:g} below): its lack of invariance buys nothing here",
         ))
@@ -607,7 +610,7 @@ def fit_flag(k: int, train_loss: float | None, target_loss: float, reason: str) 
         return None
     figure = "non-finite" if train_loss is None else f"{train_loss:.3g}"
     return Flag(
-        "did-not-fit",
+        FlagKind.DID_NOT_FIT,
         f"did not fit: training loss {figure} at k = {k} (the target's: {target_loss:.3g}; tolerance "
         f"{FIT_TOLERANCE:g}): {reason}",
     )

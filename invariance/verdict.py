@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Verdict", "Diagnosis", "Symmetry", "PRECISIONS"]
+__all__ = ["Verdict", "VERDICT_ORDER", "Diagnosis", "Symmetry", "LawOutcome", "FlagKind", "ExcusedBy", "PRECISIONS"]
 
 #: the precisions a verdict can hold at, finest first (docs/design.md#tolerance)
 PRECISIONS = ("float64", "float32", "tf32", "float16", "bfloat16")
@@ -54,6 +54,48 @@ class Symmetry(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member)
     SIGNED_PERMUTATIONS = "signed-permutations"
     PERMUTATIONS = "permutations"
     NONE = "none"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: the order verdicts are listed in, everywhere (tallies, tables, choices): the declaration order of Verdict
+VERDICT_ORDER: tuple[Verdict, ...] = tuple(Verdict)
+
+
+class LawOutcome(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
+    """One look of a randomised learner's sequential law test (docs/design.md#randomised-learners)."""
+
+    REJECTED = "rejected"  # the law changed: adjusted p below the look's level
+    EXCLUDED = "excluded"  # any shift is within MIN_SHIFT at this size
+    UNDECIDED = "undecided"  # neither, at the last look
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class FlagKind(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
+    """What a report flag says: a verdict the learning curve contradicts, a note worth reading, a learner
+    whose curve could not be measured, one that did not fit its training data."""
+
+    CONTRADICTION = "contradiction"
+    NOTE = "note"
+    NO_CURVE = "no-curve"
+    DID_NOT_FIT = "did-not-fit"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ExcusedBy(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
+    """What judged a deviation above the floor to be rounding (search.run.Excusal)."""
+
+    EXAMPLE_PROBES = "example-probes"
+    GAUSSIAN_PROBES = "gaussian-probes"
+    EXACT_ARITHMETIC = "exact-arithmetic"
+    PERMUTATION_CONTROL = "permutation-control"
+    FAILURE_PROBES = "failure-probes"
+    PRECISION = "precision"
 
     def __str__(self) -> str:
         return self.value

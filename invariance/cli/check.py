@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from invariance.verdict import PRECISIONS
+from invariance.verdict import PRECISIONS, VERDICT_ORDER
 from invariance.workers import DASK_HELP
 
 __all__ = ["run"]
 
-VERDICTS = ("invariant", "pm1-invariant", "not-invariant", "invariant-in-distribution")
+VERDICTS = tuple(v.value for v in VERDICT_ORDER)
 
 
 class _Parser(argparse.ArgumentParser):

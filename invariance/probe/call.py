@@ -19,7 +19,7 @@ import numpy as np
 
 from invariance import judge
 from invariance.contract import Learner
-from invariance.errors import MissingDependency
+from invariance.errors import InvarianceError, MissingDependency
 from invariance.verdict import Diagnosis
 
 __all__ = ["CallError", "Caller", "Profile", "Tally", "deviation", "failed_alike", "TINY"]
@@ -44,8 +44,11 @@ class _Timeout(BaseException):
     """Raised by the alarm inside a learner; a BaseException so ``except Exception`` cannot eat it."""
 
 
-class CallError(Exception):
-    """A learner call that produced no usable prediction. ``kind`` is a :class:`Diagnosis`."""
+class CallError(InvarianceError):
+    """A learner call that produced no usable prediction. ``kind`` is a :class:`Diagnosis`. Part of the
+    one exception root: should one ever escape, the CLI prints it on one line and exits 3."""
+
+    exit_code = 3
 
     def __init__(self, kind: Diagnosis, message: str, exc_type: str | None = None, detail: str | None = None):
         super().__init__(message)

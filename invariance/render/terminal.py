@@ -21,12 +21,13 @@ from invariance.render.text import (
     counterexample_text as _counterexample_text,  # re-exported
 )
 from invariance.result.model import Result
+from invariance.verdict import VERDICT_ORDER
 
 __all__ = ["to_json", "render_rich", "summary_line", "pack_items", "natural_width", "fmt_dev", "fmt_num"]
 
 #: below this console width the result table becomes one block of lines per learner
 TABLE_MIN_WIDTH = 100
-_VERDICT_ORDER = ("invariant", "pm1-invariant", "not-invariant", "invariant-in-distribution")
+_VERDICT_ORDER = tuple(v.value for v in VERDICT_ORDER)
 
 _VERDICT_STYLE = {
     "invariant": "bold green",

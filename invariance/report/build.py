@@ -35,6 +35,7 @@ from invariance.judge import (
 from invariance.render.numbers import deviation_cell
 from invariance.report.measure import SectionMeasurement
 from invariance.result.model import Result
+from invariance.verdict import FlagKind
 
 __all__ = [
     "MARGIN",
@@ -291,7 +292,7 @@ def _row(result: Result, m: SectionMeasurement, margin: float) -> Row:
     fit = _fit_of(m.curves, result.target)
     flags += _fit_flags(fit, m.curves, result.target, m.reasons.get(result.target))
     if result.target in m.curve_failures:
-        flags += (Flag("no-curve", m.curve_failures[result.target]),)
+        flags += (Flag(FlagKind.NO_CURVE, m.curve_failures[result.target]),)
     j = result.to_json()
     return Row(
         target=result.target,

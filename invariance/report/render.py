@@ -15,10 +15,11 @@ from collections import Counter
 from invariance.curves.problems import problem_of
 from invariance.render.numbers import fmt_dev, fmt_num
 from invariance.report.build import Flag, Report, Row, Section
+from invariance.verdict import VERDICT_ORDER
 
 __all__ = ["render_markdown", "render_html", "counterexample_text", "summary", "followup_tables"]
 
-_VERDICT_ORDER = ("invariant", "pm1-invariant", "invariant-in-distribution", "not-invariant")
+_VERDICT_ORDER = tuple(v.value for v in VERDICT_ORDER)
 COLUMNS = (
     "learner", "verdict", "declared", "orth. dev", "±1 dev", "symmetry", "counterexample",
     "Hadamard loss @ d/2 (bound 0.5)", "±1 loss @ d/2 (ref. 0.25)", "first k: loss < 0.1",

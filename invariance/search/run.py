@@ -17,7 +17,7 @@ from invariance.data.rotations import haar
 from invariance.data.strategies import Case
 from invariance.probe.call import Caller, CallError, deviation, failed_alike
 from invariance.probe.noise import gaussian_noise, probe_noise, rounding_noise
-from invariance.verdict import Diagnosis
+from invariance.verdict import Diagnosis, ExcusedBy
 
 __all__ = ["Excusal", "Outcome", "PropertyRun", "case_seed"]
 
@@ -42,8 +42,7 @@ class Excusal:
     deviation: float
     threshold: float
     noise: float
-    # by: "example-probes", "gaussian-probes", "exact-arithmetic", "permutation-control", "failure-probes", "precision"
-    by: str
+    by: ExcusedBy
     d: int
     n: int
     m: int
@@ -52,30 +51,37 @@ class Excusal:
     @property
     def words(self) -> str:
         what = {
-            "example-probes": f"this example's measured rounding sensitivity {self.noise:.1e} "
-                              "(round trip through a Haar V and a rounding-level jitter, on both sides)",
-            "gaussian-probes": f"the learner's measured rounding sensitivity {self.noise:.1e} "
-                               "on a Gaussian problem of the same size (exact ±1 twins are not perturbed)",
-            "failure-probes": "a rounding-level round trip of the side that failed, which then answered: only one side "
-                              "failed, and rounding decides which (an exactly degenerate input on one side)",
-            "precision": (f"the {self.precision} rounding allowance {judge.ALLOWANCE:g}·u·√max(d, n) "
-                          f"(u = 2^{int(np.log2(judge.UNIT_ROUNDOFF[self.precision]))}), relative to the predictions"
-                          if self.precision in judge.ALLOWANCE_PRECISIONS else f"the floor {judge.FLOOR:g}"),
-            "exact-arithmetic": (f"the distance {self.noise:.1e} of either side from the same learner in exact "
-                                 f"(float64) arithmetic ({judge.EXACT_FACTOR:g}× that is rounding)"),
-            "permutation-control": (f"the twin controls: a rounding-level jitter of the labels alone moves the "
-                                    f"predictions on the same twins by {self.noise:.1e}, and a column permutation of "
-                                    "Gaussian data of this size moves them only by rounding; the learner's answer on "
-                                    "this exact data is set by its arithmetic"),
-        }[self.by]
-        if self.by == "failure-probes":
+            ExcusedBy.EXAMPLE_PROBES:
+                f"this example's measured rounding sensitivity {self.noise:.1e} "
+                "(round trip through a Haar V and a rounding-level jitter, on both sides)",
+            ExcusedBy.GAUSSIAN_PROBES:
+                f"the learner's measured rounding sensitivity {self.noise:.1e} "
+                "on a Gaussian problem of the same size (exact ±1 twins are not perturbed)",
+            ExcusedBy.FAILURE_PROBES:
+                "a rounding-level round trip of the side that failed, which then answered: only one side "
+                "failed, and rounding decides which (an exactly degenerate input on one side)",
+            ExcusedBy.PRECISION:
+                (f"the {self.precision} rounding allowance {judge.ALLOWANCE:g}·u·√max(d, n) "
+                 f"(u = 2^{int(np.log2(judge.UNIT_ROUNDOFF[self.precision]))}), relative to the predictions"
+                 if self.precision in judge.ALLOWANCE_PRECISIONS else f"the floor {judge.FLOOR:g}"),
+            ExcusedBy.EXACT_ARITHMETIC:
+                (f"the distance {self.noise:.1e} of either side from the same learner in exact "
+                 f"(float64) arithmetic ({judge.EXACT_FACTOR:g}× that is rounding)"),
+            ExcusedBy.PERMUTATION_CONTROL:
+                (f"the twin controls: a rounding-level jitter of the labels alone moves the "
+                 f"predictions on the same twins by {self.noise:.1e}, and a column permutation of "
+                 "Gaussian data of this size moves them only by rounding; the learner's answer on "
+                 "this exact data is set by its arithmetic"),
+        }[ExcusedBy(self.by)]
+        if self.by == ExcusedBy.FAILURE_PROBES:
             return f"a one-sided failure (d={self.d}, n={self.n}, m={self.m}) excused by {what}"
         return (f"deviation {self.deviation:.1e} (d={self.d}, n={self.n}, m={self.m}) excused by {what}: "
                 f"threshold {self.threshold:.1e}")
 
     def to_json(self) -> dict:
-        return {"deviation": self.deviation, "threshold": self.threshold, "noise": self.noise, "by": self.by,
-                "d": self.d, "n": self.n, "m": self.m, "precision": self.precision, "words": self.words}
+        return {"deviation": self.deviation, "threshold": self.threshold, "noise": self.noise,
+                "by": ExcusedBy(self.by).value, "d": self.d, "n": self.n, "m": self.m, "precision": self.precision,
+                "words": self.words}
 
 
 @dataclass
@@ -162,8 +168,8 @@ class PropertyRun:
             side = "original" if err is a else "transformed"
             answer = b if err is a else a
             if not isinstance(answer, CallError) and self._failure_is_rounding(caller, case, err is a, answer):
-                self._excuse(Excusal(float("inf"), float("inf"), float("inf"), "failure-probes", case.d, case.n, case.m,
-                                     self.precision))
+                self._excuse(Excusal(float("inf"), float("inf"), float("inf"), ExcusedBy.FAILURE_PROBES,
+                                     case.d, case.n, case.m, self.precision))
                 return False
             self._violation(Outcome(
                 case,
@@ -187,7 +193,7 @@ class PropertyRun:
                                   has_exact=self.exact is not None)
         if kind is None:
             if dev > judge.FLOOR:
-                self._excuse(Excusal(dev, judge.floor_at(p, d, n), 0.0, "precision", d, n, case.m, p))
+                self._excuse(Excusal(dev, judge.floor_at(p, d, n), 0.0, ExcusedBy.PRECISION, d, n, case.m, p))
                 if self.allowed is None or dev > self.allowed.deviation:
                     self.allowed = Outcome(case, a, b, dev, 0.0, judge.floor_at(p, d, n))
             return False
@@ -210,12 +216,13 @@ class PropertyRun:
         if verdict.violation and case.family == "gram-twin":
             control = self._permutation_control(caller, case, a, b)
             if control is not None:
-                self._excuse(Excusal(dev, verdict.threshold, control, "permutation-control", d, n, case.m, p))
+                self._excuse(Excusal(dev, verdict.threshold, control, ExcusedBy.PERMUTATION_CONTROL, d, n, case.m, p))
                 return False
         if verdict.violation:
             self._violation(Outcome(case, a, b, dev, noise, verdict.threshold))
         else:
-            by = {"gaussian": "gaussian-probes", "exact": "exact-arithmetic"}.get(kind, "example-probes")
+            by = {"gaussian": ExcusedBy.GAUSSIAN_PROBES, "exact": ExcusedBy.EXACT_ARITHMETIC}.get(
+                kind, ExcusedBy.EXAMPLE_PROBES)
             self._excuse(Excusal(dev, verdict.threshold, noise, by, d, n, case.m, p))
         return verdict.violation
 
@@ -313,10 +320,11 @@ class PropertyRun:
 
     def _excuse(self, excusal: Excusal) -> None:
         self.excused_count += 1
-        self.unstable += excusal.by == "permutation-control" or (
-            excusal.by not in ("precision", "exact-arithmetic") and excusal.noise >= judge.UNSTABLE_NOISE)
-        if self.excused is None or (excusal.deviation > self.excused.deviation and excusal.by != "failure-probes") or (
-                self.excused.by == "failure-probes" and excusal.by != "failure-probes"):
+        by, failure = excusal.by, ExcusedBy.FAILURE_PROBES
+        self.unstable += by == ExcusedBy.PERMUTATION_CONTROL or (
+            by not in (ExcusedBy.PRECISION, ExcusedBy.EXACT_ARITHMETIC) and excusal.noise >= judge.UNSTABLE_NOISE)
+        if self.excused is None or (excusal.deviation > self.excused.deviation and by != failure) or (
+                self.excused.by == failure and by != failure):
             self.excused = excusal
 
     def caller_for(self, case: Case) -> Caller:
