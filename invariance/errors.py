@@ -6,8 +6,6 @@ prints ``str(exc)`` and exits with ``exc.exit_code`` instead of showing a traceb
 
 from __future__ import annotations
 
-from invariance.verdict import Diagnosis
-
 __all__ = ["InvarianceError", "UsageError", "LearnerFailure", "MissingDependency", "run_subcommand"]
 
 
@@ -37,13 +35,14 @@ class MissingDependency(UsageError):
 
 class LearnerFailure(InvarianceError):
     """The learner itself misbehaved (raised, hung, returned NaN or the wrong shape); ``diagnosis`` says
-    which (a :class:`~invariance.verdict.Diagnosis`, also given as its string)."""
+    which: a :class:`~invariance.verdict.Diagnosis` member (a str enum: this module, the root of every
+    other, imports nothing of invcheck's)."""
 
     exit_code = 3
 
-    def __init__(self, diagnosis: Diagnosis | str, message: str):
+    def __init__(self, diagnosis: str, message: str):
         super().__init__(message)
-        self.diagnosis = Diagnosis(diagnosis)
+        self.diagnosis = diagnosis
 
 
 def run_subcommand(run, argv) -> int:

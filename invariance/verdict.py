@@ -10,16 +10,20 @@ __all__ = ["Verdict", "VERDICT_ORDER", "Diagnosis", "Symmetry", "LawOutcome", "F
 PRECISIONS = ("float64", "float32", "tf32", "float16", "bfloat16")
 
 
-class Verdict(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
+class _Word(str, enum.Enum):  # noqa: UP042 (StrEnum would change format() of members on Python 3.11)
+    """A stable identifier: compares equal to its string, and prints as it."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Verdict(_Word):
     """What invcheck concludes about a learner (stable strings used in JSON and declarations)."""
 
     INVARIANT = "invariant"
     PM1_INVARIANT = "pm1-invariant"
     NOT_INVARIANT = "not-invariant"
     INVARIANT_IN_DISTRIBUTION = "invariant-in-distribution"
-
-    def __str__(self) -> str:
-        return self.value
 
     @classmethod
     def parse(cls, text: str) -> Verdict:
@@ -32,7 +36,7 @@ class Verdict(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) 
         raise UsageError(f"unknown verdict {text!r}; choose one of: {choices}")
 
 
-class Diagnosis(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
+class Diagnosis(_Word):
     """Why a learner got no verdict at all."""
 
     ERROR = "error"  # raised on valid generic input
@@ -43,11 +47,8 @@ class Diagnosis(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member
     INCONCLUSIVE = "inconclusive"  # too few usable examples to carry any verdict
     DOES_NOT_LEARN = "does-not-learn"  # predictions do not depend on the training data: any verdict is vacuous
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Symmetry(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
+class Symmetry(_Word):
     """Largest group tried under which the learner's predictions are unchanged."""
 
     ORTHOGONAL = "orthogonal"
@@ -55,26 +56,20 @@ class Symmetry(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member)
     PERMUTATIONS = "permutations"
     NONE = "none"
 
-    def __str__(self) -> str:
-        return self.value
-
 
 #: the order verdicts are listed in, everywhere (tallies, tables, choices): the declaration order of Verdict
 VERDICT_ORDER: tuple[Verdict, ...] = tuple(Verdict)
 
 
-class LawOutcome(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
+class LawOutcome(_Word):
     """One look of a randomised learner's sequential law test (docs/design.md#randomised-learners)."""
 
     REJECTED = "rejected"  # the law changed: adjusted p below the look's level
     EXCLUDED = "excluded"  # any shift is within MIN_SHIFT at this size
     UNDECIDED = "undecided"  # neither, at the last look
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class FlagKind(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
+class FlagKind(_Word):
     """What a report flag says: a verdict the learning curve contradicts, a note worth reading, a learner
     whose curve could not be measured, one that did not fit its training data."""
 
@@ -83,11 +78,8 @@ class FlagKind(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member)
     NO_CURVE = "no-curve"
     DID_NOT_FIT = "did-not-fit"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class ExcusedBy(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member) in messages)
+class ExcusedBy(_Word):
     """What judged a deviation above the floor to be rounding (search.run.Excusal)."""
 
     EXAMPLE_PROBES = "example-probes"
@@ -96,6 +88,3 @@ class ExcusedBy(str, enum.Enum):  # noqa: UP042 (StrEnum would change str(member
     PERMUTATION_CONTROL = "permutation-control"
     FAILURE_PROBES = "failure-probes"
     PRECISION = "precision"
-
-    def __str__(self) -> str:
-        return self.value

@@ -49,5 +49,5 @@ def test_flags_and_excusals_carry_members_and_write_their_strings():
 def test_one_exception_root():
     err = CallError(Diagnosis.ERROR, "boom")
     assert isinstance(err, InvarianceError) and err.exit_code == 3
-    failure = LearnerFailure("non-finite", "NaN at k=3")
+    failure = LearnerFailure(Diagnosis.NON_FINITE, "NaN at k=3")
     assert failure.diagnosis is Diagnosis.NON_FINITE and failure.exit_code == 3

@@ -282,7 +282,7 @@ def fit_once(learner: Learner, problem: Problem, draw, k: int, *, rng=None,
         y_hat = learner(X, y, X_pred, rng=rng)
     except Exception as exc:
         raise LearnerFailure(
-            Diagnosis.ERROR.value,
+            Diagnosis.ERROR,
             f"{learner.name} raised {type(exc).__name__}: {str(exc).strip()[:200]} ({where}k={k})",
         ) from None
     try:
@@ -291,12 +291,12 @@ def fit_once(learner: Learner, problem: Problem, draw, k: int, *, rng=None,
         y_hat = np.full(0, np.nan)
     if y_hat.shape != (m,):
         raise LearnerFailure(
-            Diagnosis.BAD_SHAPE.value,
+            Diagnosis.BAD_SHAPE,
             f"{learner.name} returned {y_hat.size} predictions for {m} test points (k={k})",
         )
     if not np.all(np.isfinite(y_hat)):
         raise LearnerFailure(
-            Diagnosis.NON_FINITE.value,
+            Diagnosis.NON_FINITE,
             f"{learner.name} predicted NaN/inf at k={k} ({where.rstrip(', ')}); "
             f"a smaller learning rate (--set {learner.name}.eta=…) may help",
         )
@@ -307,7 +307,7 @@ def fit_once(learner: Learner, problem: Problem, draw, k: int, *, rng=None,
         test, train_pred = problem.test_loss(y_hat[n:], draw), y_hat[:n]
     if not np.isfinite(test):
         raise LearnerFailure(
-            Diagnosis.NON_FINITE.value,
+            Diagnosis.NON_FINITE,
             f"{learner.name}'s loss overflowed at k={k} ({where.rstrip(', ')}): it diverges; "
             f"a smaller learning rate (--set {learner.name}.eta=…) may help",
         )
