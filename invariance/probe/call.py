@@ -202,18 +202,10 @@ class Caller:
         for name, a, g in zip(("X_train", "y_train", "X_test"), args, guards, strict=True):
             if not (a.shape == g.shape and np.array_equal(a, g, equal_nan=True)) and name not in self.tally.mutated:
                 self.tally.mutated.append(name)
-        arr = self._validate(out, len(Xt), self.learner.outputs)
-        big = judge.diverged_count(arr, args[1])
-        if big:
-            raise CallError(
-                Diagnosis.NON_FINITE,
-                f"returned {big} prediction(s) beyond {judge.DIVERGED:g}× the labels' scale out of {len(Xt)} "
-                "(a run diverging towards overflow)",
-            )
-        return arr
+        return self._validate(out, len(Xt), self.learner.outputs, labels=args[1])
 
     @staticmethod
-    def _validate(out: object, m: int, outputs: int | None = None) -> np.ndarray:
+    def _validate(out: object, m: int, outputs: int | None = None, *, labels: np.ndarray) -> np.ndarray:
         want = (m,) if outputs is None else (m, outputs)
         shape = f"({m},)" if outputs is None else f"({m}, {outputs})"
         try:
@@ -236,5 +228,12 @@ class Caller:
             raise CallError(
                 Diagnosis.NON_FINITE,
                 f"returned {bad} non-finite prediction(s) (NaN or inf) out of {m}",
+            )
+        big = judge.diverged_count(arr, labels)
+        if big:
+            raise CallError(
+                Diagnosis.NON_FINITE,
+                f"returned {big} prediction(s) beyond {judge.DIVERGED:g}× the labels' scale out of {m} "
+                "(a run diverging towards overflow)",
             )
         return arr
