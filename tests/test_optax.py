@@ -61,7 +61,7 @@ def test_a_numpy_check_imports_neither_jax_nor_optax():
 
 
 def _optax_learner(factory, **kwargs):
-    from invariance.adapters.optax_opt import learner_from_optax
+    from invariance.adapters.optax import learner_from_optax
 
     return learner_from_optax(factory, name="opt", target="<test>:opt", options={"optimizer_kwargs": kwargs})
 
@@ -100,7 +100,7 @@ def test_other_coarse_dtypes_and_a_layer(factory, kwargs, precision):
     import jax.numpy as jnp
 
     kw = {k: (getattr(jnp, v) if k.endswith("dtype") else v) for k, v in kwargs.items()}
-    from invariance.adapters.optax_opt import learner_from_optax
+    from invariance.adapters.optax import learner_from_optax
 
     lrn = learner_from_optax(getattr(optax, factory), name="opt", target="<test>:opt",
                              options={"optimizer_kwargs": kw, "model": "layer", "outputs": 2})

@@ -18,8 +18,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from invariance.adapters import torch_optim  # noqa: E402
-from invariance.adapters.torch_optim import learner_from_optimizer, step_precision  # noqa: E402
+from invariance.adapters.torch import learner_from_optimizer, probes, step_precision  # noqa: E402
 
 RNG = np.random.default_rng(5)
 X = RNG.standard_normal((8, 4))
@@ -189,7 +188,7 @@ def test_muon_gets_an_exact_variant():
 @pytest.mark.parametrize("model", [{}, {"model": "layer", "outputs": 3}, {"model": "mlp", "hidden": 4}])
 def test_the_adapter_itself_creates_no_coarse_tensor(model):
     opts = _learner(PlainSGD, **model).options
-    seen, _ = torch_optim._watched_run(PlainSGD, opts)
+    seen, _ = probes._watched_run(PlainSGD, opts)
     assert seen == {}
 
 

@@ -17,7 +17,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from invariance.adapters import torch_optim  # noqa: E402
+from invariance.adapters.torch import TorchOptions, train_predict  # noqa: E402
 from invariance.cli import main  # noqa: E402
 from invariance.errors import UsageError  # noqa: E402
 from invariance.pipeline import Budget, CheckConfig  # noqa: E402
@@ -137,24 +137,24 @@ def test_linear_neuron_is_the_papers_online_protocol():
     with SGD this is w ← w − η (w·x_t − y_t) x_t, written out here by hand."""
     rng = np.random.default_rng(0)
     X, y, Xt = rng.standard_normal((5, 3)), rng.standard_normal(5), rng.standard_normal((2, 3))
-    opts = torch_optim._validated({"passes": 2, "lr": 0.1})
+    opts = TorchOptions.from_options({"passes": 2, "lr": 0.1})
     w = np.zeros(3)
     for _ in range(2):
         for x_t, y_t in zip(X, y, strict=True):
             w -= 0.1 * (w @ x_t - y_t) * x_t
-    got = torch_optim.train_predict(torch.optim.SGD, X, y, Xt, opts, None)
+    got = train_predict(torch.optim.SGD, X, y, Xt, opts, None)
     np.testing.assert_allclose(got, Xt @ w, rtol=1e-12, atol=1e-14)
 
 
 def test_batch_size_averages_the_gradient_over_the_batch():
     rng = np.random.default_rng(1)
     X, y, Xt = rng.standard_normal((4, 2)), rng.standard_normal(4), rng.standard_normal((1, 2))
-    opts = torch_optim._validated({"passes": 1, "lr": 0.2, "batch_size": 2})
+    opts = TorchOptions.from_options({"passes": 1, "lr": 0.2, "batch_size": 2})
     w = np.zeros(2)
     for s in (0, 2):
         xb, yb = X[s : s + 2], y[s : s + 2]
         w -= 0.2 * ((xb @ w - yb)[:, None] * xb).mean(0)
-    np.testing.assert_allclose(torch_optim.train_predict(torch.optim.SGD, X, y, Xt, opts, None), Xt @ w, rtol=1e-12)
+    np.testing.assert_allclose(train_predict(torch.optim.SGD, X, y, Xt, opts, None), Xt @ w, rtol=1e-12)
 
 
 def test_mlp_model_is_randomised_and_seeded_only_by_rng():

@@ -10,7 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from invariance.adapters.torch_optim import learner_from_optimizer, needs_create_graph, uses_global_rng  # noqa: E402
+from invariance.adapters.torch import learner_from_optimizer, needs_create_graph, uses_global_rng  # noqa: E402
 
 X = np.random.default_rng(0).standard_normal((6, 3))
 Y = X @ np.array([1.0, -0.5, 0.25])
@@ -180,7 +180,7 @@ def test_a_draw_whose_effect_is_hidden_is_still_detected():
 
 from types import SimpleNamespace  # noqa: E402
 
-from invariance.adapters.torch_optim import breaks_at  # noqa: E402
+from invariance.adapters.torch import breaks_at  # noqa: E402
 from invariance.judge import state_transform  # noqa: E402
 
 

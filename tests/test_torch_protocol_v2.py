@@ -14,9 +14,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import invariance  # noqa: E402
-from invariance.adapters import torch_optim  # noqa: E402
 from invariance.adapters.defaults import FALLBACK_LR  # noqa: E402
-from invariance.adapters.torch_optim import learner_from_optimizer, train_predict  # noqa: E402
+from invariance.adapters.torch import closure_protocol, learner_from_optimizer, train_predict  # noqa: E402
 from invariance.verdict import Symmetry, Verdict  # noqa: E402
 
 X = np.random.default_rng(0).standard_normal((6, 3))
@@ -293,5 +292,5 @@ def test_torch_optim_classes_get_the_closure_at_their_own_defaults():
 
 def test_the_protocol_helper_reports_rejection_without_a_learner():
     opts = _learner(CallsClosure).options
-    assert torch_optim.closure_protocol(RejectsClosure, {**opts, "closure": None})[0] == "rejected: plain step()"
-    assert torch_optim.closure_protocol(TakesNone, opts)[0] == "none"
+    assert closure_protocol(RejectsClosure, {**opts, "closure": None})[0] == "rejected: plain step()"
+    assert closure_protocol(TakesNone, opts)[0] == "none"

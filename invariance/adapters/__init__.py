@@ -46,7 +46,7 @@ def _is_optax_factory(obj: Any) -> bool:
     if not module.startswith("optax") and "GradientTransformation" not in str(
             getattr(inner, "__annotations__", {}).get("return", "")):
         return False  # decided without importing jax or optax
-    from invariance.adapters.optax_opt import is_optax_factory
+    from invariance.adapters.optax import is_optax_factory
 
     return is_optax_factory(obj)
 
@@ -58,11 +58,11 @@ def _is_sklearn_estimator(obj: Any) -> bool:
 
 def adapt(obj: Any, *, name: str, target: str, options: dict) -> Learner | None:
     if _is_torch_optimizer_class(obj) or _is_torch_optimizer_factory(obj):
-        from invariance.adapters.torch_optim import learner_from_optimizer
+        from invariance.adapters.torch import learner_from_optimizer
 
         return learner_from_optimizer(obj, name=name, target=target, options=options)
     if _is_optax_factory(obj):
-        from invariance.adapters.optax_opt import learner_from_optax
+        from invariance.adapters.optax import learner_from_optax
 
         return learner_from_optax(obj, name=name, target=target, options=options)
     if _is_sklearn_estimator(obj):

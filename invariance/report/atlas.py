@@ -2,7 +2,7 @@
 
 A library's rows are found, not listed: every ``torch.optim.Optimizer`` subclass a torch library
 exports (torch.optim, pytorch_optimizer, lion_pytorch, prodigyopt, schedulefree), every factory of
-optax and optax.contrib that takes a ``learning_rate`` (:func:`invariance.adapters.optax_opt.is_optax_factory`).
+optax and optax.contrib that takes a ``learning_rate`` (:func:`invariance.adapters.optax.is_optax_factory`).
 A class a library re-exports from torch.optim is that section's row, not another. Each row is checked
 on the linear layer W ∈ R^{3×d} (:data:`CHECK_OPTIONS`: the input and the output side) at
 :data:`MAX_EXAMPLES` examples per property, with the optimizer's own defaults, and gets its Hadamard
@@ -81,7 +81,7 @@ def library_targets(lib: Library) -> tuple[str, ...]:
                 continue  # a re-export of torch's class: that section's row
             names.append(name)
     else:
-        from invariance.adapters.optax_opt import is_optax_factory
+        from invariance.adapters.optax import is_optax_factory
 
         names = [n for n in dir(module) if not n.startswith("_") and is_optax_factory(getattr(module, n))]
     return tuple(f"{lib.module}:{n}" for n in sorted(names, key=str.lower))

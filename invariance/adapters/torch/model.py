@@ -1,0 +1,145 @@
+"""What a torch learner trains: the model (linear neuron, linear layer, MLP) and the optimizer on its
+parameters, built the same way for every run; and the names an optimizer is shown by."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+from typing import Any
+
+import numpy as np
+
+from invariance.adapters.torch.options import TorchOptions
+from invariance.errors import MissingDependency, UsageError
+
+__all__ = ["torch_module", "short_name", "where", "OPTIMIZER_DEFAULTS", "construct", "build_model",
+           "build_optimizer", "validate_optimizer_kwargs"]
+
+#: per-optimizer keyword defaults of the adapter (override with --opt KEY=VALUE). L-BFGS's own
+#: defaults (20 inner iterations, 100 pairs of history) make one online step cost ~2000 dot products;
+#: the online protocol needs one quasi-Newton step per example. Neither choice bears on invariance.
+OPTIMIZER_DEFAULTS = {"LBFGS": {"max_iter": 1, "history_size": 10}}
+
+
+def torch_module() -> Any:
+    """The ``torch`` module, imported on first use (:class:`MissingDependency` without it)."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - exercised only without torch
+        raise MissingDependency("torch", "torch", "checking a torch.optim optimizer") from None
+    return torch
+
+
+def short_name(make: Any) -> str:
+    return (getattr(make, "__name__", None) or getattr(getattr(make, "func", None), "__name__", None)
+            or type(make).__name__)
+
+
+def where(make: Any) -> str:
+    """``torch.optim.adam.Adam`` for a class, ``module.factory`` for a factory, ``partial(Adam, …)``."""
+    if isinstance(make, functools.partial):
+        kw = ", ".join(f"{k}={v!r}" for k, v in make.keywords.items())
+        return f"partial({where(make.func)}{', ' + kw if kw else ''})"
+    return f"{getattr(make, '__module__', '?')}.{getattr(make, '__qualname__', short_name(make))}"
+
+
+def _signature(make: Any) -> dict:
+    """The keyword parameters of an optimizer class's ``__init__`` or of an instance factory."""
+    try:
+        target = make.__init__ if inspect.isclass(make) else make
+        return dict(inspect.signature(target).parameters)
+    except (TypeError, ValueError):
+        return {}
+
+
+def construct(make: Any, params: Any, opts: TorchOptions, kwargs: dict) -> Any:
+    """``make(params, lr=…, **kwargs)``; lr only where it is set (a factory or optimizer without one
+    gets none)."""
+    lr = {} if opts.lr is None else {"lr": opts.lr}
+    return make(params, **lr, **kwargs)
+
+
+def build_optimizer(make: Any, model: Any, opts: TorchOptions) -> Any:
+    """The optimizer on ``model``'s parameters: the adapter's keyword defaults, then the user's."""
+    kwargs = {**OPTIMIZER_DEFAULTS.get(short_name(make), {}), **opts.optimizer_kwargs}
+    return construct(make, model.parameters(), opts, kwargs)
+
+
+def build_model(torch: Any, d: int, opts: TorchOptions, gen: Any) -> Any:
+    """Zero weights for the linear neuron and layer; an MLP's weights drawn from ``gen``."""
+    nn = torch.nn
+    dt = torch.float64
+
+    def linear(n_in: int, n_out: int) -> Any:
+        # skip_init: no draw from torch's global generator (every weight is set below), so that a draw
+        # seen during a run is the optimizer's (probes.uses_global_rng)
+        return torch.nn.utils.skip_init(nn.Linear, n_in, n_out, bias=False, dtype=dt, device=opts.device)
+
+    if opts.model in ("linear", "layer"):
+        model = linear(d, opts.outputs or 1)
+        with torch.no_grad():
+            model.weight.zero_()
+        return model
+    h = opts.hidden
+    first = linear(d, h)
+    second = linear(h, 1)
+    with torch.no_grad():
+        if opts.init == "gaussian":  # N(0, 1/d) entries: W U has the same law as W for orthogonal U
+            first.weight.copy_(torch.randn(h, d, generator=gen, dtype=dt) / np.sqrt(d))
+        elif opts.init == "orthogonal":
+            nn.init.orthogonal_(first.weight, generator=gen)
+        else:  # torch's default: kaiming-uniform, i.i.d. uniform entries (not rotation invariant in law)
+            bound = 1.0 / np.sqrt(d)
+            first.weight.copy_((torch.rand(h, d, generator=gen, dtype=dt) * 2 - 1) * bound)
+        second.weight.copy_(torch.randn(1, h, generator=gen, dtype=dt) / np.sqrt(h))
+    act = {"tanh": nn.Tanh(), "relu": nn.ReLU(), "identity": nn.Identity()}[opts.activation]
+    return nn.Sequential(first, act, second)
+
+
+def validate_optimizer_kwargs(torch: Any, cls: Any, opts: TorchOptions) -> None:
+    """Reject a mistyped or invalid ``--opt KEY=VALUE`` before any checking starts (exit code 2).
+
+    Unknown keywords are found from the signature (with close matches suggested); values are tried by
+    building the optimizer once on a dummy 1×2 parameter. An optimizer that cannot be built even
+    without the extra keywords is left alone: it fails on the first call and gets a diagnosis.
+    """
+    kwargs = opts.optimizer_kwargs
+    if not kwargs:
+        return
+    _check_keywords(cls, kwargs)
+
+    def build(**kw: Any) -> Any:
+        dummy = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
+        return construct(cls, [dummy], opts, kw)
+
+    try:
+        build()
+    except Exception:
+        return  # not about the keywords: the first call will fail and be diagnosed
+    try:
+        build(**kwargs)
+    except Exception as exc:
+        given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise UsageError(
+            f"--opt {given} rejected by {where(cls)}: {type(exc).__name__}{': ' + msg if msg else ''} "
+            "(values are parsed as JSON, e.g. --opt betas=[0.9,0.99] --opt amsgrad=true)"
+        ) from None
+
+
+def _check_keywords(cls: Any, kwargs: dict) -> None:
+    """Reserved keywords (lr, params), then, where the signature lists its keywords, unknown ones."""
+    for reserved, fix in (("lr", "set the learning rate with --lr"),
+                          ("params", "the adapter passes the model's parameters")):
+        if reserved in kwargs:
+            raise UsageError(f"--opt {reserved}=… is not allowed for {where(cls)}: {fix}")
+    params = _signature(cls)
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    if params and not takes_any:
+        known = [k for k in params if k not in ("self", "params", "lr")]
+        for key in kwargs:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+                hint = f"; did you mean {', '.join(close)}?" if close else f"; it takes {', '.join(known)}"
+                raise UsageError(f"--opt {key}=…: {where(cls)} has no keyword argument {key!r}{hint}")

@@ -1,0 +1,157 @@
+"""The torch adapter's options, checked once: a frozen :class:`TorchOptions`.
+
+The user sets passes, lr, batch size, model, hidden width, activation, init, device, the optimizer's
+keyword arguments, create_graph and outputs; the load-time probes (:mod:`.probes`) decide the rest —
+how ``step`` is called (``closure``), where the lr comes from (``lr_source``), whether the run forks
+the global generators (``global_rng``) — and :attr:`TorchOptions.exact` marks the run with every cast
+rewritten to float64 (:mod:`.exact`). A learner records them all, as :meth:`TorchOptions.as_dict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeAlias
+
+from invariance.adapters.defaults import layer_outputs
+from invariance.errors import UsageError
+
+__all__ = ["TorchOptions", "Options", "DEFAULTS", "MODELS", "ACTIVATIONS", "INITS", "CLOSURE_PASSED",
+           "CLOSURE_REJECTED", "CLOSURE_NONE"]
+
+#: the options a user sets, at their defaults
+DEFAULTS: dict[str, Any] = {
+    "passes": 3,
+    "lr": None,  # None: the optimizer's own default learning rate (adapters.defaults.own_lr)
+    "batch_size": 1,
+    "model": "linear",
+    "hidden": 16,
+    "activation": "tanh",
+    "init": "gaussian",
+    "device": "cpu",
+    "optimizer_kwargs": {},
+    "create_graph": None,  # None: detected (probes.needs_create_graph)
+    "outputs": None,  # H for --model layer (default DEFAULT_OUTPUTS)
+}
+MODELS = ("linear", "layer", "mlp")
+ACTIVATIONS = ("tanh", "relu", "identity")
+INITS = ("gaussian", "uniform", "orthogonal")
+
+#: how an optimizer's ``step`` is called, decided once per learner on the probe problem
+#: (:func:`~invariance.adapters.torch.probes.closure_protocol`); the gradient is always computed before
+#: the step, as a training loop does
+CLOSURE_PASSED, CLOSURE_REJECTED, CLOSURE_NONE = "passed", "rejected: plain step()", "none"
+
+#: recorded in a learner's options, not listed in its description
+_UNLISTED = ("optimizer_kwargs", "create_graph", "global_rng", "lr_source", "closure")
+_MLP_ONLY = ("hidden", "activation", "init")
+
+
+@dataclass(frozen=True)
+class TorchOptions:
+    """The options of one torch learner's training runs (docs/design.md#contracts)."""
+
+    passes: int = 3
+    #: None: pass no lr (the optimizer's own default decides)
+    lr: float | None = None
+    batch_size: int = 1
+    model: str = "linear"
+    hidden: int = 16
+    activation: str = "tanh"
+    init: str = "gaussian"
+    device: str = "cpu"
+    optimizer_kwargs: dict[str, Any] = field(default_factory=dict)
+    #: gradients by ``backward(create_graph=True)``; None: not decided yet
+    create_graph: bool | None = None
+    #: H for ``model="layer"``; None for a one-output model
+    outputs: int | None = None
+    #: how ``step`` is called (CLOSURE_*); None: not decided (``step(closure)`` where it takes one)
+    closure: str | None = None
+    #: where ``lr`` comes from: "--lr", "its default", the adapter's fallback and why
+    lr_source: str | None = None
+    #: run with torch's, NumPy's and Python's global generators forked and seeded per call
+    global_rng: bool = False
+    #: run with every cast to a coarser floating dtype rewritten to float64 (not a recorded option)
+    exact: bool = False
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> TorchOptions:
+        """Checked options from a mapping (the CLI's, the API's, a learner's recorded ones); None means
+        the default, keys that are not options (``description``) are ignored. A bad value is a
+        :class:`UsageError` naming its flag."""
+        given = {k: v for k, v in options.items() if v is not None}
+        merged = {**DEFAULTS, **{f.name: given[f.name] for f in fields(cls) if f.name in given}}
+        _check(merged)
+        merged["optimizer_kwargs"] = dict(merged["optimizer_kwargs"])
+        merged["outputs"] = layer_outputs(merged["model"], merged["outputs"])
+        if merged["create_graph"] not in (None, True, False):
+            raise UsageError(f"create_graph must be true or false, got {merged['create_graph']!r}")
+        return cls(**merged)
+
+    @classmethod
+    def of(cls, options: TorchOptions | Mapping[str, Any]) -> TorchOptions:
+        """``options`` itself, or checked from a mapping (:meth:`from_options`)."""
+        return options if isinstance(options, TorchOptions) else cls.from_options(options)
+
+    @property
+    def by_hand(self) -> bool:
+        """Whether the gradient is written out (linear models without a graph) instead of autograd's."""
+        return self.model in ("linear", "layer") and not self.create_graph
+
+    @property
+    def randomized(self) -> bool:
+        """Whether a learner with these options takes ``rng`` (an MLP's initialisation, a global draw)."""
+        return self.model == "mlp" or self.global_rng
+
+    def as_dict(self) -> dict[str, Any]:
+        """The options a learner records (every field but :attr:`exact`), in field order."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "exact"}
+
+    def description(self) -> str:
+        """"passes=3, lr=0.001 (its default), batch_size=1, model=linear, device=cpu" and how the steps
+        run: the words inside a learner's description."""
+        words = [f"{key}={value}{self._source_of(key)}" for key, value in self._listed()]
+        return ", ".join(words + self._protocol_words())
+
+    def _listed(self) -> Iterator[tuple[str, Any]]:
+        """The options a description lists: the MLP's only for an MLP, outputs only for a layer."""
+        for key, value in self.as_dict().items():
+            if key in _UNLISTED or (key in _MLP_ONLY and self.model != "mlp"):
+                continue
+            if key == "outputs" and self.model != "layer":
+                continue
+            yield key, value
+
+    def _source_of(self, key: str) -> str:
+        return f" ({self.lr_source})" if key == "lr" and self.lr_source != "--lr" else ""
+
+    def _protocol_words(self) -> list[str]:
+        words = []
+        if self.closure == CLOSURE_REJECTED:
+            words.append("step(closure) rejected: plain step() after the gradient")
+        elif self.closure == CLOSURE_NONE:
+            words.append("step() takes no closure: plain step() after the gradient")
+        if self.create_graph:
+            words.append("create_graph=True")
+        if self.global_rng:
+            words.append("torch's global RNG forked and seeded per call (randomised)")
+        if self.optimizer_kwargs:
+            words.append(f"{self.optimizer_kwargs}")
+        return words
+
+
+def _check(opts: dict[str, Any]) -> None:
+    """The checks of the user's options, each a one-line :class:`UsageError` naming the flag."""
+    for key in ("passes", "batch_size", "hidden"):
+        if not isinstance(opts[key], int) or opts[key] < 1:
+            raise UsageError(f"--{key.replace('_', '-')} must be a positive integer, got {opts[key]!r}")
+    if opts["lr"] is not None and not (isinstance(opts["lr"], (int, float)) and opts["lr"] > 0):
+        raise UsageError(f"--lr must be a positive number, got {opts['lr']!r}")
+    for key, allowed in (("activation", ACTIVATIONS), ("init", INITS), ("model", MODELS)):
+        if opts[key] not in allowed:
+            raise UsageError(f"--{key} {opts[key]!r} is not one of {', '.join(allowed)}")
+
+
+#: what the adapter's helpers take as options: checked ones, or a mapping such as a learner's recorded
+#: options (checked by :meth:`TorchOptions.of`)
+Options: TypeAlias = TorchOptions | Mapping[str, Any]
