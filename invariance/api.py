@@ -11,13 +11,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from invariance.contract import Learner
 from invariance.errors import UsageError
 from invariance.result.model import Result
 from invariance.settings import CheckConfig
 from invariance.verdict import Verdict
+
+if TYPE_CHECKING:
+    from invariance.workers import Workers
 
 __all__ = ["check", "check_many", "assert_verdict", "config_from", "InvarianceAssertion"]
 
@@ -95,22 +98,33 @@ def _with_option_warning(result: Result, learner: Learner, config: CheckConfig) 
 
 def check_many(targets: Iterable[Any], *, jobs: int = 1, expect: str | Verdict | None = None,
                config: CheckConfig | None = None, progress: bool = False, dask: str | None = None,
-               **options: Any) -> list[Result]:
+               workers: Workers | None = None, **options: Any) -> list[Result]:
     """Check every learner the ``targets`` name, in ``jobs`` processes or on the Dask cluster ``dask``
-    (``"local:N"`` or a scheduler address; :mod:`invariance.workers`), with results identical to
-    ``jobs=1``. ``expect`` declares a verdict for all of them; options as in :func:`check`."""
+    (``"local:N"`` or a scheduler address), with results identical to ``jobs=1``; or where ``workers``
+    (an :class:`invariance.workers.Workers`, instead of ``jobs`` and ``dask``) says. ``expect``
+    declares a verdict for all of them; options as in :func:`check`."""
     if isinstance(targets, (str, bytes)):
         targets = [targets]
-    if jobs < 1:
-        raise UsageError(f"jobs must be at least 1, got {jobs}")
-    from invariance.workers import Workers
-
-    workers = Workers(jobs=jobs, dask=dask)
+    workers = _workers(jobs, dask, workers)
     config = config if config is not None else config_from(**options)
     return _run(_learners(targets, config, _parse_expected(expect)), config, workers=workers, progress=progress)
 
 
-def _run(learners: list[Learner], config: CheckConfig, *, workers=None, progress: bool = False) -> list[Result]:
+def _workers(jobs: int, dask: str | None, workers: Workers | None) -> Workers:
+    """The one :class:`Workers` value of :func:`check_many`: ``workers``, or built from ``jobs`` and ``dask``."""
+    from invariance.workers import Workers
+
+    if workers is not None:
+        if jobs != 1 or dask is not None:
+            raise UsageError("give workers=Workers(...) or jobs=/dask=, not both")
+        return workers
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise UsageError(f"jobs must be at least 1, got {jobs}")
+    return Workers(jobs=jobs, dask=dask)
+
+
+def _run(learners: list[Learner], config: CheckConfig, *, workers: Workers | None = None,
+         progress: bool = False) -> list[Result]:
     from invariance.parallel import check_all
 
     results = check_all(learners, config, workers=workers, show_progress=progress)

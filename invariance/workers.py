@@ -1,25 +1,30 @@
 """Where work units run: in this process, in ``-j N`` local processes, or on a Dask cluster (``--dask``).
 
+This module is the one place that spreads work: the checks (:mod:`invariance.parallel`), the tuning
+and the learning curves (:mod:`invariance.curves`) all call :func:`run_units` with one
+:class:`Workers` value, built once from ``-j N`` / ``--dask`` (or the API's ``jobs=`` / ``dask=``).
+
 A *work unit* is a tuple of arguments for a module-level function ``fn``; :func:`run_units` calls
 ``fn(*unit)`` for every unit and returns the results in unit order, wherever the units ran. Every
-unit is self-contained (a learner travels as its target string and is re-loaded where it runs) and
-seeded by its arguments alone, so the place never changes a result: ``-j 1``, ``-j N`` and Dask give
-identical numbers.
+unit is self-contained and seeded by its arguments alone, so the place never changes a result:
+``-j 1``, ``-j N`` and Dask give identical numbers.
 
 Units leave this process by pickle: ``fn`` must be a module-level function and every argument must
-pickle (targets, names, configurations, numbers — not learner objects or lambdas). On a remote Dask
-cluster the workers must have invcheck and the learners' modules installed, and a ``file.py:NAME``
-target must exist at that path on them. Each unit runs with one BLAS/OpenMP thread (and one torch
-thread): the processes share out the cores (:mod:`invariance.threads`).
+pickle (targets, names, configurations, numbers). Objects that every unit reads and that may not
+re-load from a name (learner objects: a learner file loaded by path, a closure) go as ``shared``, to
+each local process once. Local processes are spawned (a fresh interpreter: safe whatever threads
+run here), ``shared`` pickled into them with the learner files it needs loaded there by path. Only
+where ``shared`` does not pickle (a closure) are they forked, so that the children inherit it; but a
+child forked while JAX's threads (or torch's intra-op pool) hold a lock can hang for ever, so once
+such a runtime is live (:func:`fork_hazard`) the units run in this process instead, with a one-line
+:class:`InProcessWarning`. A Dask cluster takes no ``shared`` objects: there a learner travels as
+its target string and is re-loaded where it runs (on a remote cluster the workers must have
+invcheck and the learners' modules installed, and a ``file.py:NAME`` target must exist at that path
+on them). Each unit runs with one BLAS/OpenMP thread (and one torch thread): the processes share
+out the cores (:mod:`invariance.threads`).
 
 dask and distributed are an optional extra (``pip install 'invcheck[dask]'``), imported only when a
 :class:`Workers` asks for Dask.
-
-The curve experiments keep a pool of their own whose initializer carries learner objects:
-:func:`local_pool` starts it. ``fork`` lets closures travel, but a child forked while
-JAX's threads (or torch's intra-op pool) hold a lock can hang for ever, so once such a runtime is live
-the pool is spawned instead, and learners that cannot be re-imported in a fresh process run in this
-one, with a one-line :class:`InProcessWarning`.
 """
 
 from __future__ import annotations
@@ -34,12 +39,12 @@ import types
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from invariance.errors import MissingDependency, UsageError
 
 __all__ = ["Workers", "parse_dask", "run_units", "session", "DASK_FORMS", "DASK_HELP", "CONNECT_TIMEOUT",
-           "InProcessWarning", "fork_hazard", "start_method", "local_pool"]
+           "InProcessWarning", "fork_hazard", "start_method"]
 
 #: the forms ``--dask`` accepts, for messages and help
 DASK_FORMS = "local:N (a LocalCluster of N worker processes), tcp://HOST:PORT, HOST:PORT or tls://HOST:PORT"
@@ -116,52 +121,80 @@ def run_units(
     units: Iterable[Sequence[Any]],
     workers: Workers | None = None,
     *,
+    shared: Any = None,
+    what: str = "the work",
     progress: Callable[[int, int], None] | None = None,
+    each: Callable[[int, Any], None] | None = None,
     meanwhile: Callable[[], None] | None = None,
 ) -> list:
-    """``[fn(*unit) for unit in units]``, run where ``workers`` says, in unit order.
+    """``[fn(*unit) for unit in units]`` (with ``shared``: ``[fn(shared, *unit) …]``), run where
+    ``workers`` says, in unit order.
 
     ``fn`` must be a module-level function and the units must pickle (except in process).
-    ``workers.jobs > 1``: a spawn ``ProcessPoolExecutor`` of ``min(jobs, len(units))`` processes, each
-    started with one BLAS/OpenMP thread (unless the user set the variables). ``workers.dask``: a
-    ``distributed.Client`` on a new ``LocalCluster`` (closed afterwards) or on the running scheduler;
-    each unit runs inside :func:`invariance.threads.one_thread` there. In process: the units run one
-    after the other (the caller decides the threads). ``progress(done, total)`` is called here after
-    each unit finishes; ``meanwhile()`` runs here once the units are submitted (in process: after
-    them), for work that cannot leave this process. A unit's exception is re-raised here, and the
-    units not yet finished are cancelled. Raises :class:`UsageError` when the scheduler cannot be
-    reached and :class:`MissingDependency` when Dask is asked for and not installed."""
+    ``workers.jobs > 1``: a pool of ``min(jobs, len(units))`` local processes (:func:`start_method`),
+    spawned with one BLAS/OpenMP thread each (unless the user set the variables) and this process's
+    warning filters. ``shared`` (learner objects, say) is sent to each local process once: pickled into
+    spawned processes, the learner files it needs loaded there by path; where it does not pickle (a
+    closure), forked processes inherit it, unless forking is unsafe (:func:`fork_hazard`): then every
+    unit runs here, with one :class:`InProcessWarning` naming ``what``. ``workers.dask``: a
+    ``distributed.Client`` on a new ``LocalCluster`` (closed afterwards) or on the running scheduler
+    (``shared`` cannot go there); each unit runs inside :func:`invariance.threads.one_thread`. In
+    process: the units run one after the other (the caller decides the threads).
+
+    Called here: ``each(i, result)`` as unit i finishes (an exception it raises cancels the units not
+    yet finished and propagates), then ``progress(done, total)``; ``meanwhile()`` once the units are
+    submitted (in process: after them), for work that cannot leave this process. A unit's exception
+    is re-raised here (the first in unit order), and the units not yet finished are cancelled. Raises
+    :class:`UsageError` when the scheduler cannot be reached and :class:`MissingDependency` when Dask
+    is asked for and not installed."""
     workers = workers if workers is not None else Workers()
     units = [tuple(u) for u in units]
+    done = _Done(len(units), progress, each)
     if workers.dask is not None:
-        return _run_dask(fn, units, workers.dask, progress, meanwhile, workers.client)
-    if workers.jobs == 1 or len(units) <= 1:
-        out = []
-        for i, unit in enumerate(units):
-            out.append(fn(*unit))
-            if progress is not None:
-                progress(i + 1, len(units))
-        if meanwhile is not None:
-            meanwhile()
-        return out
-    return _run_processes(fn, units, workers.jobs, progress, meanwhile)
+        if shared is not None:
+            raise ValueError("run_units: shared objects travel to local processes only, not to Dask")
+        return _run_dask(fn, units, workers.dask, done, meanwhile, workers.client)
+    if workers.jobs > 1 and len(units) > 1:
+        pool = _local_pool(min(workers.jobs, len(units)), shared, what=f"-j {workers.jobs}: {what}")
+        if pool is not None:
+            return _run_processes(pool, fn, units, shared is not None, done, meanwhile)
+    out = []
+    for i, unit in enumerate(units):
+        out.append(fn(*unit) if shared is None else fn(shared, *unit))
+        done(i, out[-1])
+    if meanwhile is not None:
+        meanwhile()
+    return out
 
 
-def _run_processes(fn, units, jobs, progress, meanwhile) -> list:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+class _Done:
+    """The callbacks run here as each unit finishes: ``each(i, result)``, then ``progress(done, total)``."""
+
+    def __init__(self, total: int, progress, each):
+        self.total, self.progress, self.each, self.count = total, progress, each, 0
+
+    def __call__(self, i: int, result: Any) -> None:
+        if self.each is not None:
+            self.each(i, result)
+        self.count += 1
+        if self.progress is not None:
+            self.progress(self.count, self.total)
+
+
+def _run_processes(pool, fn, units, with_shared: bool, done: _Done, meanwhile) -> list:
+    from concurrent.futures import as_completed
 
     from invariance.threads import one_thread_per_worker
 
-    ctx = multiprocessing.get_context("spawn")
-    with one_thread_per_worker(), ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=ctx) as pool:
-        futures = [pool.submit(fn, *unit) for unit in units]
+    with one_thread_per_worker(), pool:  # the processes start on the first submit
+        futures = [pool.submit(_shared_call, fn, unit) if with_shared else pool.submit(fn, *unit) for unit in units]
+        index = {f: i for i, f in enumerate(futures)}
         try:
             if meanwhile is not None:
                 meanwhile()
-            for done, _ in enumerate(as_completed(futures), 1):
-                if progress is not None:
-                    progress(done, len(units))
+            for f in as_completed(futures):
+                if f.exception() is None:
+                    done(index[f], f.result())
             return [f.result() for f in futures]
         except BaseException:
             for f in futures:
@@ -170,8 +203,9 @@ def _run_processes(fn, units, jobs, progress, meanwhile) -> list:
 
 
 class InProcessWarning(UserWarning):
-    """A ``-j N`` pool was not started: forking was unsafe and the work could not travel to a spawned
-    process, so it ran here, one unit after the other (same numbers, more time)."""
+    """A ``-j N`` pool was not started: what its processes share could travel neither by pickle nor by
+    fork (unsafe here), so the work ran in this process, one unit after the other (same numbers, more
+    time)."""
 
 
 def fork_hazard(modules: Any = None) -> str | None:
@@ -192,13 +226,17 @@ def fork_hazard(modules: Any = None) -> str | None:
     return None
 
 
-def start_method(modules: Any = None, *, methods: Sequence[str] | None = None) -> str:
-    """The start method of a local pool: ``fork`` where the platform has it and :func:`fork_hazard`
-    finds nothing, otherwise ``spawn`` (a fresh interpreter: safe whatever threads run here)."""
+def start_method(modules: Any = None, *, methods: Sequence[str] | None = None, pickles: bool = True) -> str | None:
+    """How a local pool starts: ``spawn`` (a fresh interpreter: safe whatever threads run here) when
+    what its processes share ``pickles`` — always so without shared objects; otherwise ``fork`` (the
+    children inherit it) where the platform has fork and :func:`fork_hazard` finds nothing; otherwise
+    None: the work runs in this process."""
     import multiprocessing
 
+    if pickles:
+        return "spawn"
     methods = multiprocessing.get_all_start_methods() if methods is None else methods
-    return "fork" if "fork" in methods and fork_hazard(modules) is None else "spawn"
+    return "fork" if "fork" in methods and fork_hazard(modules) is None else None
 
 
 def _travel_plan(payload: Any) -> tuple[bytes | None, list[tuple[str, str]], str | None]:
@@ -237,10 +275,26 @@ def _travel_plan(payload: Any) -> tuple[bytes | None, list[tuple[str, str]], str
     return buffer.getvalue(), files, None
 
 
-def _carried_init(files: list[tuple[str, str]], blob: bytes) -> None:
-    """A spawned worker's initializer: load the ``files`` modules by path, then run the carried one."""
+#: what this process's pool initializer received (in a pool process only; never set in the caller)
+_SHARED: list[Any] = []
+
+
+def _shared_call(fn: Callable[..., Any], unit: tuple) -> Any:
+    """``fn(shared, *unit)`` in a pool process, ``shared`` as its initializer received it."""
+    return fn(_SHARED[0], *unit)
+
+
+def _inherit(shared: Any) -> None:
+    """A forked process's initializer: keep ``shared`` (inherited, never pickled)."""
+    _SHARED[:] = [shared]
+
+
+def _spawned_init(filters: list, files: list[tuple[str, str]], blob: bytes | None) -> None:
+    """A spawned process's initializer: the caller's warning filters, then the ``files`` modules loaded
+    by path, then the shared objects unpickled (``blob``; None: nothing shared)."""
     import importlib.util
 
+    cast(list, warnings.filters)[:] = filters  # a fresh process: nothing warned yet, no registry to reset
     for name, path in files:
         if name not in sys.modules:
             spec = importlib.util.spec_from_file_location(name, path)
@@ -248,33 +302,39 @@ def _carried_init(files: list[tuple[str, str]], blob: bytes) -> None:
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)
-    initializer, initargs = pickle.loads(blob)
-    initializer(*initargs)
+    if blob is not None:
+        _SHARED[:] = [pickle.loads(blob)]
 
 
-def local_pool(jobs: int, initializer: Callable[..., Any], initargs: tuple, *, what: str = "the work",
-               modules: Any = None):
-    """A ``ProcessPoolExecutor`` of ``jobs`` processes that run ``initializer(*initargs)`` first (the
-    initializer a module-level function; the arguments may hold learner objects), or None: then run in
-    this process. Forked when :func:`start_method` allows it (closures travel); otherwise spawned, the
-    arguments pickled and the learner files they need loaded there by path; None, with a one-line
-    :class:`InProcessWarning` naming ``what`` and why, when the arguments cannot travel. Enter it
-    inside :func:`invariance.threads.one_thread_per_worker` (the processes start on the first submit)."""
+def _portable_filters() -> list:
+    """This process's warning filters that pickle and unpickle anywhere (a category from a learner file
+    loaded by path does not): a spawned process starts with them, as a forked one would."""
+    kept = []
+    for f in warnings.filters:
+        _, files, why = _travel_plan(f)
+        if why is None and not files:
+            kept.append(f)
+    return kept
+
+
+def _local_pool(jobs: int, shared: Any, *, what: str, modules: Any = None):
+    """The ``ProcessPoolExecutor`` of ``jobs`` processes that :func:`run_units` uses (started as
+    :func:`start_method` says), or None, with a one-line :class:`InProcessWarning` naming ``what`` and
+    why: then the units run in this process."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    method = start_method(modules)
+    blob, files, why = (None, [], None) if shared is None else _travel_plan(shared)
+    method = start_method(modules, pickles=why is None)
+    if method == "spawn":
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_spawned_init, initargs=(_portable_filters(), files, blob))
     if method == "fork":
         return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=initializer, initargs=initargs)
-    blob, files, why = _travel_plan((initializer, initargs))
-    if why is None:
-        assert blob is not None  # the payload pickled
-        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
-                                   initializer=_carried_init, initargs=(files, blob))
+                                   initializer=_inherit, initargs=(shared,))
     hazard = fork_hazard(modules) or "this platform has no fork"
-    warnings.warn(f"-j {jobs}: {what} ran in this process: {hazard}, so no fork, and {why}",
-                  InProcessWarning, stacklevel=3)
+    warnings.warn(f"{what} ran in this process: no spawned process can receive what they share ({why}), "
+                  f"and {hazard}, so no fork", InProcessWarning, stacklevel=4)
     return None
 
 
@@ -286,7 +346,7 @@ def _one_thread_call(fn: Callable[..., Any], unit: tuple) -> Any:
         return fn(*unit)
 
 
-def _run_dask(fn, units, address, progress, meanwhile, held=None) -> list:
+def _run_dask(fn, units, address, done: _Done, meanwhile, held=None) -> list:
     try:
         import distributed
     except ImportError as exc:
@@ -297,12 +357,13 @@ def _run_dask(fn, units, address, progress, meanwhile, held=None) -> list:
         return []
     with (contextlib.nullcontext(held) if held is not None else _client(distributed, address)) as client:
         futures = [client.submit(_one_thread_call, fn, unit, pure=False) for unit in units]
+        index = {f.key: i for i, f in enumerate(futures)}
         try:
             if meanwhile is not None:
                 meanwhile()
-            for done, _ in enumerate(distributed.as_completed(futures, loop=client.loop), 1):
-                if progress is not None:
-                    progress(done, len(units))
+            for f in distributed.as_completed(futures, loop=client.loop):
+                if f.status == "finished":
+                    done(index[f.key], f.result())
             return [f.result() for f in futures]
         except BaseException:
             client.cancel(futures)

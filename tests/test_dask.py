@@ -224,8 +224,8 @@ def test_curves_dask_local_2_gives_the_same_json_as_jobs_1(capsys, monkeypatch):
     sent = []
     real = invariance.workers._run_dask
 
-    def spy(fn, units, address, *rest):
-        sent.append((fn.__name__, address, len(units), rest[-1] is not None))
+    def spy(fn, units, address, *rest):  # fn re-builds each learner there and runs the unit function, units[j][0]
+        sent.append((units[0][0].__name__, address, len(units), rest[-1] is not None))
         return real(fn, units, address, *rest)
 
     monkeypatch.setattr(invariance.workers, "_run_dask", spy)

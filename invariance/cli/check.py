@@ -120,17 +120,15 @@ def run(argv: list[str]) -> int:
     args = _check_parser().parse_args(argv)
     if args.max_examples is not None and args.max_examples < 1:
         raise _usage(f"--max-examples must be at least 1, got {args.max_examples}")
-    if args.jobs < 1:
-        raise _usage(f"-j must be at least 1, got {args.jobs}")
     if args.timeout <= 0:
         raise _usage(f"--timeout must be positive, got {args.timeout}")
     from invariance.workers import Workers
 
-    workers = Workers(jobs=args.jobs, dask=args.dask)  # one-line UsageError: a bad address, or -j N > 1 with --dask
+    workers = Workers(jobs=args.jobs, dask=args.dask)  # UsageError: -j < 1, a bad address, or -j N > 1 with --dask
     from invariance.api import check_many, config_from
 
     config = config_from(**_options(args))
-    results = check_many(args.targets, jobs=workers.jobs, dask=workers.dask, expect=args.expect, config=config,
+    results = check_many(args.targets, workers=workers, expect=args.expect, config=config,
                          progress=not args.json)
     saved: list[str] = []
     if args.save:

@@ -58,7 +58,7 @@ from invariance.curves.experiment import (
 )
 from invariance.curves.hyperparams import curve_settings
 from invariance.errors import UsageError, run_subcommand
-from invariance.workers import DASK_HELP
+from invariance.workers import DASK_HELP, Workers, session
 
 __all__ = ["main", "build_parser", "parse_ks", "parse_settings"]
 
@@ -326,10 +326,8 @@ def _render_table(curves: Curves, warnings: list[str], console=None, reasons: li
         console.print(f"[bold red]contradiction:[/] {line}")
 
 
-def _workers(args: argparse.Namespace):
-    from invariance.workers import Workers
-
-    return Workers(jobs=args.jobs, dask=args.dask)  # one-line UsageError: a bad address, or -j N > 1 with --dask
+def _workers(args: argparse.Namespace) -> Workers:
+    return Workers(jobs=args.jobs, dask=args.dask)  # UsageError: -j < 1, a bad address, or -j N > 1 with --dask
 
 
 def _run(argv: list[str]) -> int:
@@ -345,15 +343,13 @@ def _run(argv: list[str]) -> int:
             raise UsageError(f"{flag} is a parameter of --problem {owner}, not of {args.problem}; "
                              f"drop it or add --problem {owner}")
     problem = problem_of(args.problem, sigma=args.sigma, s=args.sparsity, beta=args.beta)
-    check_experiment(problem=problem, d=args.d, trials=args.trials, jobs=args.jobs)
+    check_experiment(problem=problem, d=args.d, trials=args.trials)
     workers = _workers(args)
-    from invariance.workers import session
-
     with session(workers) as held:
         return _measure_and_show(args, problem, held)
 
 
-def _measure_and_show(args: argparse.Namespace, problem, workers) -> int:
+def _measure_and_show(args: argparse.Namespace, problem, workers: Workers) -> int:
     loaded = _load(args.targets)
     user = parse_settings(args.settings)
     settings = _settings_for(loaded, user, paper=not args.learner_defaults, d=args.d)
@@ -363,8 +359,7 @@ def _measure_and_show(args: argparse.Namespace, problem, workers) -> int:
         from invariance.curves.fitting import tune_all
 
         fixed = [{key for name, key, _ in user if name is None or name in _names(given, lrn)} for given, lrn in loaded]
-        tuned = tune_all(learners, problem, args.d, seed=args.seed, centres=settings, fixed=fixed,
-                         jobs=args.jobs, workers=workers)
+        tuned = tune_all(learners, problem, args.d, seed=args.seed, centres=settings, fixed=fixed, workers=workers)
         settings = [s for s, _ in tuned]
         tuning = {lrn.target: record for lrn, (_, record) in zip(learners, tuned, strict=True)}
     learners = [configure(lrn, s) for lrn, s in zip(learners, settings, strict=True)]
@@ -372,8 +367,8 @@ def _measure_and_show(args: argparse.Namespace, problem, workers) -> int:
     if args.k_step is not None:
         ks = k_grid(args.d, step=args.k_step, n_max=problem.n_max(args.d))
     kwargs = dict(
-        problem=problem, d=args.d, trials=args.trials, seed=args.seed, ks=ks, jobs=args.jobs,
-        settings={lrn.target: s for lrn, s in zip(learners, settings, strict=True)}, tuning=tuning, workers=workers,
+        problem=problem, d=args.d, trials=args.trials, seed=args.seed, ks=ks, workers=workers,
+        settings={lrn.target: s for lrn, s in zip(learners, settings, strict=True)}, tuning=tuning,
     )
     if args.quiet or not sys.stderr.isatty():
         curves = learning_curves(learners, **kwargs)

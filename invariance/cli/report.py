@@ -32,7 +32,7 @@ import time
 
 from invariance.errors import InvarianceError, UsageError, run_subcommand
 from invariance.threads import one_thread_per_worker
-from invariance.workers import DASK_HELP
+from invariance.workers import DASK_HELP, Workers
 
 __all__ = ["main", "build_parser"]
 
@@ -78,11 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _validate(args: argparse.Namespace) -> None:
+def _validate(args: argparse.Namespace) -> Workers:
+    """Raise a one-line :class:`UsageError` for a bad option; the :class:`Workers` that ``-j`` / ``--dask`` ask for."""
     from invariance.curves.experiment import check_experiment
 
     if not args.no_curves:
-        check_experiment(problem="hadamard", d=args.d, trials=args.trials, jobs=args.jobs)
+        check_experiment(problem="hadamard", d=args.d, trials=args.trials)
         from invariance.report.measure import MIN_REPORT_D
 
         if not args.targets and args.d < MIN_REPORT_D:
@@ -90,8 +91,6 @@ def _validate(args: argparse.Namespace) -> None:
                 f"--d {args.d} is too small for the default sections (the logistic section runs at d/4 ≥ 4 "
                 f"features): use --d {MIN_REPORT_D} or more, or name TARGETs"
             )
-    elif args.jobs < 1:
-        raise UsageError(f"-j must be an integer ≥ 1, got {args.jobs}")
     if args.k_step is not None and args.k_step < 1:
         raise UsageError(f"--k-step must be an integer ≥ 1, got {args.k_step}")
     if args.max_examples is not None and args.max_examples < 1:
@@ -100,6 +99,7 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError(f"--samples must be at least 10, got {args.samples}")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"--out {args.out!r} is a file; give a folder")
+    return Workers(jobs=args.jobs, dask=args.dask)  # UsageError: -j < 1, a bad address, or -j N > 1 with --dask
 
 
 def _command(argv: list[str]) -> str:
@@ -124,7 +124,7 @@ def environment() -> dict:
 
 def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    _validate(args)
+    workers = _validate(args)
     from invariance.pipeline import CheckConfig
     from invariance.report.build import build_report, report_json
     from invariance.report.measure import (
@@ -155,12 +155,11 @@ def _run(argv: list[str]) -> int:
     say = (lambda msg: None) if args.quiet else (
         lambda msg: print(f"invcheck report: {msg}", file=sys.stderr, flush=True))
     t0 = time.perf_counter()
-    from invariance.workers import Workers, session
+    from invariance.workers import session
 
-    workers = Workers(jobs=args.jobs, dask=args.dask)  # one-line UsageError: a bad address, or -j N > 1 with --dask
     # and measure_section limits this process (threads.one_thread)
     with one_thread_per_worker(), session(workers) as workers:
-        measured = [measure_section(s, config, jobs=args.jobs, seed=args.seed, workers=workers, progress=say)
+        measured = [measure_section(s, config, seed=args.seed, workers=workers, progress=say)
                     for s in specs]
     report = build_report(
         measured,

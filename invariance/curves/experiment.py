@@ -19,11 +19,9 @@ learners, or on which other learners run.
 
 from __future__ import annotations
 
-import contextlib
 import time
 import zlib
 from collections.abc import Callable
-from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,13 +34,14 @@ from invariance.curves.hyperparams import (  # re-exported: invariance.curves.PA
     configure,
     hyperparameters,
     paper_settings_for,
+    run_per_learner,
     settable,
 )
 from invariance.curves.problems import PROBLEMS, Problem, problem_of, sylvester
 from invariance.errors import LearnerFailure, UsageError
-from invariance.threads import one_thread, one_thread_per_worker
+from invariance.threads import one_thread
 from invariance.verdict import Diagnosis
-from invariance.workers import local_pool
+from invariance.workers import Workers
 
 __all__ = [
     "PROBLEMS",
@@ -71,12 +70,23 @@ __all__ = [
 # ---------------------------------------------------------------------------------------- problems
 
 
-def check_experiment(*, problem: Any, d: Any, trials: Any = 1, jobs: Any = 1) -> None:
-    """Raise a one-line :class:`UsageError` for an unknown problem, a bad d, trials or jobs."""
+def check_experiment(*, problem: Any, d: Any, trials: Any = 1) -> None:
+    """Raise a one-line :class:`UsageError` for an unknown problem, a bad d or trials (``-j`` is
+    checked by :class:`invariance.workers.Workers`)."""
     problem_of(problem).check(d)
-    for flag, value in (("--trials", trials), ("-j", jobs)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise UsageError(f"{flag} must be an integer ≥ 1, got {value!r}")
+    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
+        raise UsageError(f"--trials must be an integer ≥ 1, got {trials!r}")
+
+
+def _workers(workers: Workers | None, jobs: Any) -> Workers:
+    """``workers``, or the ``jobs=N`` shorthand of :func:`learning_curves` as a :class:`Workers` (not both)."""
+    if jobs is None:
+        return workers if workers is not None else Workers()
+    if workers is not None:
+        raise UsageError("learning_curves: give workers=Workers(...) or jobs=N, not both")
+    if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs < 1:
+        raise UsageError(f"-j must be an integer ≥ 1, got {jobs!r}")
+    return Workers(jobs=int(jobs))
 
 
 def make_problem(problem: Any, d: int, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -326,41 +336,18 @@ def _one_curve(learner: Learner, problem: Problem, d: int, ks: tuple[int, ...], 
     return out
 
 
-_WORKER: dict[str, Any] = {}  # set in each worker process by _init_worker, never in the parent
-
-
-def _init_worker(learners: list[Learner], job: tuple, one_blas_thread: bool = False) -> None:
-    _WORKER["learners"], _WORKER["job"] = learners, job
-    if one_blas_thread:
-        # The processes already share out the cores; BLAS threads on top of them contend, and on
-        # d×d problems of this size a 2-thread eigh can run 10× slower than a 1-thread one. Held for
-        # the worker's life (threads.one_thread: threadpoolctl when installed, and torch's pool).
-        _WORKER["threads"] = contextlib.ExitStack()
-        _WORKER["threads"].enter_context(one_thread())
-
-
-def _measure(learner: Learner, job: tuple, trial: int) -> tuple[np.ndarray | tuple[str, str], float]:
+def curve_unit(learner: Learner, job: tuple, trial: int) -> tuple[np.ndarray | tuple[str, str], float]:
+    """One (trial, learner) unit, wherever it runs (:func:`invariance.curves.hyperparams.run_per_learner`):
+    the curve (3, len(ks)) and the seconds it took, or ``(diagnosis, message)`` when the learner failed
+    (a :class:`LearnerFailure` does not survive pickling). One BLAS/torch thread, in every process."""
     start = time.perf_counter()
     try:
         problem, d, ks, seed = job
-        curve = _one_curve(learner, problem, d, ks, seed, trial)
-    except LearnerFailure as exc:  # its two-argument constructor does not survive pickling
+        with one_thread():
+            curve = _one_curve(learner, problem, d, ks, seed, trial)
+    except LearnerFailure as exc:
         return (exc.diagnosis, str(exc)), 0.0
     return curve, time.perf_counter() - start
-
-
-def _task(trial: int, i: int) -> tuple[int, int, np.ndarray | tuple[str, str], float]:
-    return (trial, i, *_measure(_WORKER["learners"][i], _WORKER["job"], trial))
-
-
-def curve_unit(target: str, name: str, options: dict, params: dict, job: tuple, trial: int, i: int):
-    """One (trial, learner) unit for a remote worker (Dask): the learner is re-loaded from its target
-    with its adapter ``options`` and bound ``params`` (:func:`invariance.curves.hyperparams.rebuild`),
-    then measured exactly as :func:`_task` measures it."""
-    from invariance.curves.hyperparams import rebuild
-
-    with one_thread():
-        return (trial, i, *_measure(rebuild(target, name, options, params), job, trial))
 
 
 def learning_curves(
@@ -371,27 +358,24 @@ def learning_curves(
     trials: int,
     seed: int = 0,
     ks: Any = None,
-    jobs: int = 1,
+    workers: Workers | None = None,
     settings: dict[str, dict[str, Any]] | None = None,
     tuning: dict[str, dict[str, Any]] | None = None,
-    workers: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> Curves:
     """Measure every learner's curve on ``trials`` independent draws of ``problem`` in dimension d.
 
     ``problem`` is a name or a :class:`Problem` (with σ, s, β). ``ks`` defaults to ``1..d`` on the
-    paper's problems and ``1..4d`` on the follow-up ones. ``jobs > 1`` runs (trial, learner) pairs in
-    that many processes (``fork`` where the platform has it and no JAX or threaded torch is live, so
-    closures need not pickle; otherwise ``spawn``, or this process with a warning when the learners
-    cannot travel there: :func:`invariance.workers.local_pool`);
-    ``workers`` (:class:`invariance.workers.Workers` with ``dask``) sends them to a Dask cluster, each
-    learner re-loaded there from its target with its ``settings``. The numbers are identical either
-    way. ``progress(done, total)`` is called after each (trial, learner) pair. ``settings`` and
-    ``tuning`` are recorded in the result (bind hyperparameters with :func:`configure`).
-    Raises :class:`LearnerFailure` when a learner raises or predicts NaN or the wrong shape.
-    """
+    paper's problems and ``1..4d`` on the follow-up ones. ``workers`` (``jobs=N`` is short for
+    ``Workers(jobs=N)``) says where the (trial, learner) units run, with identical numbers every way
+    (:func:`invariance.curves.hyperparams.run_per_learner`). ``progress(done, total)`` is called after
+    each unit. ``settings`` and ``tuning`` are recorded in the result (bind hyperparameters with
+    :func:`configure`). Raises :class:`LearnerFailure` when a learner raises or predicts NaN or the
+    wrong shape."""
     spec = problem_of(problem)
-    check_experiment(problem=spec, d=d, trials=trials, jobs=jobs)
+    check_experiment(problem=spec, d=d, trials=trials)
+    workers = _workers(workers, jobs)
     if not learners:
         raise UsageError("no learners to run; name at least one TARGET")
     ks = tuple(k_grid(d, ks=ks, n_max=spec.n_max(d)))
@@ -399,59 +383,18 @@ def learning_curves(
     measured = np.empty((trials, len(learners), 3, len(ks)))
     seconds = np.zeros(len(learners))
     pairs = [(t, i) for t in range(trials) for i in range(len(learners))]
-    done = 0
+    done: list[int] = []
 
-    def record(t: int, i: int, curve: np.ndarray | tuple[str, str], secs: float) -> None:
-        nonlocal done
+    def record(j: int, out: tuple[np.ndarray | tuple[str, str], float]) -> None:
+        (t, i), (curve, secs) = pairs[j], out
         if isinstance(curve, tuple):
-            raise LearnerFailure(*curve)
-        measured[t, i], done = curve, done + 1
-        seconds[i] += secs
+            raise LearnerFailure(*curve)  # the rest are cancelled
+        measured[t, i], seconds[i] = curve, seconds[i] + secs
+        done.append(j)
         if progress is not None:
-            progress(done, len(pairs))
+            progress(len(done), len(pairs))
 
-    def _in_process() -> None:
-        _init_worker(learners, job)
-        try:
-            with one_thread():  # as in the workers: one BLAS thread, so the arithmetic is the same
-                for t, i in pairs:
-                    record(*_task(t, i))
-        finally:
-            _WORKER.clear()
-
-    dask = getattr(workers, "dask", None)
-    if dask:
-        from invariance.curves.hyperparams import portable
-        from invariance.workers import run_units
-
-        remote = [i for i, lrn in enumerate(learners) if lrn.reloadable]
-        units = [(*portable(learners[i]), job, t, i) for t, i in pairs if i in remote]
-        outs = run_units(curve_unit, units, workers,
-                         progress=None if progress is None else (lambda k, _n: progress(k, len(pairs))))
-        for out in outs:
-            record(*out)
-        _init_worker(learners, job)
-        try:
-            with one_thread():
-                for t, i in pairs:
-                    if i not in remote:
-                        record(*_task(t, i))
-        finally:
-            _WORKER.clear()
-    elif jobs == 1 or len(pairs) == 1 or (
-        pool := local_pool(min(jobs, len(pairs)), _init_worker, (learners, job, True), what="the curves")
-    ) is None:
-        _in_process()
-    else:
-        with one_thread_per_worker(), pool:
-            futures = [pool.submit(_task, t, i) for t, i in pairs]
-            try:
-                for fut in as_completed(futures):
-                    record(*fut.result())
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+    run_per_learner(curve_unit, learners, [(i, job, t) for t, i in pairs], workers, what="the curves", each=record)
     return Curves(
         problem=spec.name,
         d=int(d),

@@ -43,15 +43,15 @@ from invariance.curves.experiment import (
     finite_or_none,
     fit_once,
 )
-from invariance.curves.hyperparams import curve_settings, portable, settable
+from invariance.curves.hyperparams import curve_settings, run_per_learner, settable
 from invariance.curves.problems import Problem, problem_of
 from invariance.errors import LearnerFailure, UsageError
 from invariance.judge import FIT_TIE, FIT_TOLERANCE
-from invariance.threads import one_thread, one_thread_per_worker
-from invariance.workers import local_pool
+from invariance.threads import one_thread
+from invariance.workers import Workers
 
 __all__ = ["LR_KEYS", "PASS_KEYS", "LR_FACTORS", "PASSES", "TUNE_DRAWS", "Grid", "grid_for", "tune", "tune_all",
-           "tuning_ks"]
+           "tune_unit", "tuning_ks"]
 
 LR_KEYS = ("eta", "lr", "learning_rate")
 PASS_KEYS = ("passes", "steps")
@@ -231,31 +231,11 @@ def _order(grid: Grid) -> list[tuple[Any, Any]]:
     return [(p, lr) for lr in lrs for p in (grid.passes or (None,))]
 
 
-def _tune_one(learner: Learner, problem: Problem, d: int, seed: int, centre: dict, fixed: frozenset) -> tuple:
+def tune_unit(learner: Learner, problem: Problem, d: int, seed: int, centre: dict, fixed: frozenset) -> tuple:
+    """One learner's tuning, wherever it runs (:func:`invariance.curves.hyperparams.run_per_learner`):
+    :func:`tune` with one BLAS/torch thread, in every process."""
     with one_thread():
         return tune(learner, problem, d, seed=seed, centre=centre, fixed=fixed)
-
-
-_POOL: dict[str, Any] = {}
-
-
-def _init(learners, job) -> None:
-    _POOL["learners"], _POOL["job"] = learners, job
-
-
-def _tune_index(i: int) -> tuple:
-    problem, d, seed, centres, fixed = _POOL["job"]
-    learner = _POOL["learners"][i]
-    return _tune_one(learner, problem, d, seed, centres[i], fixed[i])
-
-
-def tune_unit(target: str, name: str, options: dict, params: dict, problem: Problem, d: int, seed: int,
-              centre: dict, fixed: frozenset) -> tuple:
-    """One learner's tuning on a remote worker (Dask): rebuilt from its target, options and bound
-    params (:func:`invariance.curves.hyperparams.rebuild`), tuned as locally."""
-    from invariance.curves.hyperparams import rebuild
-
-    return _tune_one(rebuild(target, name, options, params), problem, d, seed, centre, fixed)
 
 
 def tune_all(
@@ -266,31 +246,16 @@ def tune_all(
     seed: int = 0,
     centres: list[dict[str, Any]] | None = None,
     fixed: list[set[str]] | None = None,
-    jobs: int = 1,
-    workers: Any = None,
+    workers: Workers | None = None,
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """:func:`tune` for every learner, in ``jobs`` processes (forked, or spawned once JAX or threaded
-    torch is live: :func:`invariance.workers.local_pool`) or on ``workers`` (Dask); the choices do
-    not depend on where they ran."""
+    """:func:`tune` for every learner, where ``workers`` says (:class:`invariance.workers.Workers`: here,
+    local processes or Dask, as the curves: :func:`invariance.curves.hyperparams.run_per_learner`);
+    the choices do not depend on where they ran."""
     spec = problem_of(problem)
     spec.check(d)
     centres = [dict(c) for c in (centres or [curve_settings(lrn, d) for lrn in learners])]
     frozen = [frozenset(f) for f in (fixed or [set() for _ in learners])]
     if len(centres) != len(learners) or len(frozen) != len(learners):
         raise UsageError("tune_all: one centre and one fixed set per learner")
-    dask = getattr(workers, "dask", None)
-    if dask:
-        from invariance.workers import run_units
-
-        remote = [i for i, lrn in enumerate(learners) if lrn.reloadable]
-        units = [(*portable(learners[i]), spec, d, seed, centres[i], frozen[i]) for i in remote]
-        got = dict(zip(remote, run_units(tune_unit, units, workers), strict=True))
-        return [got[i] if i in got else _tune_one(lrn, spec, d, seed, centres[i], frozen[i])
-                for i, lrn in enumerate(learners)]
-    job = (spec, d, seed, centres, frozen)
-    if jobs <= 1 or len(learners) <= 1 or (
-        pool := local_pool(min(jobs, len(learners)), _init, (learners, job), what="the tuning")
-    ) is None:
-        return [_tune_one(lrn, spec, d, seed, centres[i], frozen[i]) for i, lrn in enumerate(learners)]
-    with one_thread_per_worker(), pool:
-        return list(pool.map(_tune_index, range(len(learners))))
+    units = [(i, spec, d, seed, centres[i], frozen[i]) for i in range(len(learners))]
+    return run_per_learner(tune_unit, learners, units, workers, what="the tuning")

@@ -13,14 +13,17 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from invariance.contract import Learner
 from invariance.errors import UsageError
 
+if TYPE_CHECKING:
+    from invariance.workers import Workers
+
 __all__ = ["TORCH_OPTIMIZERS", "TORCH_UNITS", "TORCH_PASSES", "TORCH_CURVE_SETTINGS", "NO_FIT_REASONS", "no_fit_reason",
-           "curve_settings", "bound_params", "portable", "rebuild", "PAPER_SETTINGS", "PerD", "ONE_OVER_D",
-           "HALF_OVER_D", "paper_settings_for", "configure", "hyperparameters", "settable"]
+           "curve_settings", "bound_params", "portable", "rebuild", "run_per_learner", "PAPER_SETTINGS", "PerD",
+           "ONE_OVER_D", "HALF_OVER_D", "paper_settings_for", "configure", "hyperparameters", "settable"]
 
 
 @dataclass(frozen=True)
@@ -286,3 +289,44 @@ def rebuild(target: str, name: str, options: dict[str, Any] | None, params: dict
     if not found:
         raise RuntimeError(f"worker could not re-load {target}")
     return configure(found[0], params)
+
+
+def run_per_learner(fn: Callable[..., Any], learners: list[Learner], units: list[tuple], workers: Workers | None,
+                    *, what: str, each: Callable[[int, Any], None] | None = None) -> list:
+    """``[fn(learners[i], *rest) for (i, *rest) in units]``, run where ``workers`` says, in unit order
+    (:func:`invariance.workers.run_units`; ``fn`` module-level, ``rest`` picklable). To local processes
+    the learners go as themselves (``shared``: closures and learner files too); to a Dask cluster as
+    their targets, each unit re-building its learner there (:func:`rebuild`), while the units of a
+    learner that is not re-loadable run in this process meanwhile. ``each(j, result)`` is called here
+    as unit j finishes."""
+    from invariance.workers import Workers, run_units
+
+    workers = workers if workers is not None else Workers()
+    units = [tuple(u) for u in units]
+    if workers.dask is None:
+        return run_units(_with_learner, [(fn, *u) for u in units], workers, shared=tuple(learners), what=what,
+                         each=each)
+    remote = [j for j, u in enumerate(units) if learners[u[0]].reloadable]
+    here = [j for j in range(len(units)) if j not in set(remote)]
+    out: list[Any] = [None] * len(units)
+
+    def finished(j: int, result: Any) -> None:
+        out[j] = result
+        if each is not None:
+            each(j, result)
+
+    def run_here() -> None:
+        for j in here:
+            finished(j, fn(learners[units[j][0]], *units[j][1:]))
+
+    run_units(_with_rebuilt, [(fn, portable(learners[units[j][0]]), *units[j][1:]) for j in remote], workers,
+              each=lambda k, result: finished(remote[k], result), meanwhile=run_here if here else None)
+    return out
+
+
+def _with_learner(learners: tuple[Learner, ...], fn: Callable[..., Any], i: int, *rest: Any) -> Any:
+    return fn(learners[i], *rest)
+
+
+def _with_rebuilt(fn: Callable[..., Any], portable: tuple, *rest: Any) -> Any:
+    return fn(rebuild(*portable), *rest)

@@ -20,6 +20,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from invariance.errors import LearnerFailure
 from invariance.pipeline import CheckConfig
 from invariance.result.model import Result
 from invariance.threads import one_thread
+from invariance.workers import Workers
 
 __all__ = [
     "BUILTIN_ORDER",
@@ -307,12 +309,12 @@ def _merge(parts: list[Curves]) -> Curves:
     )
 
 
-def _curves(learners: list[Learner], problem: str, d: int, plan: CurvePlan, seed: int, jobs: int, workers,
+def _curves(learners: list[Learner], problem: str, d: int, plan: CurvePlan, seed: int, workers: Workers | None,
             settings: dict, tuning: dict) -> tuple[Curves | None, dict[str, str]]:
     """All learners' curves at once; if one fails, each on its own so that the others still get one."""
-    kw = dict(problem=problem, d=d, trials=plan.trials, seed=seed, ks=plan.ks(problem, d), jobs=jobs,
-              workers=workers, settings=settings, tuning=tuning)
-    with warnings.catch_warnings():  # a learner's convergence warnings are its business (forked workers inherit this)
+    kw: dict[str, Any] = dict(problem=problem, d=d, trials=plan.trials, seed=seed, ks=plan.ks(problem, d),
+                              workers=workers, settings=settings, tuning=tuning)
+    with warnings.catch_warnings():  # a learner's convergence warnings are its business (local workers get the filters)
         warnings.simplefilter("ignore")
         try:
             return learning_curves(learners, **kw), {}
@@ -331,16 +333,16 @@ def measure_section(
     spec: SectionSpec,
     config: CheckConfig,
     *,
-    jobs: int = 1,
     seed: int = 0,
-    workers=None,
+    workers: Workers | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SectionMeasurement:
     """Check every learner of ``spec`` and, if it has a curve plan, tune and measure its learning curves.
 
     A section whose dependency is missing comes back with ``omitted`` set instead of raising. A
     learner the checker could not judge (a diagnosis, or skipped) gets no curve. ``workers``
-    (:class:`invariance.workers.Workers`) sends the checks, the tuning and the curves to Dask.
+    (:class:`invariance.workers.Workers`; default: this process) says where the checks, the tuning and
+    the curves run.
     """
     if spec.requires is not None and not _has(spec.requires):
         return SectionMeasurement(spec, omitted=f"{spec.requires} is not installed ({spec.install}); section omitted")
@@ -349,10 +351,10 @@ def measure_section(
     say = progress or (lambda _msg: None)
     learners = load_section(spec)
     with one_thread():
-        return _measure(spec, learners, config, jobs, seed, workers, say)
+        return _measure(spec, learners, config, seed, workers, say)
 
 
-def _measure(spec, learners, config, jobs, seed, workers, say) -> SectionMeasurement:
+def _measure(spec, learners, config, seed, workers, say) -> SectionMeasurement:
     from invariance.curves.fitting import tune_all
     from invariance.curves.hyperparams import no_fit_reason
     from invariance.parallel import check_all
@@ -365,7 +367,7 @@ def _measure(spec, learners, config, jobs, seed, workers, say) -> SectionMeasure
         config = replace(config, samples=spec.samples)
     if spec.check_options:  # workers re-load every learner with the configuration's options
         config = replace(config, options={**config.options, **dict(spec.check_options)})
-    results = check_all(learners, config, jobs=jobs, workers=workers)
+    results = check_all(learners, config, workers=workers)
     seconds = {"checks": time.perf_counter() - t0}
     if spec.plan is None:
         return SectionMeasurement(spec, tuple(learners), tuple(results), seconds=seconds)
@@ -383,7 +385,7 @@ def _measure(spec, learners, config, jobs, seed, workers, say) -> SectionMeasure
         with warnings.catch_warnings():  # convergence warnings of grid points are the learner's business
             warnings.simplefilter("ignore")
             tuned = tune_all(runnable, problem, d, seed=seed, centres=[curve_settings(lrn, d) for lrn in runnable],
-                             fixed=[set(spec.tune_fixed) for _ in runnable], jobs=jobs, workers=workers)
+                             fixed=[set(spec.tune_fixed) for _ in runnable], workers=workers)
         chosen = {lrn.target: s for lrn, (s, _) in zip(runnable, tuned, strict=True)}
         records = {lrn.target: r for lrn, (_, r) in zip(runnable, tuned, strict=True)}
         for target, s in chosen.items():
@@ -391,7 +393,7 @@ def _measure(spec, learners, config, jobs, seed, workers, say) -> SectionMeasure
         configured = [configure(lrn, chosen[lrn.target]) for lrn in runnable]
         t2 = time.perf_counter()
         say(f"{spec.key}: {problem} curves, d={d}, {spec.plan.trials} trials")
-        got, failed = _curves(configured, problem, d, spec.plan, seed, jobs, workers, chosen, records)
+        got, failed = _curves(configured, problem, d, spec.plan, seed, workers, chosen, records)
         for target, why in failed.items():
             failures.setdefault(target, why)
         if got is not None:
