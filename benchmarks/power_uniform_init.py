@@ -140,9 +140,8 @@ def main(argv: list[str] | None = None) -> int:
                 ps, ks = [], []
                 for seed in range(args.seeds):
                     r = test_property(meter, CASES[cases](seed), samples, seed)
-                    r["rejected"] = r["p_value"] < ALPHA
-                    ps.append(r["p_value"])
-                    ks.append(r["max_ks_statistic"])
+                    ps.append(r.p_value)
+                    ks.append(r.max_ks_statistic)
                 rejected = sum(p < ALPHA for p in ps)
                 print(
                     f"| {desc} | {'yes' if invariant else 'no'} | {cases} | {samples} | {rejected}/{args.seeds} | "

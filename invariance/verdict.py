@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Verdict", "VERDICT_ORDER", "Diagnosis", "Symmetry", "LawOutcome", "FlagKind", "ExcusedBy", "PRECISIONS"]
+__all__ = ["Verdict", "VERDICT_ORDER", "Diagnosis", "Symmetry", "LawOutcome", "FlagKind", "ExcusedBy", "Reason",
+           "Shortfall", "Scaling", "StateFit", "PRECISIONS"]
 
 #: the precisions a verdict can hold at, finest first (docs/design.md#tolerance)
 PRECISIONS = ("float64", "float32", "tf32", "float16", "bfloat16")
@@ -88,3 +89,43 @@ class ExcusedBy(_Word):
     PERMUTATION_CONTROL = "permutation-control"
     FAILURE_PROBES = "failure-probes"
     PRECISION = "precision"
+
+
+class Reason(_Word):
+    """Which outcomes a verdict rests on (judge.Judgement.reason; worded by render.messages)."""
+
+    BOTH_PASS = "both-pass"
+    GENERIC_FAILS = "generic-fails"
+    TWINS_FAIL = "twins-fail"
+    BOTH_FAIL = "both-fail"
+    LAW_CHANGES_ON_TWINS = "law-changes-on-twins"
+    LAW_CHANGES_ON_GENERIC = "law-changes-on-generic"
+    LAW_SHIFT_EXCLUDED = "law-shift-excluded"
+
+
+class Shortfall(_Word):
+    """Why a passed search does not carry its verdict (judge.Evidence.short)."""
+
+    UNSTABLE = "unstable"  # most usable examples were excused by a large rounding sensitivity
+    NOTHING_DRAWN = "nothing-drawn"
+    FEW_USABLE = "few-usable"
+    RANGE_UNUSABLE = "range-unusable"  # some range of d was drawn often and never usable
+
+
+class Scaling(_Word):
+    """What the log-log slope of a deviation against the Givens angle θ says (judge.scaling_of)."""
+
+    LARGE_ROTATION_ONLY = "large-rotation-only"  # nothing above the floor under small angles
+    STRUCTURAL = "structural"  # grows like θ
+    HIGHER_ORDER = "higher-order"  # grows faster than θ
+    FLAT = "flat"  # does not scale with θ: a discontinuity or precision noise
+
+
+class StateFit(_Word):
+    """How a state tensor of the transformed run compares with the original's (judge.state_transform)."""
+
+    SCALAR = "scalar"  # a scalar: must be equal on both sides
+    NOT_WEIGHT_SHAPED = "not-weight-shaped"  # not judged
+    TRANSFORMS = "transforms"
+    SCALAR_IN_DISGUISE = "scalar-in-disguise"  # equal on both sides, all entries equal
+    BREAKS = "breaks"

@@ -13,7 +13,8 @@ from invariance.curves.experiment import learning_curves, make_problem
 from invariance.curves.fitting import grid_for, tune
 from invariance.curves.problems import problem_of
 from invariance.errors import UsageError
-from invariance.judge import FIT_TOLERANCE, fit_flag, fits
+from invariance.judge import FIT_TOLERANCE, fits
+from invariance.render.flags import fit_flag
 
 
 def as_learner(fn):
@@ -227,7 +228,7 @@ def test_followup_summary_ratio_and_slopes():
 
 
 def test_report_rows_carry_training_loss_and_every_did_not_fit_has_a_reason():
-    from invariance.judge import Flag
+    from invariance.render.flags import Flag
     from invariance.report.build import build_report
     from invariance.report.measure import CurvePlan, SectionMeasurement, SectionSpec
     from invariance.report.render import render_markdown
@@ -281,7 +282,7 @@ def test_tuning_never_looks_at_the_test_loss():
 
 
 def test_reasons_are_always_sentences():
-    from invariance.judge import fit_reason
+    from invariance.render.flags import fit_reason
 
     assert fit_reason(None, None, 0.3).startswith("not tuned (--no-tune)")
     assert "nothing to tune" in fit_reason({"grid": {}, "chosen": {}}, None, 0.3)

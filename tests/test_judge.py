@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from invariance import Symmetry, Verdict, judge
+from invariance.render import messages
+from invariance.render.flags import curve_flags
 
 
 @pytest.mark.parametrize(
@@ -21,7 +23,7 @@ from invariance import Symmetry, Verdict, judge
 )
 def test_verdict_of(orthogonal, pm1, verdict, primary):
     j = judge.verdict_of(orthogonal, pm1)
-    assert j.verdict is verdict and j.primary == primary and j.why
+    assert j.verdict is verdict and j.primary == primary and messages.REASONS[j.reason]
 
 
 @pytest.mark.parametrize(
@@ -120,23 +122,25 @@ def test_evidence_rule_with_literal_numbers():
     ok = [(2, 3, 1, True)] * 5 + [(2, 3, 1, False)] * 5
     assert judge.evidence_of(ok).enough
     assert not judge.evidence_of(ok + [(2, 3, 1, False)]).enough  # 5 of 11 < 50 %
-    assert "only 5 of 11" in judge.evidence_of(ok + [(2, 3, 1, False)]).why
+    assert "only 5 of 11" in messages.evidence_words(judge.evidence_of(ok + [(2, 3, 1, False)]))
     high = [(12, 3, 1, False)] * 5
     good = [(2, 3, 1, True)] * 20
     assert not judge.evidence_of(good + high).enough  # none of the 5 examples with d in 9–16
-    assert "none of the 5 examples with d in 9–16" in judge.evidence_of(good + high).why
+    assert "none of the 5 examples with d in 9–16" in messages.evidence_words(judge.evidence_of(good + high))
     assert judge.evidence_of(good + high[:4]).enough  # 4 drawn: too few to promise that range
     assert not judge.evidence_of([]).enough
-    assert judge.relied_on(judge.Verdict.INVARIANT) == ("orthogonal", "pm1")
-    assert judge.relied_on(judge.Verdict.PM1_INVARIANT) == ("pm1",)
-    assert judge.relied_on(judge.Verdict.NOT_INVARIANT) == ()
+    assert judge.relied_on(Verdict.INVARIANT) == ("orthogonal", "pm1")
+    assert judge.relied_on(Verdict.PM1_INVARIANT) == ("pm1",)
+    assert judge.relied_on(Verdict.NOT_INVARIANT) == ()
 
 
 def test_scaling_words():
-    assert judge.scaling_diagnosis(1.02, True).startswith("structural:")
-    assert judge.scaling_diagnosis(2.1, True).startswith("structural, higher order")
-    assert judge.scaling_diagnosis(0.2, True).startswith("does not scale")
-    assert judge.scaling_diagnosis(None, False).startswith("no deviation above")
+    words = lambda slope, usable: messages.scaling_words(judge.scaling_of(slope, usable), slope)  # noqa: E731
+    assert words(1.02, True).startswith("structural:")
+    assert words(2.1, True).startswith("structural, higher order")
+    assert words(0.2, True).startswith("does not scale")
+    assert words(None, True).startswith("does not scale")
+    assert words(None, False).startswith("no deviation above")
 
 
 def test_bound_rule_has_one_definition():
@@ -146,10 +150,10 @@ def test_bound_rule_has_one_definition():
 
     root = pathlib.Path(judge.__file__).parent
     hits = [p for p in root.rglob("*.py") if re.search(r"(margin|MARGIN)\s*[:=][^=\n]*0\.05", p.read_text())]
-    assert [p.name for p in hits] == ["judge.py"]
-    flags = judge.curve_flags(verdict="invariant", declared=None, d=8, ks=[1, 4, 8], mean=[0.8, 0.44, 0.0],
+    assert [p.name for p in hits] == ["curves.py"]
+    flags = curve_flags(verdict="invariant", declared=None, d=8, ks=[1, 4, 8], mean=[0.8, 0.44, 0.0],
                               bound=[0.875, 0.5, 0.0])
     assert [f.kind for f in flags] == ["contradiction"]  # 0.44 < 0.5 − 0.05
-    flags = judge.curve_flags(verdict="invariant", declared=None, d=8, ks=[1, 4, 8], mean=[0.85, 0.46, 0.0],
+    flags = curve_flags(verdict="invariant", declared=None, d=8, ks=[1, 4, 8], mean=[0.85, 0.46, 0.0],
                               bound=[0.875, 0.5, 0.0])
     assert flags == ()

@@ -117,15 +117,15 @@ def test_false_alarm_rate_on_an_invariant_law(invariant_sweep):
     test_every_outcome_is_backed_by_its_numbers pins level == α/3 literally instead."""
     assert len(invariant_sweep) == SWEEP_TESTS
     assert SWEEP_BOUND == 7 and _binom_sf(SWEEP_BOUND + 1, SWEEP_TESTS, ALPHA) < 1e-3
-    rejected = [(prop, r["p_value"], r["looks"]) for prop, _, r, _ in invariant_sweep if r["outcome"] == "rejected"]
+    rejected = [(prop, r.p_value, r.looks) for prop, _, r, _ in invariant_sweep if r.outcome == "rejected"]
     assert len(rejected) <= SWEEP_BOUND, rejected
     # what the ablations would have decided on the same data (documented above, not asserted)
     no_bonferroni = sum(any(p < ALPHA / 3 for p in looks) for *_, looks in invariant_sweep)
-    alpha_per_look = sum(any(p * r["tests"] < ALPHA for p in looks) for _, _, r, looks in invariant_sweep)
+    alpha_per_look = sum(any(p * r.tests < ALPHA for p in looks) for _, _, r, looks in invariant_sweep)
     assert no_bonferroni >= len(rejected) and alpha_per_look >= len(rejected)
     # nothing could be excluded at this size: every non-rejected test ran all three looks
-    assert all(r["outcome"] == "undecided" and r["looks"] == D.LOOKS
-               for _, _, r, _ in invariant_sweep if r["outcome"] != "rejected")
+    assert all(r.outcome == "undecided" and r.looks == D.LOOKS
+               for _, _, r, _ in invariant_sweep if r.outcome != "rejected")
 
 
 #: test points of the one Gaussian problem of the Bonferroni ablation (n = 6, d = 4, U = H₄/2)
@@ -149,9 +149,9 @@ def _wide_rejections() -> list[tuple[int, float]]:
     out = []
     for i in range(WIDE_SEEDS):
         r = D.test_property(caller, [_wide_case(i)], SWEEP_SAMPLES, i, alpha=ALPHA)
-        assert r["tests"] == WIDE_POINTS and r["outcome"] in ("rejected", "undecided")
-        if r["outcome"] == "rejected":
-            out.append((i, r["p_value"]))
+        assert r.tests == WIDE_POINTS and r.outcome in ("rejected", "undecided")
+        if r.outcome == "rejected":
+            out.append((i, r.p_value))
     return out
 
 
@@ -204,28 +204,28 @@ def rf_tilted(X_train, y_train, X_test, *, rng):
     return _features(X_train, y_train, X_test, W, rng.uniform(0, 2 * np.pi, 32))
 
 
-def _assert_backed(r: dict, cases: list[Case], first: int, *, alpha: float = ALPHA) -> None:
+def _assert_backed(r: D.LawTest, cases: list[Case], first: int, *, alpha: float = ALPHA) -> None:
     """The numbers of one law-test result justify its outcome (docs/design.md#randomised-learners)."""
-    assert D.LOOKS == 3 and r["level"] == alpha / 3
-    assert r["cases_skipped"] == 0 and r["tests"] == sum(c.m for c in cases) == 6
-    assert r["p_value"] == min(1.0, r["p_min_unadjusted"] * r["tests"])  # Bonferroni, literally
-    assert 1 <= r["looks"] <= 3 and r["samples"] == first * 2 ** (r["looks"] - 1)
-    level_per_point = r["level"] / r["tests"]
+    assert D.LOOKS == 3 and r.level == alpha / 3
+    assert r.cases_skipped == 0 and r.tests == sum(c.m for c in cases) == 6
+    assert r.p_value == min(1.0, r.p_min_unadjusted * r.tests)  # Bonferroni, literally
+    assert 1 <= r.looks <= 3 and r.samples == first * 2 ** (r.looks - 1)
+    level_per_point = r.level / r.tests
     c = math.sqrt(-math.log(level_per_point / 2) / 2)
-    assert r["detectable_ks"] == pytest.approx(c * math.sqrt(2 / r["samples"]), rel=1e-12)
+    assert r.detectable_ks == pytest.approx(c * math.sqrt(2 / r.samples), rel=1e-12)
     # the smallest unadjusted p is the KS p-value of the worst test point, recomputed from its samples
-    p, case, A, B = r["_worst"]
-    assert len(A) == len(B) == r["samples"] and p == r["p_min_unadjusted"]
+    p, case, A, B = r.worst
+    assert len(A) == len(B) == r.samples and p == r.p_min_unadjusted
     assert min(stats.ks_2samp(A[:, j], B[:, j]).pvalue for j in range(case.m)) == pytest.approx(p, rel=1e-12)
-    assert r["max_ks_statistic"] >= max(stats.ks_2samp(A[:, j], B[:, j]).statistic for j in range(case.m)) - 1e-12
-    if r["outcome"] == "rejected":
-        assert r["p_value"] < r["level"]
+    assert r.max_ks_statistic >= max(stats.ks_2samp(A[:, j], B[:, j]).statistic for j in range(case.m)) - 1e-12
+    if r.outcome == "rejected":
+        assert r.p_value < r.level
     else:
-        assert r["p_value"] >= r["level"]
-    if r["outcome"] == "excluded":
-        assert r["max_ks_statistic"] + r["detectable_ks"] <= judge.MIN_SHIFT
-    if r["outcome"] == "undecided":
-        assert r["looks"] == D.LOOKS and r["max_ks_statistic"] + r["detectable_ks"] > judge.MIN_SHIFT
+        assert r.p_value >= r.level
+    if r.outcome == "excluded":
+        assert r.max_ks_statistic + r.detectable_ks <= judge.MIN_SHIFT
+    if r.outcome == "undecided":
+        assert r.looks == D.LOOKS and r.max_ks_statistic + r.detectable_ks > judge.MIN_SHIFT
 
 
 def test_every_outcome_is_backed_by_its_numbers(invariant_sweep):
@@ -238,24 +238,24 @@ def test_every_outcome_is_backed_by_its_numbers(invariant_sweep):
     last look and neither. A mutated Bonferroni factor, per-look level or detectable distance fails here."""
     for _, cases, r, _ in invariant_sweep:
         _assert_backed(r, cases, SWEEP_SAMPLES)
-    seen = {(r["outcome"], r["looks"]) for *_, r, _ in invariant_sweep}
+    seen = {(r.outcome, r.looks) for *_, r, _ in invariant_sweep}
     for seed in range(3):
         cases = D.distribution_cases(seed)
         for prop in ("orthogonal", "pm1"):
             r = D.test_property(_caller(rf_gaussian), cases[prop], 100, seed, alpha=ALPHA)
             _assert_backed(r, cases[prop], 100)
-            assert r["outcome"] == "excluded", r
-            seen.add((r["outcome"], r["looks"]))
+            assert r.outcome == "excluded", r
+            seen.add((r.outcome, r.looks))
     cases = D.distribution_cases(0)["orthogonal"]
     r = D.test_property(_caller(rf_rademacher), cases, 100, 0, alpha=ALPHA)
     _assert_backed(r, cases, 100)
-    assert r["outcome"] == "rejected" and r["looks"] == 1
-    seen.add((r["outcome"], r["looks"]))
+    assert r.outcome == "rejected" and r.looks == 1
+    seen.add((r.outcome, r.looks))
     cases = D.distribution_cases(3)["orthogonal"]
     r = D.test_property(_caller(rf_tilted), cases, 100, 3, alpha=ALPHA)
     _assert_backed(r, cases, 100)
-    assert r["outcome"] == "rejected" and r["looks"] == 2
-    seen.add((r["outcome"], r["looks"]))
+    assert r.outcome == "rejected" and r.looks == 2
+    seen.add((r.outcome, r.looks))
     # every outcome and a decision at every look were exercised
     assert {"rejected", "excluded", "undecided"} <= {o for o, _ in seen} and {1, 2, 3} <= {k for _, k in seen}, seen
 

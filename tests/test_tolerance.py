@@ -13,6 +13,7 @@ from invariance.judge import FLOOR, NOISE_FACTOR, threshold
 from invariance.probe.call import Caller as Meter
 from invariance.probe.call import Profile, deviation
 from invariance.probe.noise import angle_scaling, rounding_noise
+from invariance.verdict import Scaling
 
 
 def meter(fn, precision: str = "float64") -> Meter:
@@ -106,7 +107,7 @@ def test_angle_scaling_of_a_structural_violation_is_linear():
     s = angle_scaling(meter(C.least_squares_nudged), case)
     assert s["applicable"]
     assert s["slope"] == pytest.approx(1.0, abs=0.2)
-    assert s["diagnosis"].startswith("structural")
+    assert s["scaling"] is Scaling.STRUCTURAL
     assert len(s["deviations"]) == len(s["angles"])
     assert s["deviations"] == sorted(s["deviations"], reverse=True)
 
@@ -122,13 +123,13 @@ def test_angle_scaling_of_a_discontinuity_does_not_scale():
     s = angle_scaling(meter(integer_detector), case)
     assert s["applicable"]
     assert s["slope"] == pytest.approx(0.0, abs=0.2)
-    assert s["diagnosis"].startswith("does not scale")
+    assert s["scaling"] is Scaling.FLAT
 
 
 def test_angle_scaling_of_an_invariant_learner_finds_nothing():
     s = angle_scaling(meter(C.least_squares), make_case(d=3))
     assert s["applicable"] and s["slope"] is None
-    assert s["diagnosis"].startswith("no deviation above")
+    assert s["scaling"] is Scaling.LARGE_ROTATION_ONLY
 
 
 def test_angle_scaling_needs_two_dimensions():

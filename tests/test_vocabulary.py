@@ -11,6 +11,8 @@ from invariance import judge
 from invariance.cli.check import VERDICTS
 from invariance.errors import InvarianceError, LearnerFailure
 from invariance.probe.call import CallError
+from invariance.render import messages
+from invariance.render.flags import curve_flags, fit_flag
 from invariance.search.run import Excusal
 from invariance.verdict import VERDICT_ORDER, Diagnosis, ExcusedBy, FlagKind, LawOutcome, Verdict
 
@@ -36,14 +38,14 @@ def test_law_outcomes_are_members_and_read_back_from_json_strings():
 
 
 def test_flags_and_excusals_carry_members_and_write_their_strings():
-    flag = judge.fit_flag(8, 0.5, 0.01, "a reason")
+    flag = fit_flag(8, 0.5, 0.01, "a reason")
     assert flag is not None and flag.kind is FlagKind.DID_NOT_FIT and flag.to_json()["kind"] == "did-not-fit"
     ks, d = np.arange(1, 9), 8
     bound = np.maximum(1 - ks / d, 0.0)
-    flags = judge.curve_flags(verdict="invariant", declared=None, d=d, ks=ks, mean=bound - 0.5, bound=bound)
+    flags = curve_flags(verdict="invariant", declared=None, d=d, ks=ks, mean=bound - 0.5, bound=bound)
     assert flags and all(isinstance(f.kind, FlagKind) for f in flags)
     e = Excusal(1e-6, 1e-4, 1e-6, ExcusedBy.GAUSSIAN_PROBES, 3, 4, 1)
-    assert e.to_json()["by"] == "gaussian-probes" and "Gaussian problem" in e.words
+    assert e.to_json()["by"] == "gaussian-probes" and "Gaussian problem" in messages.excusal_words(e)
 
 
 def test_one_exception_root():

@@ -219,9 +219,9 @@ def _loss_cell(v: float) -> str:
 
 
 def _fit_reasons(curves: Curves, learners: list[Learner]) -> list[str | None]:
-    """Per learner, why it did not fit at k = d/2 (None when it fits): :func:`invariance.judge.fit_reason`."""
+    """Per learner, why it did not fit at k = d/2 (None when it fits): :func:`invariance.render.flags.fit_reason`."""
     from invariance.curves.hyperparams import no_fit_reason
-    from invariance.judge import fit_reason
+    from invariance.render.flags import fit_reason
 
     out: list[str | None] = []
     for f, lrn in zip(curves.fit_at(curves.d // 2), learners, strict=True):

@@ -417,12 +417,13 @@ def learning_curves(
 
 def contradictions(curves: Curves, learners: list[Learner]) -> list[str]:
     """Learners declared ``invariant``/``pm1-invariant`` whose Hadamard curve dips below 1 − k/d by more
-    than the judge's margin (:func:`invariance.judge.declared_contradictions`); none off Hadamard."""
+    than the judge's margin (:func:`invariance.judge.declared_contradictions`, worded by
+    :func:`invariance.render.flags.contradiction_lines`); none off Hadamard."""
     if curves.problem != "hadamard":
         return []
-    from invariance.judge import declared_contradictions
+    from invariance.render.flags import contradiction_lines
 
-    return declared_contradictions(
+    return contradiction_lines(
         [lrn.name for lrn in learners], [lrn.expected.value if lrn.expected else None for lrn in learners],
         curves.ks, curves.mean(), curves.bound,
     )

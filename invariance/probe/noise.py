@@ -133,7 +133,7 @@ def angle_scaling(caller: Caller, case) -> dict:
         "angles": list(ANGLES),
         "deviations": devs,
         "slope": slope,
-        "diagnosis": judge.scaling_diagnosis(slope, bool(usable)),
+        "scaling": judge.scaling_of(slope, bool(usable)),
     }
 
 

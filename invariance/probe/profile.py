@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from invariance import judge
-from invariance.contract import Learner
+from invariance.contract import Domain, Learner
 from invariance.probe.call import Caller, CallError, Profile, Tally, deviation
 from invariance.probe.noise import input_precision
 from invariance.verdict import Diagnosis
@@ -38,17 +38,17 @@ class Probed:
     dependence: float = float("inf")
 
 
-def probe_inputs(seed: int, limits: dict | None = None,
+def probe_inputs(seed: int, domain: Domain | None = None,
                  outputs: int | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The two probe problems, inside the question's domain (``limits``: max_d, min_n, n_above_d); targets
-    of shape (n, ``outputs``) for a learner with several outputs."""
+    """The two probe problems, inside the question's ``domain`` (max_d, min_n, n_above_d); targets of
+    shape (n, ``outputs``) for a learner with several outputs."""
     rng = np.random.default_rng([seed, 0x9E0B])
-    lim = limits or {}
+    lim = domain or Domain()
     out = []
     # n > d and n < d; n ≥ 6 so that estimators needing a few samples (k-NN: 5) are not refused
     for n, d, m in ((12, 3, 2), (6, 8, 2)):
-        d = min(d, lim.get("max_d") or d)
-        n = max(n, lim.get("min_n") or 1, d + 1 if lim.get("n_above_d") else 1)
+        d = min(d, lim.max_d or d)
+        n = max(n, lim.min_n or 1, d + 1 if lim.n_above_d else 1)
         X = rng.standard_normal((n + m, d))
         out.append((X[:n], rng.standard_normal(n if outputs is None else (n, outputs)), X[n:]))
     return out
@@ -62,12 +62,12 @@ _PREFIX = {
 }
 
 
-def _answer(caller: Caller, seed: int, limits: dict | None = None) -> tuple[CallError | None, list, list[str]]:
+def _answer(caller: Caller, seed: int, domain: Domain | None = None) -> tuple[CallError | None, list, list[str]]:
     """Call each probe twice; (failure or None, answered probes, refused shapes)."""
     refusals: list[CallError] = []
     shapes: list[str] = []
     answered: list = []
-    probes = probe_inputs(seed, limits, caller.learner.outputs)
+    probes = probe_inputs(seed, domain, caller.learner.outputs)
     for X, y, Xt in probes:
         shape = f"n={X.shape[0]}, d={X.shape[1]}, m={Xt.shape[0]}"
         try:
@@ -130,15 +130,15 @@ def training_dependence(caller: Caller, answered, seed: int) -> float:
 
 
 def probe(learner: Learner, *, seed: int, timeout: float | None, tally: Tally | None = None,
-          precision: str | None = None, limits: dict | None = None) -> Probed:
+          precision: str | None = None, domain: Domain | None = None) -> Probed:
     """Probe ``learner`` and return its profile (inside a caller) or its failure. ``precision`` is the one
     asked for (else the learner's declared one, else detection). Raises
     :class:`~invariance.errors.MissingDependency` when a learner needs a package that is absent."""
     caller = Caller(learner, timeout=timeout, profile=Profile(randomized=learner.randomized), tally=tally or Tally())
-    failure, answered, refused = _answer(caller, seed, limits)
+    failure, answered, refused = _answer(caller, seed, domain)
     if failure is not None and failure.kind is Diagnosis.ERROR:  # raised on every probe: only y ≤ 0?
         relabelled = caller.with_profile(replace(caller.profile, positive_labels=True))
-        again, answered2, refused2 = _answer(relabelled, seed, limits)
+        again, answered2, refused2 = _answer(relabelled, seed, domain)
         if again is None:
             caller, failure, answered, refused = relabelled, None, answered2, refused2
     if failure is not None:

@@ -2,9 +2,10 @@
 
 Three steps, as everywhere in invcheck: :mod:`invariance.report.measure` *measures* (verdicts by the
 checker, learning curves by :mod:`invariance.curves`); this module *builds* the report with a pure
-function (:func:`build_report`) and its JSON form, asking :func:`invariance.judge.curve_flags` to confront
-each verdict with its Hadamard curve (docs/design.md#learning-curves); :mod:`invariance.report.render`
-renders it as Markdown and self-contained HTML.
+function (:func:`build_report`) and its JSON form, asking :func:`invariance.render.flags.curve_flags`
+(the judge's :func:`invariance.judge.curve_findings`, worded) to confront each verdict with its
+Hadamard curve (docs/design.md#learning-curves); :mod:`invariance.report.render` renders it as
+Markdown and self-contained HTML.
 
 The judgement. Every learner that is invariant — exactly, on ±1 data with one example per step, or in
 distribution — has mean loss ≥ 1 − k/d on the sign-flipped Hadamard problem (Warmuth, Kotłowski &
@@ -24,14 +25,8 @@ from typing import Any
 import numpy as np
 
 from invariance.curves.experiment import Curves, finite_or_none
-from invariance.judge import (
-    BOUND_MARGIN,
-    CLAIMS,
-    Flag,
-    curve_flags,
-    fit_flag,
-    fit_reason,
-)
+from invariance.judge import BOUND_MARGIN, CLAIMS
+from invariance.render.flags import Flag, curve_flags, fit_flag, fit_reason
 from invariance.render.numbers import deviation_cell
 from invariance.report.measure import SectionMeasurement
 from invariance.result.model import Result

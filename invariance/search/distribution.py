@@ -19,6 +19,8 @@ predictions closer than the learner's own rounding sensitivity (measured per cas
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -28,9 +30,9 @@ from invariance.data.strategies import Case
 from invariance.judge import threshold
 from invariance.probe.call import TINY, Caller, CallError
 from invariance.probe.noise import probe_noise
-from invariance.verdict import Diagnosis
+from invariance.verdict import Diagnosis, LawOutcome
 
-__all__ = ["LOOKS", "detectable_ks", "distribution_cases", "merge_ties", "test_property"]
+__all__ = ["LOOKS", "LawTest", "detectable_ks", "distribution_cases", "merge_ties", "test_property"]
 
 
 #: the rotations of the d = 2 and d = 4 cases: each maps every coordinate axis onto a diagonal, as far
@@ -149,8 +151,37 @@ def detectable_ks(samples: int, level: float) -> float:
     return float(np.sqrt(-np.log(level / 2.0) / 2.0) * np.sqrt(2.0 / samples))
 
 
+@dataclass(frozen=True)
+class LawTest:
+    """One property's sequential two-sample test: its :class:`LawOutcome` and the numbers behind it;
+    ``worst`` (the smallest p-value's ``(p, case, A, B)``) builds the counterexample and is not reported."""
+
+    cases_skipped: int
+    non_finite_seeds: int
+    outcome: LawOutcome
+    p_value: float
+    level: float
+    p_min_unadjusted: float
+    tests: int
+    samples: int
+    looks: int
+    max_ks_statistic: float
+    detectable_ks: float
+    rounding_noise: float
+    tie_tolerance: float
+    worst: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def rejected(self) -> bool:
+        return self.outcome is LawOutcome.REJECTED
+
+    def to_json(self) -> dict:
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "worst"}
+        return {**out, "rejected": self.rejected}
+
+
 def test_property(caller: Caller, cases: list[Case], samples: int, seed: int, *, alpha: float = 0.01,
-                  looks: int = LOOKS) -> dict:
+                  looks: int = LOOKS) -> LawTest:
     """The sequential two-sample test of one property: at look k (``samples``·2ᵏ seeds per side, the
     earlier draws kept) the Bonferroni-adjusted KS p-value is compared with α / ``looks`` (a union
     bound over the looks keeps the whole test at level α). It stops with ``outcome`` "rejected"; or
@@ -214,23 +245,23 @@ def test_property(caller: Caller, cases: list[Case], samples: int, seed: int, *,
         p_adj = min(1.0, min(pvals) * tests)
         detectable = detectable_ks(n, per_look / tests)
         outcome = judge.law_outcome(p_adj, per_look, max(stats_), detectable)
-        if outcome != "undecided":
+        if outcome is not LawOutcome.UNDECIDED:
             break
     noise_max = max(noise_of.values(), default=0.0)
     diverged = sum(int(np.sum(~np.isfinite(M[:, 0]))) for M in list(A_all.values()) + list(B_all.values()))
-    return {
-        "cases_skipped": len(skipped),
-        "non_finite_seeds": diverged,
-        "outcome": outcome,
-        "p_value": p_adj,
-        "level": per_look,
-        "p_min_unadjusted": min(pvals),
-        "tests": tests,
-        "samples": n,
-        "looks": look + 1,
-        "max_ks_statistic": max(stats_),
-        "detectable_ks": detectable,
-        "rounding_noise": noise_max,
-        "tie_tolerance": threshold(noise_max),
-        "_worst": worst,
-    }
+    return LawTest(
+        cases_skipped=len(skipped),
+        non_finite_seeds=diverged,
+        outcome=outcome,
+        p_value=p_adj,
+        level=per_look,
+        p_min_unadjusted=min(pvals),
+        tests=tests,
+        samples=n,
+        looks=look + 1,
+        max_ks_statistic=max(stats_),
+        detectable_ks=detectable,
+        rounding_noise=noise_max,
+        tie_tolerance=threshold(noise_max),
+        worst=worst,
+    )

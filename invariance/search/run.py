@@ -17,6 +17,7 @@ from invariance.data.rotations import haar
 from invariance.data.strategies import Case
 from invariance.probe.call import Caller, CallError, deviation, failed_alike
 from invariance.probe.noise import gaussian_noise, probe_noise, rounding_noise
+from invariance.render import messages
 from invariance.verdict import Diagnosis, ExcusedBy
 
 __all__ = ["Excusal", "Outcome", "PropertyRun", "case_seed"]
@@ -48,40 +49,10 @@ class Excusal:
     m: int
     precision: str = "float64"
 
-    @property
-    def words(self) -> str:
-        what = {
-            ExcusedBy.EXAMPLE_PROBES:
-                f"this example's measured rounding sensitivity {self.noise:.1e} "
-                "(round trip through a Haar V and a rounding-level jitter, on both sides)",
-            ExcusedBy.GAUSSIAN_PROBES:
-                f"the learner's measured rounding sensitivity {self.noise:.1e} "
-                "on a Gaussian problem of the same size (exact ±1 twins are not perturbed)",
-            ExcusedBy.FAILURE_PROBES:
-                "a rounding-level round trip of the side that failed, which then answered: only one side "
-                "failed, and rounding decides which (an exactly degenerate input on one side)",
-            ExcusedBy.PRECISION:
-                (f"the {self.precision} rounding allowance {judge.ALLOWANCE:g}·u·√max(d, n) "
-                 f"(u = 2^{int(np.log2(judge.UNIT_ROUNDOFF[self.precision]))}), relative to the predictions"
-                 if self.precision in judge.ALLOWANCE_PRECISIONS else f"the floor {judge.FLOOR:g}"),
-            ExcusedBy.EXACT_ARITHMETIC:
-                (f"the distance {self.noise:.1e} of either side from the same learner in exact "
-                 f"(float64) arithmetic ({judge.EXACT_FACTOR:g}× that is rounding)"),
-            ExcusedBy.PERMUTATION_CONTROL:
-                (f"the twin controls: a rounding-level jitter of the labels alone moves the "
-                 f"predictions on the same twins by {self.noise:.1e}, and a column permutation of "
-                 "Gaussian data of this size moves them only by rounding; the learner's answer on "
-                 "this exact data is set by its arithmetic"),
-        }[ExcusedBy(self.by)]
-        if self.by == ExcusedBy.FAILURE_PROBES:
-            return f"a one-sided failure (d={self.d}, n={self.n}, m={self.m}) excused by {what}"
-        return (f"deviation {self.deviation:.1e} (d={self.d}, n={self.n}, m={self.m}) excused by {what}: "
-                f"threshold {self.threshold:.1e}")
-
     def to_json(self) -> dict:
         return {"deviation": self.deviation, "threshold": self.threshold, "noise": self.noise,
                 "by": ExcusedBy(self.by).value, "d": self.d, "n": self.n, "m": self.m, "precision": self.precision,
-                "words": self.words}
+                "words": messages.excusal_words(self)}
 
 
 @dataclass

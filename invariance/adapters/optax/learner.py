@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from invariance.adapters.defaults import FALLBACK_LR, own_lr
-from invariance.adapters.optax.exact import exact_variant
+from invariance.adapters.optax.exact import exact_step, exact_variant
 from invariance.adapters.optax.options import OptaxOptions
 from invariance.adapters.optax.precision import update_precision
 from invariance.adapters.optax.protocol import fit_predict_for, transformation
@@ -34,9 +34,9 @@ def learner_from_optax(factory: Callable, *, name: str, target: str, options: Ma
     if precision is not None:
         ok, exact_note = exact_variant(tx0, opts, precision, where)
         if ok:
-            exact = Learner(name=name, fn=fit_predict_for(factory, opts, where, name, True), target=target,
+            exact = Learner(name=name, fn=fit_predict_for(factory, opts, where, name, exact_step), target=target,
                             options=recorded, outputs=opts.outputs)
-    return Learner(name=name, fn=fit_predict_for(factory, opts, where, name, False), target=target,
+    return Learner(name=name, fn=fit_predict_for(factory, opts, where, name, None), target=target,
                    options=recorded, outputs=opts.outputs, precision=precision, precision_note=note, exact=exact,
                    exact_note=exact_note)
 

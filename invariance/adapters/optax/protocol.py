@@ -75,23 +75,21 @@ def one_step(tx: Any) -> Callable:
 
 
 class _Steps:
-    """``(init, step)`` per dimension d, built on first use: jit-compiled, or the exact rewrite
-    (:func:`~invariance.adapters.optax.exact.exact_step`)."""
+    """``(init, step)`` per dimension d, built on first use: jit-compiled, or by ``exact`` (the exact
+    rewrite, :func:`~invariance.adapters.optax.exact.exact_step`, passed in by the learner's builder)."""
 
-    def __init__(self, factory: Callable, opts: OptaxOptions, where: str, exact: bool):
+    def __init__(self, factory: Callable, opts: OptaxOptions, where: str, exact: Callable | None):
         self.factory, self.opts, self.where, self.exact = factory, opts, where, exact
         self.built: dict[int, Any] = {}
 
     def __call__(self, d: int) -> Any:
         if d not in self.built:
-            from invariance.adapters.optax.exact import exact_step
-
             jax, jnp, optax = jax_modules()
             try:
                 tx = transformation(self.factory, self.opts, self.where)
             except UsageError as exc:
                 raise TypeError(f"{exc}; give the missing arguments with --opt KEY=VALUE") from None
-            self.built[d] = exact_step(tx) if self.exact else (tx.init, jax.jit(one_step(tx)))
+            self.built[d] = self.exact(tx) if self.exact is not None else (tx.init, jax.jit(one_step(tx)))
         return self.built[d]
 
 
@@ -112,9 +110,10 @@ def _train_predict(steps: _Steps, opts: OptaxOptions, X_train: Any, y_train: Any
     return out if opts.outputs else out[:, 0]
 
 
-def fit_predict_for(factory: Callable, opts: OptaxOptions, where: str, name: str, exact: bool) -> Callable:
-    """A learner's ``fit_predict(X_train, y_train, X_test)``: the protocol, with the exact rewrite of
-    the step where ``exact``."""
+def fit_predict_for(factory: Callable, opts: OptaxOptions, where: str, name: str,
+                    exact: Callable | None) -> Callable:
+    """A learner's ``fit_predict(X_train, y_train, X_test)``: the protocol, with the step built by
+    ``exact`` (the exact rewrite of a transformation) where given."""
     steps = _Steps(factory, opts, where, exact)
 
     def fit_predict(X_train, y_train, X_test):

@@ -1,0 +1,54 @@
+"""Evidence: whether a passed search carries the verdict that rests on it (docs/design.md#evidence)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from invariance.verdict import Shortfall
+
+__all__ = ["MIN_USABLE", "D_RANGES", "MIN_DRAWN", "UNSTABLE_NOISE", "Evidence", "evidence_of"]
+
+#: the share of a property's examples that must be usable (answered on both sides) for a pass to count
+MIN_USABLE = 0.5
+#: the ranges of d a search promises to cover: each that held at least MIN_DRAWN examples must hold a usable one
+D_RANGES = ((1, 4), (5, 8), (9, 16), (17, 24))
+MIN_DRAWN = 5
+#: a rounding sensitivity at or above this (relative) means rounding alone moves the predictions visibly;
+#: when more than half of a pass's usable examples were excused by such noise, the learner's answer is set
+#: by its arithmetic (an arbitrary eigenbasis, chaotic iterations), and the pass carries no verdict
+UNSTABLE_NOISE = 1e-3
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Whether a passed search carries its verdict: ``enough``, and if not, the :class:`Shortfall` with
+    the counts behind it (``unstable`` examples; ``drawn`` examples in the range ``d_range``)."""
+
+    enough: bool
+    usable: int
+    examples: int
+    short: Shortfall | None = None
+    unstable: int = 0
+    drawn: int = 0
+    d_range: tuple[int, int] = (0, 0)
+
+
+def evidence_of(shapes: list[tuple[int, int, int, bool]], unstable: int = 0) -> Evidence:
+    """Judge the evidence of a *passed* search from its examples, each (d, n, m, usable). Not enough
+    when fewer than :data:`MIN_USABLE` of them were usable, when some range of d in :data:`D_RANGES`
+    was drawn at least :data:`MIN_DRAWN` times but none of its examples was usable, or when more than
+    half of the usable ones were excused by a rounding sensitivity ≥ :data:`UNSTABLE_NOISE`
+    (``unstable`` of them)."""
+    examples = len(shapes)
+    usable = sum(1 for s in shapes if s[3])
+    if usable and unstable > 0.5 * usable:
+        return Evidence(False, usable, examples, Shortfall.UNSTABLE, unstable=unstable)
+    if examples == 0:
+        return Evidence(False, 0, 0, Shortfall.NOTHING_DRAWN)
+    if usable < MIN_USABLE * examples:
+        return Evidence(False, usable, examples, Shortfall.FEW_USABLE)
+    for lo, hi in D_RANGES:
+        drawn = [s for s in shapes if lo <= s[0] <= hi]
+        if len(drawn) >= MIN_DRAWN and not any(s[3] for s in drawn):
+            return Evidence(False, usable, examples, Shortfall.RANGE_UNUSABLE, drawn=len(drawn), d_range=(lo, hi))
+    return Evidence(True, usable, examples)
