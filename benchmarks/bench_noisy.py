@@ -4,7 +4,7 @@
 
 Runs ``invcheck curves algorithms.least_squares --problem noisy`` (the CLI, JSON) for n = 1.5d … 4d
 in steps of ``--step`` and prints the mean of measured ÷ formula over those n, the largest single-n
-deviation and where it is, and the wall time. The test (tests/test_fitted_curves.py) asks, at d = 16,
+deviation and where it is, and the wall time. The test (tests/curves/test_fitting.py) asks, at d = 16,
 for a mean within 5 % and every n within 25 %; this is the same claim at d = 128.
 """
 

@@ -18,7 +18,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GUARDS = ["tests/test_judge.py", "tests/test_check.py", "tests/test_evidence.py", "tests/test_tolerance.py"]
+GUARDS = ["tests/core/test_judge.py", "tests/core/test_pipeline.py", "tests/core/test_evidence.py",
+          "tests/core/test_tolerance.py"]
 
 #: name → (file, old text, new text, the tests that guard it)
 MUTATIONS = {
@@ -32,7 +33,7 @@ MUTATIONS = {
         "    if deviation <= floor_at(precision, d, n) or (exact_inputs and deviation <= 1e-6):\n"
         "        return None", GUARDS),
     "one rounding probe instead of three": ("invariance/judge.py", "CONFIRM_PROBES = 3", "CONFIRM_PROBES = 1",
-                                             ["tests/test_search.py", "tests/test_judge.py"]),
+                                             ["tests/core/test_search.py", "tests/core/test_judge.py"]),
     "symmetry rule: signed permutations claimed as orthogonal": (
         "invariance/judge.py", "    if orthogonal_ok:\n        return Symmetry.ORTHOGONAL",
         "    if orthogonal_ok or signed_passed:\n        return Symmetry.ORTHOGONAL", GUARDS),
@@ -42,24 +43,26 @@ MUTATIONS = {
         "    if perm_passed:\n        return Symmetry.PERMUTATIONS\n    if signed_passed:", GUARDS),
     "no Bonferroni over test points": (
         "invariance/search/distribution.py", "p_adj = min(1.0, min(pvals) * tests)", "p_adj = min(pvals)",
-        ["tests/test_law_test.py", "tests/test_distribution.py"]),
+        ["tests/core/test_law_test.py", "tests/core/test_randomised.py"]),
     "every look at α instead of α/3": (
         "invariance/search/distribution.py", "per_look = alpha / looks", "per_look = alpha",
-        ["tests/test_law_test.py", "tests/test_judge.py"]),
+        ["tests/core/test_law_test.py", "tests/core/test_judge.py"]),
     "evidence: 10 % usable suffices": ("invariance/judge.py", "MIN_USABLE = 0.5", "MIN_USABLE = 0.1",
-                                        ["tests/test_judge.py", "tests/test_evidence.py"]),
+                                        ["tests/core/test_judge.py", "tests/core/test_evidence.py"]),
     "gate: a failed learner exits 0": (
         "invariance/cli/check.py", "    if any(r.failed for r in results):\n        return 3",
-        "    if any(r.failed for r in results):\n        return 0", ["tests/test_cli.py", "tests/test_evidence.py"]),
+        "    if any(r.failed for r in results):\n        return 0",
+        ["tests/cli/test_cli.py", "tests/core/test_evidence.py"]),
     "gate: a mismatch exits 0": (
         "invariance/cli/check.py", "    if any(r.mismatch for r in results):\n        return 1",
-        "    if any(r.mismatch for r in results):\n        return 0", ["tests/test_cli.py", "tests/test_parallel.py"]),
+        "    if any(r.mismatch for r in results):\n        return 0",
+        ["tests/cli/test_cli.py", "tests/workers/test_parallel.py"]),
     "pytest gate: a property that must fail may pass": (
         "invariance/testing.py", "        if not must_pass and report.passed:", "        if False:",
-        ["tests/test_pytest_gate.py"]),
+        ["tests/core/test_pytest_gate.py"]),
     "pytest gate: a diagnosis passes": (
         "invariance/testing.py", "        if result.failed:\n            raise", "        if False:\n            raise",
-        ["tests/test_pytest_gate.py"]),
+        ["tests/core/test_pytest_gate.py"]),
     "verdict rule: a twin violation with a generic pass is invariant": (
         "invariance/judge.py", '''    if orthogonal_passed:
         return Judgement(

@@ -1,4 +1,4 @@
-"""Learners for tests/test_evidence_first.py: the paper's multiplicative updates with a fixed step (they
+"""Learners for tests/core/test_evidence_first.py: the paper's multiplicative updates with a fixed step (they
 overflow on some inputs and violate invariance on others), norm-only and sign-of-residual updates that
 are invariant in exact arithmetic but jump at an exact fit, coordinate controls, and learners that do
 not learn."""

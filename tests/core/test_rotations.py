@@ -1,4 +1,4 @@
-"""Tests of invariance.rotations: the orthogonal constructions and their descriptions."""
+"""Tests of invariance.data.rotations: the orthogonal constructions and their descriptions."""
 
 from __future__ import annotations
 

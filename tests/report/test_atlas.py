@@ -15,7 +15,7 @@ from invariance.report import atlas
 from invariance.report.atlas_doc import atlas_markdown, current
 from invariance.report.atlas_reasons import REASONS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "reports" / "invariance.json"
 VERDICTS = {"invariant", "pm1-invariant", "not-invariant", "cannot-run", "randomised"}
 

@@ -1,4 +1,4 @@
-"""Tests of invariance.measure: the deviation formula and the safe learner call (Meter)."""
+"""Tests of invariance.probe.call: the deviation formula and the safe learner call (Caller)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from hypothesis.extra import numpy as hnp
 
 from invariance import Diagnosis
 from invariance.contract import as_learner
-from invariance.probe.call import TINY, CallError, deviation
-from invariance.probe.call import Caller as Meter
+from invariance.probe.call import TINY, Caller, CallError, deviation
 
 X = np.arange(12.0).reshape(4, 3)
 Y = np.array([1.0, 2.0, -1.0, 0.5])
@@ -23,8 +22,8 @@ XT = np.ones((2, 3))
 finite = st.floats(-1e6, 1e6, allow_nan=False)
 
 
-def meter(fn, **kw) -> Meter:
-    return Meter(as_learner(fn, name=fn.__name__, target=f"t:{fn.__name__}"), **kw)
+def caller(fn, **kw) -> Caller:
+    return Caller(as_learner(fn, name=fn.__name__, target=f"t:{fn.__name__}"), **kw)
 
 
 # --------------------------------------------------------------------------------------- deviation
@@ -60,17 +59,17 @@ def test_deviation_is_symmetric_scale_free_and_bounded(a, b, y):
         assert deviation(8.0 * a, 8.0 * b, 8.0 * y) == pytest.approx(dev, rel=1e-12, abs=1e-300)
 
 
-# ------------------------------------------------------------------------------------------- Meter
+# ------------------------------------------------------------------------------------------- Caller
 
 
-def test_meter_passes_float64_copies_and_counts():
+def test_caller_passes_float64_copies_and_counts():
     seen = []
 
     def spy(X_train, y_train, X_test):
         seen.append((X_train, y_train, X_test))
         return X_test @ np.ones(X_test.shape[1])
 
-    m = meter(spy)
+    m = caller(spy)
     Xi = X.astype(np.int64)
     out = m.predict(Xi, Y, XT)
     assert np.array_equal(out, [3.0, 3.0])
@@ -81,13 +80,13 @@ def test_meter_passes_float64_copies_and_counts():
     assert m.evaluations == 2
 
 
-def test_meter_records_mutation_and_protects_the_caller():
+def test_caller_records_mutation_and_protects_the_caller():
     def mutates(X_train, y_train, X_test):
         X_train[:] = 0.0
         y_train *= 3.0
         return np.zeros(len(X_test))
 
-    m = meter(mutates)
+    m = caller(mutates)
     Xc, Yc = X.copy(), Y.copy()
     m.predict(Xc, Yc, XT)
     assert np.array_equal(Xc, X) and np.array_equal(Yc, Y)
@@ -96,10 +95,10 @@ def test_meter_records_mutation_and_protects_the_caller():
     assert m.mutated == ["X_train", "y_train"]  # recorded once
 
 
-def test_meter_accepts_a_column_vector_and_a_list():
-    column = meter(lambda X_train, y_train, X_test: np.array([[1.5], [-2.0]])).predict(X, Y, XT)
+def test_caller_accepts_a_column_vector_and_a_list():
+    column = caller(lambda X_train, y_train, X_test: np.array([[1.5], [-2.0]])).predict(X, Y, XT)
     assert column.shape == (2,) and column.tolist() == [1.5, -2.0]
-    assert meter(lambda X_train, y_train, X_test: [1, 2]).predict(X, Y, XT).tolist() == [1.0, 2.0]
+    assert caller(lambda X_train, y_train, X_test: [1, 2]).predict(X, Y, XT).tolist() == [1.0, 2.0]
 
 
 @pytest.mark.parametrize(
@@ -114,33 +113,33 @@ def test_meter_accepts_a_column_vector_and_a_list():
         pytest.param(np.array([np.inf, -np.inf]), Diagnosis.NON_FINITE, "2 non-finite", id="inf"),
     ],
 )
-def test_meter_validates_the_output(out, kind, words):
+def test_caller_validates_the_output(out, kind, words):
     with pytest.raises(CallError) as info:
-        meter(lambda X_train, y_train, X_test: out).predict(X, Y, XT)
+        caller(lambda X_train, y_train, X_test: out).predict(X, Y, XT)
     assert info.value.kind is kind
     assert words in str(info.value)
 
 
-def test_meter_summarises_an_exception_on_one_line():
+def test_caller_summarises_an_exception_on_one_line():
     def fails(X_train, y_train, X_test):
         raise np.linalg.LinAlgError("Singular matrix\nsecond line")
 
     with pytest.raises(CallError) as info:
-        meter(fails).predict(X, Y, XT)
+        caller(fails).predict(X, Y, XT)
     err = info.value
     assert err.kind is Diagnosis.ERROR and err.exc_type == "LinAlgError"
     assert str(err).startswith("LinAlgError: Singular matrix at ")
-    assert "test_measure.py" in str(err) and "\n" not in str(err)
+    assert "test_call.py" in str(err) and "\n" not in str(err)
     assert "Traceback" in err.detail
 
 
-def test_meter_times_out_a_hanging_learner():
+def test_caller_times_out_a_hanging_learner():
     def hangs(X_train, y_train, X_test):
         while True:
             time.sleep(0.01)
 
     handler = signal.getsignal(signal.SIGALRM)
-    m = meter(hangs, timeout=0.2)
+    m = caller(hangs, timeout=0.2)
     with pytest.raises(CallError) as info:
         m.predict(X, Y, XT)
     assert info.value.kind is Diagnosis.TIMEOUT
@@ -160,7 +159,7 @@ def test_an_except_clause_in_the_learner_cannot_swallow_the_timeout():
                 pass
 
     with pytest.raises(CallError) as info:
-        meter(stubborn, timeout=0.2).predict(X, Y, XT)
+        caller(stubborn, timeout=0.2).predict(X, Y, XT)
     assert info.value.kind is Diagnosis.TIMEOUT
 
 
@@ -169,7 +168,7 @@ def test_keyboard_interrupt_is_not_a_learner_error():
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        meter(interrupted).predict(X, Y, XT)
+        caller(interrupted).predict(X, Y, XT)
 
 
 def test_randomised_learner_gets_a_seeded_generator():
@@ -179,7 +178,7 @@ def test_randomised_learner_gets_a_seeded_generator():
 
     from invariance.probe.call import Profile
 
-    m = meter(noisy, profile=Profile(randomized=True))
+    m = caller(noisy, profile=Profile(randomized=True))
     assert m.learner.randomized
     a = m.predict(X, Y, XT, seed=5)
     assert np.array_equal(a, np.random.default_rng(5).standard_normal(2))  # the generator is default_rng(seed)
@@ -194,5 +193,5 @@ def test_the_learners_own_warnings_do_not_leak(recwarn):
         warnings.warn("learner warning", RuntimeWarning, stacklevel=1)
         return np.zeros(len(X_test)) / np.ones(len(X_test))
 
-    meter(warns).predict(X, Y, XT)
+    caller(warns).predict(X, Y, XT)
     assert not [w for w in recwarn if "learner warning" in str(w.message)]

@@ -1,4 +1,4 @@
-"""Tests of invariance.twins: Sylvester Hadamard matrices, switching, and the trivial-twin test."""
+"""Tests of invariance.data.twins: Sylvester Hadamard matrices, switching, and the trivial-twin test."""
 
 from __future__ import annotations
 

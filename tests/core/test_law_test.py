@@ -1,6 +1,6 @@
 """The sequential two-sample law test itself (docs/design.md#randomised-learners; invariance.search.distribution).
 
-tests/test_distribution.py checks verdicts of single learners. Here the *test* is checked as a test:
+tests/core/test_randomised.py checks verdicts of single learners. Here the *test* is checked as a test:
 its false-alarm rate across seeds on a law that is exactly rotation invariant (with and without the
 Bonferroni adjustment), that every outcome is backed by the numbers it reports, that a small but real
 change of law that the first look misses is found by a later one (and never excluded), and that seeds
@@ -17,7 +17,7 @@ import types
 import numpy as np
 import pytest
 from scipy import stats
-from test_distribution import _features, rf_gaussian, rf_rademacher
+from test_randomised import _features, rf_gaussian, rf_rademacher
 
 import invariance.search.distribution as D
 from invariance import judge
@@ -31,7 +31,7 @@ ALPHA = 0.01
 
 
 def _learner(fn):
-    return as_learner(fn, name=fn.__name__, target=f"tests/test_law_test.py:{fn.__name__}")
+    return as_learner(fn, name=fn.__name__, target=f"tests/core/test_law_test.py:{fn.__name__}")
 
 
 def _caller(fn) -> Caller:

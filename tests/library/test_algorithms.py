@@ -41,14 +41,14 @@ EXPECTED = {
     "logistic_gd": ("invariant", "orthogonal"),
     "logistic_uv": ("not-invariant", "signed-permutations"),
 }
-#: randomised torch learners (take rng), tested in tests/test_algorithms_torch.py
+#: randomised torch learners (take rng), tested in tests/library/test_algorithms_torch.py
 RANDOMISED = {"mlp": "invariant-in-distribution", "mlp_spindly": "not-invariant"}
 NAMES = sorted(EXPECTED)
 BY_VERDICT = {
     v: [n for n in NAMES if EXPECTED[n][0] == v]
     for v in ("invariant", "pm1-invariant", "not-invariant")
 }
-#: the square-loss iterative learners (the logistic ones fit ±1 labels: tests/test_fitted_curves.py)
+#: the square-loss iterative learners (the logistic ones fit ±1 labels: tests/curves/test_fitting.py)
 ITERATIVE = [n for n in NAMES if n not in ("least_squares", "vaw", "logistic_gd", "logistic_uv")]
 
 SHAPES = [(1, 1, 1), (1, 5, 2), (3, 8, 2), (20, 4, 3), (7, 1, 4), (12, 12, 1), (30, 16, 3)]
@@ -146,7 +146,7 @@ def test_signature_is_the_contract(name):
 
 def test_package_init_imports_no_learner():
     code = "import algorithms, sys; print([m for m in sys.modules if m.startswith('algorithms.')])"
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
                          env={"PYTHONPATH": str(root)}, check=True)
     assert out.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""The two-sample test for randomised learners (invariance.distribution, docs/design.md#randomised-learners).
+"""The two-sample test for randomised learners (invariance.law, docs/design.md#randomised-learners).
 
 Controls, NumPy only (fast): random-feature regressions whose first layer is Gaussian (invariant in
 distribution) or Rademacher (cube-symmetric: not), diagonal AdaGrad from a Gaussian start in full-batch
@@ -72,7 +72,7 @@ def adagrad_online_gaussian_start(X_train, y_train, X_test, *, rng):
 
 
 def _learner(fn):
-    return as_learner(fn, name=fn.__name__, target=f"tests/test_distribution.py:{fn.__name__}")
+    return as_learner(fn, name=fn.__name__, target=f"tests/core/test_randomised.py:{fn.__name__}")
 
 
 def _check(fn):
@@ -143,7 +143,7 @@ def test_twin_stage_separates_batch_from_online_adagrad(seed):
     At seed 0 the Gaussian cases miss the batch learner (orth p = 0.14): the twin rejection alone makes
     it not-invariant, since twins are rotations of each other."""
     config = CheckConfig(seed=seed, samples=100)
-    learner = lambda fn: as_learner(fn, name=fn.__name__, target=f"tests/test_distribution.py:{fn.__name__}")  # noqa: E731
+    learner = lambda fn: as_learner(fn, name=fn.__name__, target=f"tests/core/test_randomised.py:{fn.__name__}")  # noqa: E731
     batch = check(learner(adagrad_batch_gaussian_start), config)
     online = check(learner(adagrad_online_gaussian_start), config)
     assert batch.distribution["pm1"]["p_value"] < 1e-4, batch.message

@@ -1,4 +1,4 @@
-"""Controls for the checker (invariance.check): learners whose verdict the mathematics dictates.
+"""Controls for the checker (invariance.pipeline.check_learner): learners whose verdict the mathematics dictates.
 
 Negative controls must be caught, positive controls must not be flagged, misbehaving learners get a
 diagnosis instead of a verdict. Each row of a table is one pytest id. The large-d and large-n

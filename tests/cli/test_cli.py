@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import LEARNERS, ROOT, TESTS
-from test_targets import BAD
+from helpers import BAD
 
 from invariance.cli import main
 

@@ -1,4 +1,4 @@
-"""Tests of invariance.tolerance: rounding is not a violation, a 1e-4 nudge is (docs/design.md#tolerance)."""
+"""Tests of invariance.judge.tolerance: rounding is not a violation, a 1e-4 nudge is (docs/design.md#tolerance)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from invariance.contract import as_learner
 from invariance.data import rotations
 from invariance.data.strategies import Case
 from invariance.judge import FLOOR, NOISE_FACTOR, threshold
-from invariance.probe.call import Caller as Meter
-from invariance.probe.call import Profile, deviation
+from invariance.probe.call import Caller, Profile, deviation
 from invariance.probe.noise import angle_scaling, rounding_noise
 from invariance.verdict import Scaling
 
 
-def meter(fn, precision: str = "float64") -> Meter:
-    return Meter(as_learner(fn, name=fn.__name__, target=f"t:{fn.__name__}"), profile=Profile(precision=precision))
+def caller(fn, precision: str = "float64") -> Caller:
+    return Caller(as_learner(fn, name=fn.__name__, target=f"t:{fn.__name__}"), profile=Profile(precision=precision))
 
 
 def make_case(d=4, n=6, m=2, seed=0, integers=False, U=None) -> Case:
@@ -30,7 +29,7 @@ def make_case(d=4, n=6, m=2, seed=0, integers=False, U=None) -> Case:
     return Case("orthogonal", X[:n], y, X[n:], U, X[:n] @ U.T, X[n:] @ U.T, "haar", "gaussian")
 
 
-def both_sides(mt: Meter, case: Case):
+def both_sides(mt: Caller, case: Case):
     return (
         mt.predict(case.X_train, case.y_train, case.X_test),
         mt.predict(case.X_train_t, case.y_train, case.X_test_t),
@@ -52,7 +51,7 @@ def test_threshold():
 @pytest.mark.parametrize("seed", range(5))
 def test_a_float64_invariant_learner_stays_below_the_floor(seed):
     case = make_case(seed=seed)
-    mt = meter(C.least_squares)
+    mt = caller(C.least_squares)
     a, b = both_sides(mt, case)
     assert deviation(a, b, case.y_train) < FLOOR
     assert rounding_noise(mt, case, a, b, seed) < 1e-6
@@ -61,19 +60,19 @@ def test_a_float64_invariant_learner_stays_below_the_floor(seed):
 @pytest.mark.parametrize("seed", range(5))
 def test_float32_rounding_is_measured_and_not_called_a_violation(seed):
     case = make_case(seed=seed)
-    mt = meter(least_squares_float32, "float32")  # the probe profiles it at float32 (test_check.py)
+    mt = caller(least_squares_float32, "float32")  # the probe profiles it at float32 (test_pipeline.py)
     a, b = both_sides(mt, case)
     dev = deviation(a, b, case.y_train)
     noise = rounding_noise(mt, case, a, b, seed)
     assert noise > 1e-9
-    assert rounding_noise(meter(least_squares_float32), case, a, b, seed) == 0.0  # float64 probes cannot see it
+    assert rounding_noise(caller(least_squares_float32), case, a, b, seed) == 0.0  # float64 probes cannot see it
     assert dev <= threshold(noise), (dev, noise)
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_a_1e_4_nudge_stands_far_above_the_learners_rounding(seed):
     case = make_case(seed=seed)
-    mt = meter(C.least_squares_nudged)
+    mt = caller(C.least_squares_nudged)
     a, b = both_sides(mt, case)
     dev = deviation(a, b, case.y_train)
     assert dev > 1e-6
@@ -82,7 +81,7 @@ def test_a_1e_4_nudge_stands_far_above_the_learners_rounding(seed):
 
 def test_rounding_noise_is_a_function_of_its_seed():
     case = make_case()
-    mt = meter(least_squares_float32)
+    mt = caller(least_squares_float32)
     a, b = both_sides(mt, case)
     assert rounding_noise(mt, case, a, b, 3) == rounding_noise(mt, case, a, b, 3)
 
@@ -97,14 +96,14 @@ def test_rounding_noise_of_a_learner_that_cannot_take_a_perturbation_is_infinite
         return np.zeros(len(X_test))
 
     case = make_case()
-    mt = meter(fussy)
+    mt = caller(fussy)
     a, b = both_sides(mt, case)
     assert rounding_noise(mt, case, a, b, 0) == float("inf")
 
 
 def test_angle_scaling_of_a_structural_violation_is_linear():
     case = make_case(d=3)
-    s = angle_scaling(meter(C.least_squares_nudged), case)
+    s = angle_scaling(caller(C.least_squares_nudged), case)
     assert s["applicable"]
     assert s["slope"] == pytest.approx(1.0, abs=0.2)
     assert s["scaling"] is Scaling.STRUCTURAL
@@ -120,19 +119,19 @@ def test_angle_scaling_of_a_discontinuity_does_not_scale():
         return out + (1e-3 if np.any(X_train != np.round(X_train)) else 0.0)
 
     case = make_case(d=3, integers=True)
-    s = angle_scaling(meter(integer_detector), case)
+    s = angle_scaling(caller(integer_detector), case)
     assert s["applicable"]
     assert s["slope"] == pytest.approx(0.0, abs=0.2)
     assert s["scaling"] is Scaling.FLAT
 
 
 def test_angle_scaling_of_an_invariant_learner_finds_nothing():
-    s = angle_scaling(meter(C.least_squares), make_case(d=3))
+    s = angle_scaling(caller(C.least_squares), make_case(d=3))
     assert s["applicable"] and s["slope"] is None
     assert s["scaling"] is Scaling.LARGE_ROTATION_ONLY
 
 
 def test_angle_scaling_needs_two_dimensions():
     case = make_case(d=1, U=np.array([[-1.0]]))
-    s = angle_scaling(meter(C.least_squares_nudged), case)
+    s = angle_scaling(caller(C.least_squares_nudged), case)
     assert not s["applicable"] and "d = 1" in s["diagnosis"]

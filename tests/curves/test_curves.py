@@ -1,4 +1,4 @@
-"""Tests of invariance.curves, invariance.plotting and invariance.cli_curves (docs/design.md#learning-curves)."""
+"""Tests of invariance.curves.experiment and invariance.cli.curves (docs/design.md#learning-curves)."""
 
 from __future__ import annotations
 

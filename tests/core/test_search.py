@@ -11,14 +11,14 @@ import invariance.search.run as search
 from invariance.contract import as_learner
 from invariance.data import rotations
 from invariance.data.strategies import Case, orthogonal_cases
-from invariance.probe.call import Caller as Meter
+from invariance.probe.call import Caller
 from invariance.search.hypothesis import search_property
 from invariance.search.run import PropertyRun
 from invariance.search.sweep import sweep_cases
 
 
 def prun(fn, seed=0) -> PropertyRun:
-    return PropertyRun("orthogonal", Meter(as_learner(fn, name=fn.__name__, target="t")), seed)
+    return PropertyRun("orthogonal", Caller(as_learner(fn, name=fn.__name__, target="t")), seed)
 
 
 def nudged_case() -> Case:

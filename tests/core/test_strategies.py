@@ -1,4 +1,4 @@
-"""Property tests of invariance.strategies: every drawn U is orthogonal, every twin is a true twin,
+"""Property tests of invariance.data.strategies: every drawn U is orthogonal, every twin is a true twin,
 and the searches shrink to the smallest cases docs/design.md#rotations-and-data promise."""
 
 from __future__ import annotations
