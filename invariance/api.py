@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from invariance.contract import Learner
 from invariance.errors import UsageError
+from invariance.options import ADAPTER, API, CONFIG, DOMAIN, NAMES, OPTIONS, flag_of_key
 from invariance.result.model import Result
 from invariance.settings import CheckConfig
 from invariance.verdict import Verdict
@@ -24,50 +25,33 @@ if TYPE_CHECKING:
 
 __all__ = ["check", "check_many", "assert_verdict", "config_from", "InvarianceAssertion"]
 
-#: options of the check itself (CLI: --seed, --max-examples, --timeout, --database, --samples, --alpha,
-#: --precision, --max-d, --min-n, --n-above-d)
-CHECK_OPTIONS = ("seed", "max_examples", "timeout", "database", "samples", "alpha", "verbose", "precision", "max_d",
-                 "min_n", "n_above_d")
-#: options of the adapters (CLI: --passes, --lr, --batch-size, --model, --hidden, --activation, --init,
-#: --opt KEY=VALUE as ``opt={"KEY": VALUE}``, --device, --create-graph); they only apply to torch
-#: optimizer targets
-ADAPTER_OPTIONS = ("passes", "lr", "batch_size", "model", "hidden", "activation", "init", "opt", "device",
-                   "create_graph", "outputs")
-
 
 class InvarianceAssertion(AssertionError):
     """A learner's verdict or property outcome contradicts its declaration."""
 
 
 def config_from(**options: Any) -> CheckConfig:
-    """A :class:`CheckConfig` from CLI-style keyword options; one-line :class:`UsageError` on a bad one."""
-    known = CHECK_OPTIONS + ADAPTER_OPTIONS
+    """A :class:`CheckConfig` from CLI-style keyword options (the table :data:`invariance.options.OPTIONS`);
+    one-line :class:`UsageError` on a bad one. The adapter's own rules wait for the adapter."""
     for key in options:
-        if key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"; did you mean {close[0]}=?" if close else f"; options are {', '.join(known)}"
+        if key not in NAMES:
+            close = difflib.get_close_matches(key, NAMES, n=1)
+            hint = f"; did you mean {close[0]}=?" if close else f"; options are {', '.join(NAMES)}"
             raise UsageError(f"unknown option {key}={options[key]!r}{hint}")
-    checks = {k: options[k] for k in CHECK_OPTIONS if options.get(k) is not None}
-    if "max_examples" in checks and (not isinstance(checks["max_examples"], int) or checks["max_examples"] < 1):
-        raise UsageError(f"max_examples must be a whole number ≥ 1, got {checks['max_examples']!r}")
-    if "timeout" in checks and not checks["timeout"] > 0:
-        raise UsageError(f"timeout must be positive seconds, got {checks['timeout']!r}")
-    if "samples" in checks and (not isinstance(checks["samples"], int) or checks["samples"] < 2):
-        raise UsageError(f"samples must be a whole number ≥ 2, got {checks['samples']!r}")
-    if "alpha" in checks and not 0 < checks["alpha"] < 1:
-        raise UsageError(f"alpha must lie in (0, 1), got {checks['alpha']!r}")
-    from invariance.contract import Domain, check_precision
+    given = [(o, options[o.name]) for o in OPTIONS if o.name in options and o.given(options[o.name])]
+    given.sort(key=lambda pair: pair[0].repeated)  # the optimizer's keyword arguments come last in options
+    homes: dict[str, dict[str, Any]] = {CONFIG: {}, DOMAIN: {}, ADAPTER: {}}
+    for home in homes:  # in this order: the check's values, then the Domain's (it checks them), then the adapter's
+        for option, value in given:
+            if option.home == home:
+                if option.checked_by == API:
+                    option.check(value)
+                homes[home][option.key] = dict(value) if option.repeated else value
+        if home == DOMAIN and homes[DOMAIN]:
+            from invariance.contract import Domain
 
-    check_precision(checks.get("precision"))
-    limits = {k: checks.pop(k) for k in ("max_d", "min_n", "n_above_d") if k in checks}
-    if limits:
-        checks["domain"] = Domain(**limits)
-    adapter = {k: options[k] for k in ADAPTER_OPTIONS if options.get(k) is not None and k != "opt"}
-    if options.get("opt"):
-        if not isinstance(options["opt"], dict):
-            raise UsageError(f"opt must be a dict of optimizer keyword arguments, got {options['opt']!r}")
-        adapter["optimizer_kwargs"] = dict(options["opt"])
-    return CheckConfig(**checks, options=adapter)
+            homes[CONFIG]["domain"] = Domain(**homes[DOMAIN])
+    return CheckConfig(**homes[CONFIG], options=homes[ADAPTER])
 
 
 def _parse_expected(verdict: str | Verdict | None) -> Verdict | None:
@@ -91,7 +75,7 @@ def _with_option_warning(result: Result, learner: Learner, config: CheckConfig) 
     ignored = [k for k in config.options if k not in learner.options]
     if not ignored:
         return result
-    names = ", ".join("--opt" if k == "optimizer_kwargs" else "--" + k.replace("_", "-") for k in ignored)
+    names = ", ".join(flag_of_key(k) for k in ignored)
     note = f"{names} ignored: they set up torch optimizer targets, and {learner.target} is not one"
     return replace(result, warnings=(note,) + tuple(result.warnings))
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shlex
 import time
+from typing import Any
 
 import numpy as np
 
 from invariance.contract import Learner
 from invariance.data import rotations
+from invariance.options import ADAPTER, CHANGED, DOMAIN, NEVER, OPTIONS, RANDOMIZED, SET, Option, by_name
 from invariance.probe.call import Caller
 from invariance.result.model import Counterexample, PropertyReport, Result
 from invariance.settings import CheckConfig
@@ -21,40 +23,43 @@ POSITIVE_LABELS_NOTE = (
     "instead of y (shown as y_train), which changes nothing about rotations of X"
 )
 
-#: adapter options and the command-line flags that set them
-_FLAGS = {"passes": "--passes", "lr": "--lr", "batch_size": "--batch-size", "model": "--model", "hidden": "--hidden",
-          "activation": "--activation", "init": "--init", "device": "--device", "outputs": "--outputs"}
-
 
 def command_for(target: str, config: CheckConfig, *, randomized: bool = False) -> str | None:
     """The ``invcheck`` command that repeats this check from the directory it ran in, or None when the
-    target cannot be re-imported (a lambda, a function defined inside another)."""
+    target cannot be re-imported (a lambda, a function defined inside another). Its flags follow
+    :data:`invariance.options.OPTIONS` (each option's ``replay`` says when), the repeated ``--opt`` last."""
     if target.startswith("<"):
         return None
+    words = ["invcheck", target]
+    for option in sorted(OPTIONS, key=lambda o: o.repeated):
+        words += _replay_words(option, _value_in(config, option), randomized)
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _value_in(config: CheckConfig, option: Option) -> Any:
+    if option.home == DOMAIN:
+        return None if config.domain is None else getattr(config.domain, option.key)
+    if option.home == ADAPTER:
+        return config.options.get(option.key)
+    return getattr(config, option.key)
+
+
+def _replay_words(option: Option, value: Any, randomized: bool) -> list[str]:
+    """The words that set ``option`` to ``value`` in the replay command (none where it needs none)."""
     import json
 
-    words = ["invcheck", target, "--seed", str(config.seed)]
-    if config.max_examples is not None:
-        words += ["--max-examples", str(config.max_examples)]
-    if config.timeout is not None and config.timeout != 10.0:
-        words += ["--timeout", f"{config.timeout:g}"]
-    if randomized:
-        words += ["--samples", str(config.samples), "--alpha", f"{config.alpha:g}"]
-    if config.precision is not None:
-        words += ["--precision", config.precision]
-    dom = config.domain
-    if dom is not None and dom.max_d is not None:
-        words += ["--max-d", str(dom.max_d)]
-    if dom is not None and dom.min_n is not None:
-        words += ["--min-n", str(dom.min_n)]
-    if dom is not None and dom.n_above_d:
-        words += ["--n-above-d"]
-    for key, flag in _FLAGS.items():
-        if config.options.get(key) is not None:
-            words += [flag, str(config.options[key])]
-    for key, value in (config.options.get("optimizer_kwargs") or {}).items():
-        words += ["--opt", f"{key}={json.dumps(value, separators=(',', ':'))}"]
-    return " ".join(shlex.quote(w) for w in words)
+    if option.replay == NEVER or (option.replay == RANDOMIZED and not randomized):
+        return []
+    if option.replay == CHANGED and value == option.default:
+        return []
+    if option.replay in (SET, CHANGED) and value is None:
+        return []
+    if option.action == "store_true":
+        return [option.flag] if value else []
+    if option.repeated:
+        items = [f"{key}={json.dumps(v, separators=(',', ':'))}" for key, v in (value or {}).items()]
+        return [word for item in items for word in (option.flag, item)]
+    return [option.flag, option.replay_format.format(value)]
 
 
 def replay_info(learner: Learner, config: CheckConfig, *, blob: str | None = None, randomized: bool = False) -> dict:
@@ -63,7 +68,7 @@ def replay_info(learner: Learner, config: CheckConfig, *, blob: str | None = Non
     if (command is not None and config.options.get("lr") is None and opts.get("lr") is not None
             and opts.get("lr_source")):
         # the optimizer's own default lr, written out: the command replays the same run if a default moves
-        command += f" --lr {opts['lr']:g}"
+        command += f" {by_name('lr').flag} {opts['lr']:g}"
     out = {"seed": config.seed, "command": command, "reproduce_failure": blob}
     if command is None:
         out["note"] = (

@@ -14,28 +14,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any, TypeAlias
 
 from invariance.adapters.defaults import layer_outputs
-from invariance.errors import UsageError
+from invariance.options import ACTIVATIONS, ADAPTER, INITS, MODELS, OPTIONS, TORCH
 
 __all__ = ["TorchOptions", "Options", "DEFAULTS", "MODELS", "ACTIVATIONS", "INITS", "CLOSURE_PASSED",
            "CLOSURE_REJECTED", "CLOSURE_NONE"]
-
-#: the options a user sets, at their defaults
-DEFAULTS: dict[str, Any] = {
-    "passes": 3,
-    "lr": None,  # None: the optimizer's own default learning rate (adapters.defaults.own_lr)
-    "batch_size": 1,
-    "model": "linear",
-    "hidden": 16,
-    "activation": "tanh",
-    "init": "gaussian",
-    "device": "cpu",
-    "optimizer_kwargs": {},
-    "create_graph": None,  # None: detected (probes.needs_create_graph)
-    "outputs": None,  # H for --model layer (default DEFAULT_OUTPUTS)
-}
-MODELS = ("linear", "layer", "mlp")
-ACTIVATIONS = ("tanh", "relu", "identity")
-INITS = ("gaussian", "uniform", "orthogonal")
 
 #: how an optimizer's ``step`` is called, decided once per learner on the probe problem
 #: (:func:`~invariance.adapters.torch.probes.closure_protocol`); the gradient is always computed before
@@ -80,12 +62,12 @@ class TorchOptions:
         the default, keys that are not options (``description``) are ignored. A bad value is a
         :class:`UsageError` naming its flag."""
         given = {k: v for k, v in options.items() if v is not None}
-        merged = {**DEFAULTS, **{f.name: given[f.name] for f in fields(cls) if f.name in given}}
-        _check(merged)
+        merged = {**DEFAULTS, **{name: given[name] for name in _FIELD_NAMES if name in given}}
+        for option in OPTIONS:  # the rules of invariance/options.py that wait for the adapter
+            if option.checked_by == ADAPTER:
+                option.check(merged[option.key])
         merged["optimizer_kwargs"] = dict(merged["optimizer_kwargs"])
         merged["outputs"] = layer_outputs(merged["model"], merged["outputs"])
-        if merged["create_graph"] not in (None, True, False):
-            raise UsageError(f"create_graph must be true or false, got {merged['create_graph']!r}")
         return cls(**merged)
 
     @classmethod
@@ -140,16 +122,9 @@ class TorchOptions:
         return words
 
 
-def _check(opts: dict[str, Any]) -> None:
-    """The checks of the user's options, each a one-line :class:`UsageError` naming the flag."""
-    for key in ("passes", "batch_size", "hidden"):
-        if not isinstance(opts[key], int) or opts[key] < 1:
-            raise UsageError(f"--{key.replace('_', '-')} must be a positive integer, got {opts[key]!r}")
-    if opts["lr"] is not None and not (isinstance(opts["lr"], (int, float)) and opts["lr"] > 0):
-        raise UsageError(f"--lr must be a positive number, got {opts['lr']!r}")
-    for key, allowed in (("activation", ACTIVATIONS), ("init", INITS), ("model", MODELS)):
-        if opts[key] not in allowed:
-            raise UsageError(f"--{key} {opts[key]!r} is not one of {', '.join(allowed)}")
+_FIELD_NAMES = tuple(f.name for f in fields(TorchOptions))
+#: the options a user sets (the torch section of invariance/options.py), at their defaults
+DEFAULTS: dict[str, Any] = {o.key: getattr(TorchOptions(), o.key) for o in OPTIONS if o.section == TORCH}
 
 
 #: what the adapter's helpers take as options: checked ones, or a mapping such as a learner's recorded
