@@ -1,9 +1,18 @@
-"""Helpers shared by test files in more than one folder of tests/ (imported as ``helpers``: tests/ is on
-sys.path, see conftest.py)."""
+"""Helpers shared by more than one test file (imported as ``helpers``: tests/ is on sys.path, see
+conftest.py). Fixtures shared the same way live in conftest.py."""
 
 from __future__ import annotations
 
+import inspect
+import json
+from pathlib import Path
+
 import pytest
+from conftest import ROOT
+
+from invariance.cli import main
+from invariance.contract import Learner, as_learner
+from invariance.probe.call import Caller
 
 #: TARGETs that must fail to load, each with the words its one-line error must contain
 #: (core/test_targets.py loads them; cli/test_cli.py runs them through the command line)
@@ -30,3 +39,39 @@ BAD = [
                  id="typo-in-unimported-submodule"),
     pytest.param("learners.registered:np", ["is the module 'numpy', not a learner"], id="an-imported-module"),
 ]
+
+def without_seconds(doc):
+    """A JSON document with every ``seconds`` field removed, at any depth: what must not differ between runs."""
+    if isinstance(doc, dict):
+        return {k: without_seconds(v) for k, v in doc.items() if k != "seconds"}
+    if isinstance(doc, list):
+        return [without_seconds(v) for v in doc]
+    return doc
+
+
+def run_json(argv: list[str], capsys) -> tuple[int, dict, str]:
+    """``invcheck ARGV`` in-process: the exit code, the JSON it printed, and its stderr (with no traceback)."""
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, json.loads(out), err
+
+
+def learner_in_file(fn) -> Learner:
+    """A learner for a function defined in a test file, its target the file's path from the repository root."""
+    path = Path(inspect.getsourcefile(fn)).resolve().relative_to(ROOT).as_posix()
+    return as_learner(fn, name=fn.__name__, target=f"{path}:{fn.__name__}")
+
+
+def caller(fn, **kw) -> Caller:
+    """The safe call (probe.call.Caller) around a bare function, keyword arguments passed to Caller."""
+    return Caller(as_learner(fn, name=fn.__name__, target=f"t:{fn.__name__}"), **kw)
+
+
+def optimizer_learner(cls, **options) -> Learner:
+    """A learner for a torch optimizer class (or factory) through the torch adapter; torch is imported here,
+    so call it only from test files that have skipped without torch."""
+    from invariance.adapters.torch import learner_from_optimizer
+
+    name = getattr(cls, "__name__", "make")
+    return learner_from_optimizer(cls, name=name, target=f"<test>:{name}", options=options)

@@ -13,9 +13,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from helpers import optimizer_learner  # noqa: E402
+
 import invariance  # noqa: E402
 from invariance.adapters.defaults import FALLBACK_LR  # noqa: E402
-from invariance.adapters.torch import closure_protocol, learner_from_optimizer, train_predict  # noqa: E402
+from invariance.adapters.torch import closure_protocol, train_predict  # noqa: E402
 from invariance.verdict import Symmetry, Verdict  # noqa: E402
 
 X = np.random.default_rng(0).standard_normal((6, 3))
@@ -97,13 +99,9 @@ PROTOCOLS = [
 ]
 
 
-def _learner(cls, **options):
-    return learner_from_optimizer(cls, name=cls.__name__, target=f"<test>:{cls.__name__}", options=options)
-
-
 @pytest.mark.parametrize("cls, protocol", PROTOCOLS, ids=[c.__name__ for c, _ in PROTOCOLS])
 def test_the_protocol_is_decided_once_and_recorded(cls, protocol):
-    learner = _learner(cls)
+    learner = optimizer_learner(cls)
     assert learner.options["closure"] == protocol
     if protocol.startswith("rejected"):
         assert "step(closure) rejected" in learner.options["description"]
@@ -113,12 +111,12 @@ def test_the_protocol_is_decided_once_and_recorded(cls, protocol):
 
 @pytest.mark.parametrize("cls, protocol", PROTOCOLS, ids=[c.__name__ for c, _ in PROTOCOLS])
 def test_every_protocol_trains_the_weight(cls, protocol):
-    opts = _learner(cls).options
+    opts = optimizer_learner(cls).options
     out = train_predict(cls, X, Y, X, opts, None)
     assert np.all(np.isfinite(out)) and np.abs(out).max() > 1e-3  # the weight moved from 0
     if cls is not NeedsClosure:  # the same SGD, whatever the protocol
-        np.testing.assert_allclose(out, train_predict(CallsClosure, X, Y, X, _learner(CallsClosure).options, None),
-                                   rtol=1e-12)
+        reference = train_predict(CallsClosure, X, Y, X, optimizer_learner(CallsClosure).options, None)
+        np.testing.assert_allclose(out, reference, rtol=1e-12)
 
 
 @pytest.mark.parametrize("cls, protocol", PROTOCOLS, ids=[c.__name__ for c, _ in PROTOCOLS])
@@ -146,7 +144,7 @@ class GradientWitness(_Base):
                                      {"create_graph": True}])
 def test_the_closure_recomputes_exactly_the_precomputed_gradient(options):
     GradientWitness.seen.clear()
-    learner = _learner(GradientWitness, **options)
+    learner = optimizer_learner(GradientWitness, **options)
     GradientWitness.seen.clear()
     Yh = np.column_stack([Y, -Y]) if options.get("outputs") else Y
     learner(X, Yh, X, **({"rng": np.random.default_rng(0)} if learner.randomized else {}))
@@ -169,9 +167,9 @@ class ZeroingClosureCaller(_Base):
 @pytest.mark.parametrize("model", ["linear", "mlp"])
 def test_a_closure_called_after_the_weights_moved_recomputes(model):
     """Two SGD steps per call, the second at the moved point: equals plain SGD on every example twice."""
-    opts = _learner(ZeroingClosureCaller, model=model, hidden=4).options
+    opts = optimizer_learner(ZeroingClosureCaller, model=model, hidden=4).options
     twice = np.repeat(np.arange(len(X)), 2)
-    ref_opts = _learner(CallsClosure, model=model, hidden=4).options
+    ref_opts = optimizer_learner(CallsClosure, model=model, hidden=4).options
     got = train_predict(ZeroingClosureCaller, X, Y, X, opts, 0)
     ref = train_predict(CallsClosure, X[twice], Y[twice], X, ref_opts, 0)
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-15)
@@ -266,7 +264,7 @@ class OwnNoneLr(_Base):
 
 @pytest.mark.parametrize("cls", [RequiredNoneLr, ConstructorNoneLr])
 def test_a_required_none_lr_gets_the_adapters(cls):
-    learner = _learner(cls)
+    learner = optimizer_learner(cls)
     assert learner.options["lr"] == FALLBACK_LR
     assert ("defaults to None" in learner.options["lr_source"]
             and "training without one fails" in learner.options["lr_source"])
@@ -276,7 +274,7 @@ def test_a_required_none_lr_gets_the_adapters(cls):
 
 
 def test_an_optional_none_lr_is_left_to_the_optimizer():
-    learner = _learner(OwnNoneLr)
+    learner = optimizer_learner(OwnNoneLr)
     assert learner.options["lr"] is None and learner.options["lr_source"] == "its default (lr=None)"
 
 
@@ -285,12 +283,12 @@ def test_torch_optim_classes_get_the_closure_at_their_own_defaults():
 
     for name in ("SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "LBFGS", "Rprop", "Adafactor", "Muon"):
         cls = getattr(torch.optim, name)
-        opts = _learner(cls, **({"model": "layer"} if name == "Muon" else {})).options
+        opts = optimizer_learner(cls, **({"model": "layer"} if name == "Muon" else {})).options
         assert opts["closure"] == "passed", name
         assert "closure" in inspect.signature(cls.step).parameters
 
 
 def test_the_protocol_helper_reports_rejection_without_a_learner():
-    opts = _learner(CallsClosure).options
+    opts = optimizer_learner(CallsClosure).options
     assert closure_protocol(RejectsClosure, {**opts, "closure": None})[0] == "rejected: plain step()"
     assert closure_protocol(TakesNone, opts)[0] == "none"

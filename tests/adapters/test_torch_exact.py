@@ -18,17 +18,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from invariance.adapters.torch import learner_from_optimizer, probes, step_precision  # noqa: E402
+from helpers import optimizer_learner  # noqa: E402
+
+from invariance.adapters.torch import probes, step_precision  # noqa: E402
 
 RNG = np.random.default_rng(5)
 X = RNG.standard_normal((8, 4))
 Y = X @ RNG.standard_normal(4) + 0.1 * RNG.standard_normal(8)
 XT = RNG.standard_normal((5, 4))
-
-
-def _learner(cls, **options):
-    name = getattr(cls, "__name__", "make")
-    return learner_from_optimizer(cls, name=name, target=f"<test>:{name}", options=options)
 
 
 class HeavyBall(torch.optim.Optimizer):
@@ -111,11 +108,11 @@ class TypeCastSGD(PlainSGD):
 
 
 def test_heavy_ball_with_a_bfloat16_buffer_is_detected_and_made_exact():
-    learner = _learner(BF16HeavyBall)
+    learner = optimizer_learner(BF16HeavyBall)
     assert learner.precision == "bfloat16" and "bfloat16" in learner.precision_note
     assert learner.exact is not None, learner.exact_note
     assert "bfloat16" in learner.exact_note and "rewritten to float64" in learner.exact_note
-    reference = _learner(HeavyBall)
+    reference = optimizer_learner(HeavyBall)
     assert reference.precision is None and reference.exact is None and reference.exact_note is None
     want = reference(X, Y, XT)
     np.testing.assert_allclose(learner.exact(X, Y, XT), want, rtol=0, atol=1e-12)
@@ -129,23 +126,23 @@ def test_heavy_ball_with_a_bfloat16_buffer_is_detected_and_made_exact():
 
 
 def test_an_sgd_casting_to_float32_is_float32_and_its_exact_run_is_plain_sgd():
-    learner = _learner(Float32SGD)
+    learner = optimizer_learner(Float32SGD)
     assert learner.precision == "float32", learner.precision_note
     assert learner.exact is not None, learner.exact_note
-    want = _learner(PlainSGD)(X, Y, XT)
+    want = optimizer_learner(PlainSGD)(X, Y, XT)
     np.testing.assert_allclose(learner.exact(X, Y, XT), want, rtol=1e-12, atol=1e-15)
     assert np.abs(learner(X, Y, XT) - want).max() > 1e-12
 
 
 def test_every_cast_spelling_is_rewritten():
-    learner = _learner(TypeCastSGD)
+    learner = optimizer_learner(TypeCastSGD)
     assert learner.precision == "bfloat16"
     assert learner.exact is not None, learner.exact_note
-    np.testing.assert_allclose(learner.exact(X, Y, XT), _learner(PlainSGD)(X, Y, XT), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(learner.exact(X, Y, XT), optimizer_learner(PlainSGD)(X, Y, XT), rtol=1e-12, atol=1e-15)
 
 
 def test_a_cast_through_numpy_cannot_be_rewritten():
-    learner = _learner(NumpyFloat32SGD)
+    learner = optimizer_learner(NumpyFloat32SGD)
     assert learner.precision == "float32"
     assert learner.exact is None
     assert "still appears" in learner.exact_note and "cannot be reached" in learner.exact_note
@@ -165,7 +162,7 @@ def _torch_optim_classes():
 def test_torch_optim_classes_at_their_defaults_stay_float64(cls):
     """torch's float32 0-dim step counters, _get_value scalars and lr tensors are not the update's
     precision. Muon orthogonalises in bfloat16, on purpose."""
-    precision, note = step_precision(cls, _learner(PlainSGD).options | {"lr": None, "closure": "passed"})
+    precision, note = step_precision(cls, optimizer_learner(PlainSGD).options | {"lr": None, "closure": "passed"})
     if cls.__name__ == "Muon":
         assert precision == "bfloat16" and "bfloat16()" in note
     else:
@@ -175,19 +172,19 @@ def test_torch_optim_classes_at_their_defaults_stay_float64(cls):
 @pytest.mark.parametrize("kwargs", [{"foreach": True}, {"fused": True}])
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad"])
 def test_foreach_and_fused_kernels_on_float64_stay_float64(name, kwargs):
-    learner = _learner(getattr(torch.optim, name), optimizer_kwargs=kwargs)
+    learner = optimizer_learner(getattr(torch.optim, name), optimizer_kwargs=kwargs)
     assert learner.precision is None and learner.exact is None, learner.precision_note
 
 
 def test_muon_gets_an_exact_variant():
-    learner = _learner(torch.optim.Muon)
+    learner = optimizer_learner(torch.optim.Muon)
     assert learner.precision == "bfloat16" and learner.exact is not None
     assert np.all(np.isfinite(learner.exact(X, Y, XT)))
 
 
 @pytest.mark.parametrize("model", [{}, {"model": "layer", "outputs": 3}, {"model": "mlp", "hidden": 4}])
 def test_the_adapter_itself_creates_no_coarse_tensor(model):
-    opts = _learner(PlainSGD, **model).options
+    opts = optimizer_learner(PlainSGD, **model).options
     seen, _ = probes._watched_run(PlainSGD, opts)
     assert seen == {}
 
@@ -197,10 +194,10 @@ def test_the_adapter_itself_creates_no_coarse_tensor(model):
 
 def test_adafactor_is_bfloat16_and_its_exact_run_is_its_float64_momentum():
     po = pytest.importorskip("pytorch_optimizer")
-    learner = _learner(po.AdaFactor)
+    learner = optimizer_learner(po.AdaFactor)
     assert learner.precision == "bfloat16" and learner.exact is not None, learner.exact_note
     assert "AdaFactor" in learner.exact_note and "torch.bfloat16" in learner.exact_note
-    f64 = _learner(functools.partial(po.AdaFactor, momentum_dtype=torch.float64))
+    f64 = optimizer_learner(functools.partial(po.AdaFactor, momentum_dtype=torch.float64))
     assert f64.precision is None
     np.testing.assert_allclose(learner.exact(X, Y, XT), f64(X, Y, XT), rtol=1e-12, atol=1e-15)
     assert not np.array_equal(learner(X, Y, XT), f64(X, Y, XT))
@@ -209,8 +206,8 @@ def test_adafactor_is_bfloat16_and_its_exact_run_is_its_float64_momentum():
 def test_quantized_state_is_coarse_and_cannot_be_made_exact():
     """FlashAdamW keeps its moments as int8 with per-group scales: no cast to rewrite."""
     po = pytest.importorskip("pytorch_optimizer")
-    learner = _learner(po.FlashAdamW)
+    learner = optimizer_learner(po.FlashAdamW)
     assert learner.precision == "bfloat16" and "int8" in learner.precision_note
     assert learner.exact is None and "quantized" in learner.exact_note
-    unquantized = _learner(po.FlashAdamW, optimizer_kwargs={"quantize": False})
+    unquantized = optimizer_learner(po.FlashAdamW, optimizer_kwargs={"quantize": False})
     assert unquantized.precision is None and unquantized.exact is None, unquantized.precision_note

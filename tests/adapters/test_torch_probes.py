@@ -10,7 +10,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from invariance.adapters.torch import learner_from_optimizer, needs_create_graph, uses_global_rng  # noqa: E402
+from helpers import optimizer_learner  # noqa: E402
+
+from invariance.adapters.torch import needs_create_graph, uses_global_rng  # noqa: E402
 
 X = np.random.default_rng(0).standard_normal((6, 3))
 Y = X @ np.array([1.0, -0.5, 0.25])
@@ -99,18 +101,14 @@ class GraphSGD(PlainSGD):
                 p.add_(p.grad.detach(), alpha=-g["lr"])
 
 
-def _learner(cls, **options):
-    return learner_from_optimizer(cls, name=cls.__name__, target=f"<test>:{cls.__name__}", options=options)
-
-
 def test_a_deterministic_optimizer_is_not_randomised():
-    assert not uses_global_rng(PlainSGD, _learner(PlainSGD).options)
-    assert not _learner(PlainSGD).randomized
+    assert not uses_global_rng(PlainSGD, optimizer_learner(PlainSGD).options)
+    assert not optimizer_learner(PlainSGD).randomized
 
 
 @pytest.mark.parametrize("cls", [NoisySGD, NumpyNoiseSGD])
 def test_global_rng_optimizers_become_randomised_learners(cls):
-    learner = _learner(cls)
+    learner = optimizer_learner(cls)
     assert learner.randomized and learner.options["global_rng"]
     a = learner(X, Y, X, rng=np.random.default_rng(1))
     b = learner(X, Y, X, rng=np.random.default_rng(1))
@@ -120,7 +118,7 @@ def test_global_rng_optimizers_become_randomised_learners(cls):
 
 
 def test_global_generators_of_the_caller_are_left_alone():
-    learner = _learner(NumpyNoiseSGD)
+    learner = optimizer_learner(NumpyNoiseSGD)
     np.random.seed(7), random.seed(7), torch.manual_seed(7)
     learner(X, Y, X, rng=np.random.default_rng(1))
     after = (np.random.random(), random.random(), float(torch.rand(1)))
@@ -129,25 +127,25 @@ def test_global_generators_of_the_caller_are_left_alone():
 
 
 def test_a_step_without_closure_is_fed_the_gradient_first():
-    ours = _learner(ClosurelessSGD)(X, Y, X)
-    reference = _learner(PlainSGD)(X, Y, X)
+    ours = optimizer_learner(ClosurelessSGD)(X, Y, X)
+    reference = optimizer_learner(PlainSGD)(X, Y, X)
     np.testing.assert_allclose(ours, reference, rtol=1e-12)
 
 
 def test_train_before_steps_and_eval_before_predicting():
     ModalSGD.calls.clear()
-    out = _learner(ModalSGD)(X, Y, X)
+    out = optimizer_learner(ModalSGD)(X, Y, X)
     assert ModalSGD.calls[-2:] == ["train", "eval"]
     np.testing.assert_array_equal(out, np.zeros(len(X)))  # predicted at the point eval() installed
 
 
 def test_create_graph_is_detected_and_can_be_forced():
-    assert needs_create_graph(GraphSGD, _learner(PlainSGD).options)
-    assert not needs_create_graph(PlainSGD, _learner(PlainSGD).options)
-    learner = _learner(GraphSGD)
+    assert needs_create_graph(GraphSGD, optimizer_learner(PlainSGD).options)
+    assert not needs_create_graph(PlainSGD, optimizer_learner(PlainSGD).options)
+    learner = optimizer_learner(GraphSGD)
     assert learner.options["create_graph"] is True
-    np.testing.assert_allclose(learner(X, Y, X), _learner(PlainSGD)(X, Y, X), rtol=1e-10)
-    assert _learner(PlainSGD, create_graph=True).options["create_graph"] is True
+    np.testing.assert_allclose(learner(X, Y, X), optimizer_learner(PlainSGD)(X, Y, X), rtol=1e-10)
+    assert optimizer_learner(PlainSGD, create_graph=True).options["create_graph"] is True
 
 
 def test_schedule_free_optimizers_get_verdicts():
@@ -171,8 +169,8 @@ class HiddenDrawSGD(PlainSGD):
 
 
 def test_a_draw_whose_effect_is_hidden_is_still_detected():
-    assert uses_global_rng(HiddenDrawSGD, _learner(PlainSGD).options)
-    assert _learner(HiddenDrawSGD).randomized
+    assert uses_global_rng(HiddenDrawSGD, optimizer_learner(PlainSGD).options)
+    assert optimizer_learner(HiddenDrawSGD).randomized
 
 
 # --------------------------------------------------------------------------------- where it breaks
@@ -205,7 +203,7 @@ def test_state_transform_rule():
 
 
 def test_sgd_with_momentum_breaks_nowhere():
-    opts = _learner(PlainSGD).options
+    opts = optimizer_learner(PlainSGD).options
     out = breaks_at(torch.optim.SGD, {**opts, "optimizer_kwargs": {"momentum": 0.9, "nesterov": True}}, _rotated())
     assert out["key"] is None and out["steps"] == 3 * 5 and "every state transforms" in out["note"]
 
@@ -233,7 +231,7 @@ class AbsSumSGD(PlainSGD):
 
 
 def test_a_per_coordinate_state_is_named_even_when_unused():
-    out = breaks_at(AbsSumSGD, _learner(AbsSumSGD).options, _rotated())
+    out = breaks_at(AbsSumSGD, optimizer_learner(AbsSumSGD).options, _rotated())
     assert out["key"] == "abs_sum" and out["step"] == 1
 
 
@@ -279,4 +277,4 @@ def test_a_sam_step_sees_the_current_gradient_before_its_closure():
             g = (w @ x - t) * x
             e = 0.05 * g / (np.linalg.norm(g) + 1e-12)
             w = w - 0.1 * ((w + e) @ x - t) * x
-    np.testing.assert_allclose(_learner(HandSAM)(X, Y, X), X @ w, rtol=1e-10)
+    np.testing.assert_allclose(optimizer_learner(HandSAM)(X, Y, X), X @ w, rtol=1e-10)

@@ -36,9 +36,7 @@ RESULT_KEYS = {
 COUNTEREXAMPLE_KEYS = ("property", "d", "n", "m", "U", "X_train", "y_train", "X_test", "y_hat", "y_hat_transformed")
 
 
-@pytest.fixture(autouse=True)
-def _in_repo_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("in_repo_root")
 
 
 def run_json(capsys, *argv) -> tuple[int, dict]:

@@ -7,23 +7,19 @@ import time
 
 import numpy as np
 import pytest
+from helpers import caller
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from invariance import Diagnosis
-from invariance.contract import as_learner
-from invariance.probe.call import TINY, Caller, CallError, deviation
+from invariance.probe.call import TINY, CallError, deviation
 
 X = np.arange(12.0).reshape(4, 3)
 Y = np.array([1.0, 2.0, -1.0, 0.5])
 XT = np.ones((2, 3))
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)
-
-
-def caller(fn, **kw) -> Caller:
-    return Caller(as_learner(fn, name=fn.__name__, target=f"t:{fn.__name__}"), **kw)
 
 
 # --------------------------------------------------------------------------------------- deviation

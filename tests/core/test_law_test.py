@@ -16,12 +16,12 @@ import types
 
 import numpy as np
 import pytest
+from helpers import learner_in_file
+from learners.random_features import features, rf_gaussian, rf_rademacher
 from scipy import stats
-from test_randomised import _features, rf_gaussian, rf_rademacher
 
 import invariance.search.distribution as D
 from invariance import judge
-from invariance.contract import as_learner
 from invariance.data.strategies import Case
 from invariance.pipeline import CheckConfig
 from invariance.pipeline import check_learner as check
@@ -30,12 +30,8 @@ from invariance.probe.call import Caller, Profile
 ALPHA = 0.01
 
 
-def _learner(fn):
-    return as_learner(fn, name=fn.__name__, target=f"tests/core/test_law_test.py:{fn.__name__}")
-
-
 def _caller(fn) -> Caller:
-    return Caller(_learner(fn), profile=Profile(randomized=True))
+    return Caller(learner_in_file(fn), profile=Profile(randomized=True))
 
 
 def _binom_sf(k: int, n: int, p: float) -> float:
@@ -201,7 +197,7 @@ def rf_tilted(X_train, y_train, X_test, *, rng):
     d = X_train.shape[1]
     W = rng.standard_normal((32, d)) / np.sqrt(d)
     W[:, 0] *= 1.0 + EPS
-    return _features(X_train, y_train, X_test, W, rng.uniform(0, 2 * np.pi, 32))
+    return features(X_train, y_train, X_test, W, rng.uniform(0, 2 * np.pi, 32))
 
 
 def _assert_backed(r: D.LawTest, cases: list[Case], first: int, *, alpha: float = ALPHA) -> None:
@@ -275,7 +271,7 @@ def test_a_small_change_of_law_needs_a_later_look_and_is_never_excluded(seed):
     second or third (200, 400) does. The verdict is never invariant-in-distribution, neither law test
     excludes, and the number of looks is the measured one (a later look was needed: at the first,
     neither rejection nor exclusion)."""
-    result = check(_learner(rf_tilted), CheckConfig(seed=seed, samples=100))
+    result = check(learner_in_file(rf_tilted), CheckConfig(seed=seed, samples=100))
     assert result.verdict is not None and result.verdict.value != "invariant-in-distribution", result.message
     dist = result.distribution
     for prop in ("orthogonal", "pm1"):
@@ -308,7 +304,7 @@ def test_seeds_that_sometimes_diverge_are_part_of_the_law():
     (invariant-in-distribution, measured: both properties excluded after 3 looks), and a warning per
     property names how many of the seeds drawn diverged (about 10 % of the 2 × 3 × 400 seeds; measured
     230 and 239 at seed 0)."""
-    result = check(_learner(rf_gaussian_diverging), CheckConfig(seed=0, samples=100))
+    result = check(learner_in_file(rf_gaussian_diverging), CheckConfig(seed=0, samples=100))
     assert result.diagnosis is None and result.verdict is not None, result.message
     assert result.verdict.value == "invariant-in-distribution", result.message
     for prop in ("orthogonal", "pm1"):

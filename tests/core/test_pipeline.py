@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import without_seconds
 from learners import controls as C
 from learners import misbehaving as M
 
@@ -308,19 +309,11 @@ def test_a_failure_on_one_side_only_is_a_violation(results):
 # -------------------------------------------------------------------------- determinism and replay
 
 
-def _without_seconds(doc):
-    if isinstance(doc, dict):
-        return {k: _without_seconds(v) for k, v in doc.items() if k != "seconds"}
-    if isinstance(doc, list):
-        return [_without_seconds(v) for v in doc]
-    return doc
-
-
 @pytest.mark.parametrize("fn", [C.adagrad_diag_batch, C.least_squares], ids=lambda f: f.__name__)
 def test_same_seed_gives_identical_json(results, fn):
     first = results(fn).to_json()
     again = run(fn).to_json()
-    assert _without_seconds(first) == _without_seconds(again)
+    assert without_seconds(first) == without_seconds(again)
 
 
 def test_the_seed_matters():

@@ -11,32 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import learner_in_file
+from learners.random_features import rf_gaussian, rf_rademacher
 
-from invariance.contract import as_learner
 from invariance.data.twins import is_signed_column_permutation
 from invariance.pipeline import CheckConfig
 from invariance.pipeline import check_learner as check
 from invariance.search.distribution import FARTHEST_FROM_CUBE, distribution_cases, merge_ties
 
 CONFIG = CheckConfig(seed=0, samples=100)
-
-
-def _features(X_train, y_train, X_test, W, b):
-    F, Ft = np.cos(X_train @ W.T + b), np.cos(X_test @ W.T + b)
-    return Ft @ np.linalg.solve(F.T @ F + 1e-3 * np.eye(len(b)), F.T @ y_train)
-
-
-def rf_gaussian(X_train, y_train, X_test, *, rng):
-    """cos(Wx + b) features, W ~ N(0, 1/d): W Uᵀ has the law of W."""
-    d = X_train.shape[1]
-    return _features(X_train, y_train, X_test, rng.standard_normal((32, d)) / np.sqrt(d), rng.uniform(0, 2 * np.pi, 32))
-
-
-def rf_rademacher(X_train, y_train, X_test, *, rng):
-    """W with ±1/√d entries: only signed permutations preserve its law."""
-    d = X_train.shape[1]
-    return _features(X_train, y_train, X_test, rng.choice((-1.0, 1.0), (32, d)) / np.sqrt(d),
-                     rng.uniform(0, 2 * np.pi, 32))
 
 
 def random_penalty_ridge(X_train, y_train, X_test, *, rng):
@@ -71,12 +54,8 @@ def adagrad_online_gaussian_start(X_train, y_train, X_test, *, rng):
     return X_test @ _adagrad(X_train, y_train, w0, batch=False)
 
 
-def _learner(fn):
-    return as_learner(fn, name=fn.__name__, target=f"tests/core/test_randomised.py:{fn.__name__}")
-
-
 def _check(fn):
-    return check(_learner(fn), CONFIG)
+    return check(learner_in_file(fn), CONFIG)
 
 
 def _law(fn):
@@ -86,7 +65,7 @@ def _law(fn):
     from invariance.law import in_distribution
     from invariance.probe.call import Caller, Profile
 
-    return in_distribution(_learner(fn), Caller(_learner(fn), profile=Profile(randomized=True)), CONFIG,
+    return in_distribution(learner_in_file(fn), Caller(learner_in_file(fn), profile=Profile(randomized=True)), CONFIG,
                             time.perf_counter())
 
 
@@ -143,9 +122,8 @@ def test_twin_stage_separates_batch_from_online_adagrad(seed):
     At seed 0 the Gaussian cases miss the batch learner (orth p = 0.14): the twin rejection alone makes
     it not-invariant, since twins are rotations of each other."""
     config = CheckConfig(seed=seed, samples=100)
-    learner = lambda fn: as_learner(fn, name=fn.__name__, target=f"tests/core/test_randomised.py:{fn.__name__}")  # noqa: E731
-    batch = check(learner(adagrad_batch_gaussian_start), config)
-    online = check(learner(adagrad_online_gaussian_start), config)
+    batch = check(learner_in_file(adagrad_batch_gaussian_start), config)
+    online = check(learner_in_file(adagrad_online_gaussian_start), config)
     assert batch.distribution["pm1"]["p_value"] < 1e-4, batch.message
     assert batch.verdict.value == "not-invariant", batch.message
     assert online.distribution["orthogonal"]["p_value"] < 1e-3, online.message

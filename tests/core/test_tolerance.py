@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import caller
 from learners import controls as C
 
-from invariance.contract import as_learner
 from invariance.data import rotations
 from invariance.data.strategies import Case
 from invariance.judge import FLOOR, NOISE_FACTOR, threshold
 from invariance.probe.call import Caller, Profile, deviation
 from invariance.probe.noise import angle_scaling, rounding_noise
 from invariance.verdict import Scaling
-
-
-def caller(fn, precision: str = "float64") -> Caller:
-    return Caller(as_learner(fn, name=fn.__name__, target=f"t:{fn.__name__}"), profile=Profile(precision=precision))
 
 
 def make_case(d=4, n=6, m=2, seed=0, integers=False, U=None) -> Case:
@@ -34,12 +30,6 @@ def both_sides(mt: Caller, case: Case):
         mt.predict(case.X_train, case.y_train, case.X_test),
         mt.predict(case.X_train_t, case.y_train, case.X_test_t),
     )
-
-
-def least_squares_float32(X_train, y_train, X_test):
-    """Invariant in exact arithmetic, computed in float32: deviations ~1e-7 are its own rounding."""
-    X, y, Xt = (np.asarray(a, dtype=np.float32) for a in (X_train, y_train, X_test))
-    return (Xt @ (np.linalg.pinv(X) @ y)).astype(np.float64)
 
 
 def test_threshold():
@@ -60,12 +50,13 @@ def test_a_float64_invariant_learner_stays_below_the_floor(seed):
 @pytest.mark.parametrize("seed", range(5))
 def test_float32_rounding_is_measured_and_not_called_a_violation(seed):
     case = make_case(seed=seed)
-    mt = caller(least_squares_float32, "float32")  # the probe profiles it at float32 (test_pipeline.py)
+    # the probe profiles it at float32 (test_pipeline.py)
+    mt = caller(C.least_squares_float32, profile=Profile(precision="float32"))
     a, b = both_sides(mt, case)
     dev = deviation(a, b, case.y_train)
     noise = rounding_noise(mt, case, a, b, seed)
     assert noise > 1e-9
-    assert rounding_noise(caller(least_squares_float32), case, a, b, seed) == 0.0  # float64 probes cannot see it
+    assert rounding_noise(caller(C.least_squares_float32), case, a, b, seed) == 0.0  # float64 probes cannot see it
     assert dev <= threshold(noise), (dev, noise)
 
 
@@ -81,7 +72,7 @@ def test_a_1e_4_nudge_stands_far_above_the_learners_rounding(seed):
 
 def test_rounding_noise_is_a_function_of_its_seed():
     case = make_case()
-    mt = caller(least_squares_float32)
+    mt = caller(C.least_squares_float32)
     a, b = both_sides(mt, case)
     assert rounding_noise(mt, case, a, b, 3) == rounding_noise(mt, case, a, b, 3)
 

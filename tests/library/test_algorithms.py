@@ -13,11 +13,11 @@ import inspect
 import pkgutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.linalg
+from conftest import ROOT
 
 import algorithms
 from algorithms import _loop
@@ -146,7 +146,7 @@ def test_signature_is_the_contract(name):
 
 def test_package_init_imports_no_learner():
     code = "import algorithms, sys; print([m for m in sys.modules if m.startswith('algorithms.')])"
-    root = Path(__file__).resolve().parents[2]
+    root = ROOT
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
                          env={"PYTHONPATH": str(root)}, check=True)
     assert out.stdout.strip() == "[]"

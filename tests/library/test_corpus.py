@@ -8,11 +8,10 @@ means the checker (or, after review, the label) is wrong. See benchmarks/corpus/
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -11,14 +11,11 @@ import math
 import re
 
 import pytest
-from conftest import LEARNERS, ROOT
+from conftest import LEARNERS
 
 from invariance.cli import main
 
-
-@pytest.fixture(autouse=True)
-def _in_repo_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("in_repo_root")
 
 
 def run_at(monkeypatch, capsys, columns: int, *argv: str) -> tuple[int, str]:

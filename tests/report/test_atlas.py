@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import json
 import re
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from invariance.report import atlas
 from invariance.report.atlas_doc import atlas_markdown, current
 from invariance.report.atlas_reasons import REASONS
 
-ROOT = Path(__file__).resolve().parents[2]
-COMMITTED = ROOT / "reports" / "invariance.json"
 VERDICTS = {"invariant", "pm1-invariant", "not-invariant", "cannot-run", "randomised"}
 
 
@@ -92,11 +90,6 @@ def test_optax_factory_with_required_arguments_is_a_diagnosis():
 
 
 # ------------------------------------------------------------------------------------------- committed
-
-
-@pytest.fixture(scope="module")
-def committed() -> dict:
-    return json.loads(COMMITTED.read_text())
 
 
 def test_committed_atlas_sections(committed):

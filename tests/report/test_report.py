@@ -44,7 +44,6 @@ from invariance.targets import load
 from invariance.threads import one_thread
 from invariance.verdict import Symmetry, Verdict
 
-COMMITTED = ROOT / "reports" / "invariance.json"
 HAS_MPL = importlib.util.find_spec("matplotlib") is not None
 
 # ----------------------------------------------------------------------------------- fake measurements
@@ -184,13 +183,6 @@ def test_html_is_self_contained(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------- staleness
-
-
-@pytest.fixture(scope="module")
-def committed() -> dict:
-    if not COMMITTED.exists():
-        pytest.fail(f"{COMMITTED} is missing: run `invcheck report --out reports/ -j 2` from the repository root")
-    return json.loads(COMMITTED.read_text())
 
 
 def test_committed_report_is_fresh(committed):

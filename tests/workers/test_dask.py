@@ -17,33 +17,13 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from conftest import ROOT  # noqa: E402
+from helpers import run_json, without_seconds  # noqa: E402
 
 from invariance.cli import main  # noqa: E402
 from invariance.errors import MissingDependency, UsageError  # noqa: E402
 from invariance.workers import Workers, parse_dask, run_units  # noqa: E402
 
-TIMING = ("seconds",)
-
-
-def _without_timing(obj):
-    if isinstance(obj, dict):
-        return {k: _without_timing(v) for k, v in obj.items() if k not in TIMING}
-    if isinstance(obj, list):
-        return [_without_timing(v) for v in obj]
-    return obj
-
-
-def _run(argv: list[str], capsys) -> tuple[int, dict, str]:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, json.loads(out), err
-
-
-@pytest.fixture(autouse=True)
-def _in_repo_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("in_repo_root")
 
 
 def test_dask_local_2_gives_the_same_json_as_jobs_1(capsys, monkeypatch):
@@ -57,14 +37,14 @@ def test_dask_local_2_gives_the_same_json_as_jobs_1(capsys, monkeypatch):
 
     monkeypatch.setattr(invariance.parallel, "run_units", spy)
     argv = ["algorithms.least_squares", "algorithms.adam", "--json", "--max-examples", "15"]
-    code1, serial, _ = _run([*argv, "-j", "1"], capsys)
+    code1, serial, _ = run_json([*argv, "-j", "1"], capsys)
     assert sent == []  # -j 1: in this process
-    code2, dask, _ = _run([*argv, "--dask", "local:2"], capsys)
+    code2, dask, _ = run_json([*argv, "--dask", "local:2"], capsys)
     assert sent == [(Workers(dask="local:2"), 2)]  # both checks went to the cluster
     assert code1 == code2 == 0
     assert [r["target"] for r in dask["results"]] == [r["target"] for r in serial["results"]]
-    assert _without_timing(dask) == _without_timing(serial)
-    assert json.dumps(_without_timing(dask), sort_keys=True) == json.dumps(_without_timing(serial), sort_keys=True)
+    assert without_seconds(dask) == without_seconds(serial)
+    assert json.dumps(without_seconds(dask), sort_keys=True) == json.dumps(without_seconds(serial), sort_keys=True)
     verdicts = {r["name"]: r["verdict"] for r in serial["results"]}
     assert verdicts == {"least_squares": "invariant", "adam": "pm1-invariant"}
     assert "jobs" not in dask["settings"] and "dask" not in dask["settings"]  # where it ran is not a setting
@@ -209,7 +189,7 @@ def test_learners_that_cannot_travel_stay_here_and_the_rest_go_to_dask(cluster):
     serial = check_many(targets, max_examples=10)
     dask = check_many(targets, max_examples=10, dask=cluster.scheduler_address)
     assert serial[0].target.startswith("<")
-    assert [_without_timing(r.to_json()) for r in dask] == [_without_timing(r.to_json()) for r in serial]
+    assert [without_seconds(r.to_json()) for r in dask] == [without_seconds(r.to_json()) for r in serial]
     assert [r.verdict.value for r in dask] == ["invariant", "invariant", "not-invariant"]
 
 
@@ -231,10 +211,10 @@ def test_curves_dask_local_2_gives_the_same_json_as_jobs_1(capsys, monkeypatch):
     monkeypatch.setattr(invariance.workers, "_run_dask", spy)
     argv = ["curves", "algorithms.least_squares", "algorithms.egu", "algorithms.gd", "--problem", "noisy",
             "--d", "8", "--trials", "3", "--json", "--quiet"]
-    code1, serial, _ = _run([*argv, "-j", "1"], capsys)
-    code2, dask, _ = _run([*argv, "--dask", "local:2"], capsys)
+    code1, serial, _ = run_json([*argv, "-j", "1"], capsys)
+    code2, dask, _ = run_json([*argv, "--dask", "local:2"], capsys)
     assert code1 == code2 == 0
-    assert _without_timing(dask) == _without_timing(serial)
+    assert without_seconds(dask) == without_seconds(serial)
     assert {name for name, _, _, _ in sent} == {"tune_unit", "curve_unit"}
     assert ("curve_unit", "local:2", 9, True) in sent  # 3 trials × 3 learners, on the cluster the session holds
     assert all(held for _, _, _, held in sent)  # one LocalCluster for the tuning and the curves
@@ -255,5 +235,5 @@ def test_report_dask_local_2_gives_the_same_json_as_jobs_1(tmp_path):
         obj = json.loads((out / "invariance.json").read_text())
         for key in ("command", "seconds"):
             obj.pop(key)
-        outs.append(_without_timing(obj))
+        outs.append(without_seconds(obj))
     assert outs[0] == outs[1]

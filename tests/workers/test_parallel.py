@@ -13,26 +13,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import run_json, without_seconds
 
 from invariance.cli import main
 
 TARGETS = ["algorithms.least_squares:least_squares", "algorithms.adagrad_diag:adagrad_diag", "algorithms.egu:egu"]
 BUDGET = ["--max-examples", "15", "--samples", "30"]
-
-
-def _without_seconds(obj):
-    if isinstance(obj, dict):
-        return {k: _without_seconds(v) for k, v in obj.items() if k != "seconds"}
-    if isinstance(obj, list):
-        return [_without_seconds(v) for v in obj]
-    return obj
-
-
-def _run(argv: list[str], capsys) -> tuple[int, dict]:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, json.loads(out)
 
 
 def _targets() -> list[str]:
@@ -56,11 +42,11 @@ def test_jobs_2_gives_the_same_json_as_jobs_1(capsys):
     targets = _targets()
     argv = ([*targets, "--json", *BUDGET, "--opt", "amsgrad=true"] if "torch.optim:Adam" in targets
             else [*targets, "--json", *BUDGET])
-    code1, serial = _run([*argv, "-j", "1"], capsys)
-    code2, parallel = _run([*argv, "-j", "2"], capsys)
+    code1, serial, _ = run_json([*argv, "-j", "1"], capsys)
+    code2, parallel, _ = run_json([*argv, "-j", "2"], capsys)
     assert code1 == code2 == 0
     assert [r["target"] for r in parallel["results"]] == targets  # input order, whichever worker finished first
-    assert _without_seconds(parallel) == _without_seconds(serial)
+    assert without_seconds(parallel) == without_seconds(serial)
     verdicts = {r["name"]: r["verdict"] for r in serial["results"]}
     assert verdicts["least_squares"] == "invariant" and verdicts["adagrad_diag"] == "pm1-invariant"
     assert verdicts["egu"] == "not-invariant"
@@ -73,10 +59,10 @@ def test_jobs_2_gives_the_same_json_as_jobs_1(capsys):
 def test_jobs_2_keeps_exit_codes_and_declarations(capsys):
     """A declared mismatch (exit 1) and the per-target ``expected`` survive the trip to the workers."""
     argv = [TARGETS[0], TARGETS[1], "--json", *BUDGET, "--expect", "invariant"]
-    code1, serial = _run([*argv, "-j", "1"], capsys)
-    code2, parallel = _run([*argv, "-j", "2"], capsys)
+    code1, serial, _ = run_json([*argv, "-j", "1"], capsys)
+    code2, parallel, _ = run_json([*argv, "-j", "2"], capsys)
     assert code1 == code2 == 1
-    assert _without_seconds(parallel) == _without_seconds(serial)
+    assert without_seconds(parallel) == without_seconds(serial)
     assert [r["expected"] for r in parallel["results"]] == ["invariant", "invariant"]
 
 
