@@ -23,6 +23,8 @@ invcheck and the learners' modules installed, and a ``file.py:NAME`` target must
 on them). Each unit runs with one BLAS/OpenMP thread (and one torch thread): the processes share
 out the cores (:mod:`invariance.threads`).
 
+The local pool itself (how it starts, what travels to its processes) is :mod:`invariance.pool`.
+
 dask and distributed are an optional extra (``pip install 'invcheck[dask]'``), imported only when a
 :class:`Workers` asks for Dask.
 """
@@ -30,18 +32,19 @@ dask and distributed are an optional extra (``pip install 'invcheck[dask]'``), i
 from __future__ import annotations
 
 import contextlib
-import importlib.machinery
-import io
-import pickle
 import re
-import sys
-import types
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any
 
 from invariance.errors import MissingDependency, UsageError
+from invariance.pool import (  # re-exported: the local pool's names stay importable from here
+    InProcessWarning,
+    fork_hazard,
+    local_pool,
+    run_processes,
+    start_method,
+)
 
 __all__ = ["Workers", "parse_dask", "run_units", "session", "DASK_FORMS", "DASK_HELP", "CONNECT_TIMEOUT",
            "InProcessWarning", "fork_hazard", "start_method"]
@@ -155,9 +158,9 @@ def run_units(
             raise ValueError("run_units: shared objects travel to local processes only, not to Dask")
         return _run_dask(fn, units, workers.dask, done, meanwhile, workers.client)
     if workers.jobs > 1 and len(units) > 1:
-        pool = _local_pool(min(workers.jobs, len(units)), shared, what=f"-j {workers.jobs}: {what}")
+        pool = local_pool(min(workers.jobs, len(units)), shared, what=f"-j {workers.jobs}: {what}")
         if pool is not None:
-            return _run_processes(pool, fn, units, shared is not None, done, meanwhile)
+            return run_processes(pool, fn, units, shared is not None, done, meanwhile)
     out = []
     for i, unit in enumerate(units):
         out.append(fn(*unit) if shared is None else fn(shared, *unit))
@@ -181,161 +184,6 @@ class _Done:
             self.progress(self.count, self.total)
 
 
-def _run_processes(pool, fn, units, with_shared: bool, done: _Done, meanwhile) -> list:
-    from concurrent.futures import as_completed
-
-    from invariance.threads import one_thread_per_worker
-
-    with one_thread_per_worker(), pool:  # the processes start on the first submit
-        futures = [pool.submit(_shared_call, fn, unit) if with_shared else pool.submit(fn, *unit) for unit in units]
-        index = {f: i for i, f in enumerate(futures)}
-        try:
-            if meanwhile is not None:
-                meanwhile()
-            for f in as_completed(futures):
-                if f.exception() is None:
-                    done(index[f], f.result())
-            return [f.result() for f in futures]
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
-
-
-class InProcessWarning(UserWarning):
-    """A ``-j N`` pool was not started: what its processes share could travel neither by pickle nor by
-    fork (unsafe here), so the work ran in this process, one unit after the other (same numbers, more
-    time)."""
-
-
-def fork_hazard(modules: Any = None) -> str | None:
-    """Why forking this process could deadlock, or None: JAX is imported (XLA runs threads of its own,
-    and JAX itself warns that a fork "will likely lead to a deadlock"), or torch is imported with more
-    than one intra-op thread. ``modules`` stands for :data:`sys.modules` (tests pass their own)."""
-    modules = sys.modules if modules is None else modules
-    if "jax" in modules:
-        return "JAX is loaded (it is multithreaded)"
-    torch = modules.get("torch")
-    if torch is not None:
-        try:
-            threads = int(torch.get_num_threads())
-        except Exception:  # a half-imported or stand-in module
-            threads = 1
-        if threads > 1:
-            return f"torch is loaded with {threads} intra-op threads"
-    return None
-
-
-def start_method(modules: Any = None, *, methods: Sequence[str] | None = None, pickles: bool = True) -> str | None:
-    """How a local pool starts: ``spawn`` (a fresh interpreter: safe whatever threads run here) when
-    what its processes share ``pickles`` — always so without shared objects; otherwise ``fork`` (the
-    children inherit it) where the platform has fork and :func:`fork_hazard` finds nothing; otherwise
-    None: the work runs in this process."""
-    import multiprocessing
-
-    if pickles:
-        return "spawn"
-    methods = multiprocessing.get_all_start_methods() if methods is None else methods
-    return "fork" if "fork" in methods and fork_hazard(modules) is None else None
-
-
-def _travel_plan(payload: Any) -> tuple[bytes | None, list[tuple[str, str]], str | None]:
-    """How ``payload`` reaches a spawned process: ``(blob, files, None)``, its pickle and the modules
-    (name, path) that the new interpreter must load from their files before unpickling it (a learner
-    file loaded by path has a name no fresh interpreter can import), or ``(None, [], why)`` when it
-    cannot travel (a lambda or closure does not pickle; a module with neither name nor file)."""
-    modules: set[str] = set()
-
-    class _Recorder(pickle.Pickler):
-        def reducer_override(self, obj):
-            if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
-                modules.add(getattr(obj, "__module__", None) or "")
-            return NotImplemented
-
-    buffer = io.BytesIO()
-    try:
-        _Recorder(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(payload)
-    except Exception as exc:  # PicklingError, AttributeError ("Can't pickle local object"), TypeError
-        return None, [], f"it does not pickle ({' '.join(str(exc).split())[:120]})"
-    files: list[tuple[str, str]] = []
-    for name in sorted(modules):
-        top = name.partition(".")[0]
-        if top == "__main__" and getattr(sys.modules.get("__main__"), "__file__", None):
-            continue  # spawn runs the main file again, as __mp_main__
-        if top and top != "__main__" and (
-            top in sys.builtin_module_names
-            or importlib.machinery.FrozenImporter.find_spec(top) is not None
-            or importlib.machinery.PathFinder.find_spec(top, sys.path) is not None
-        ):
-            continue
-        path = getattr(sys.modules.get(name), "__file__", None)
-        if not path or "." in name:
-            return None, [], f"module {name or '?'} cannot be imported in a fresh process"
-        files.append((name, path))
-    return buffer.getvalue(), files, None
-
-
-#: what this process's pool initializer received (in a pool process only; never set in the caller)
-_SHARED: list[Any] = []
-
-
-def _shared_call(fn: Callable[..., Any], unit: tuple) -> Any:
-    """``fn(shared, *unit)`` in a pool process, ``shared`` as its initializer received it."""
-    return fn(_SHARED[0], *unit)
-
-
-def _inherit(shared: Any) -> None:
-    """A forked process's initializer: keep ``shared`` (inherited, never pickled)."""
-    _SHARED[:] = [shared]
-
-
-def _spawned_init(filters: list, files: list[tuple[str, str]], blob: bytes | None) -> None:
-    """A spawned process's initializer: the caller's warning filters, then the ``files`` modules loaded
-    by path, then the shared objects unpickled (``blob``; None: nothing shared)."""
-    import importlib.util
-
-    cast(list, warnings.filters)[:] = filters  # a fresh process: nothing warned yet, no registry to reset
-    for name, path in files:
-        if name not in sys.modules:
-            spec = importlib.util.spec_from_file_location(name, path)
-            assert spec is not None and spec.loader is not None  # a path _travel_plan checked exists
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-    if blob is not None:
-        _SHARED[:] = [pickle.loads(blob)]
-
-
-def _portable_filters() -> list:
-    """This process's warning filters that pickle and unpickle anywhere (a category from a learner file
-    loaded by path does not): a spawned process starts with them, as a forked one would."""
-    kept = []
-    for f in warnings.filters:
-        _, files, why = _travel_plan(f)
-        if why is None and not files:
-            kept.append(f)
-    return kept
-
-
-def _local_pool(jobs: int, shared: Any, *, what: str, modules: Any = None):
-    """The ``ProcessPoolExecutor`` of ``jobs`` processes that :func:`run_units` uses (started as
-    :func:`start_method` says), or None, with a one-line :class:`InProcessWarning` naming ``what`` and
-    why: then the units run in this process."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    blob, files, why = (None, [], None) if shared is None else _travel_plan(shared)
-    method = start_method(modules, pickles=why is None)
-    if method == "spawn":
-        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_spawned_init, initargs=(_portable_filters(), files, blob))
-    if method == "fork":
-        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_inherit, initargs=(shared,))
-    hazard = fork_hazard(modules) or "this platform has no fork"
-    warnings.warn(f"{what} ran in this process: no spawned process can receive what they share ({why}), "
-                  f"and {hazard}, so no fork", InProcessWarning, stacklevel=4)
-    return None
 
 
 def _one_thread_call(fn: Callable[..., Any], unit: tuple) -> Any:

@@ -30,9 +30,9 @@ logistic`` (labels from a logistic model on s features, excess logistic risk) sw
 its own draw; see docs/design.md#learning-curves.
 
 Output: ``--json`` prints one object on stdout (docs/design.md#contracts, plus extra keys); otherwise a rich table
-on stdout, and a progress bar on stderr when it is a terminal. Exit codes: 0 done; 1 a learner
-declared invariant/pm1-invariant beats 1 − k/d on Hadamard (its declaration is contradicted);
-2 a usage error (one line on stderr); 3 a learner failed (raised, NaN, wrong shape).
+(:mod:`invariance.render.curves_table`) on stdout, and a progress bar on stderr when it is a terminal.
+Exit codes: 0 done; 1 a learner declared invariant/pm1-invariant beats 1 − k/d on Hadamard (its
+declaration is contradicted); 2 a usage error (one line on stderr); 3 a learner failed (raised, NaN, wrong shape).
 """
 
 from __future__ import annotations
@@ -40,14 +40,12 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import math
 import sys
 from typing import Any
 
 from invariance.contract import Learner
 from invariance.curves.experiment import (
     PROBLEMS,
-    Curves,
     check_experiment,
     configure,
     contradictions,
@@ -58,6 +56,7 @@ from invariance.curves.experiment import (
 )
 from invariance.curves.hyperparams import curve_settings
 from invariance.errors import UsageError, run_subcommand
+from invariance.render.curves_table import fit_reasons, render_table
 from invariance.workers import DASK_HELP, Workers, session
 
 __all__ = ["main", "build_parser", "parse_ks", "parse_settings"]
@@ -190,142 +189,6 @@ def _settings_for(
     return chosen
 
 
-def _pick_ks(ks: tuple[int, ...], d: int) -> list[int]:
-    """At most five columns: k near 1, log₂ d, 2 log₂ d, d/2 (always exact) and d; past d (the
-    follow-up problems): d/2, d, 1.5d, 2d and 4d."""
-    if max(ks) > d:
-        wanted = [d, 3 * d // 2, 2 * d, max(ks)]
-    else:
-        log = max(1, round(math.log2(d)))
-        wanted = [1, log, 2 * log, d]
-    return sorted({min(ks, key=lambda k: (abs(k - w), k)) for w in wanted} | {d // 2})
-
-
-def _first_diverged(curves: Curves) -> list[int | None]:
-    """For each learner, the first k whose mean loss is non-finite or above ``DIVERGED_ABOVE`` (None if none)."""
-    from invariance.render.numbers import is_diverged
-
-    out: list[int | None] = []
-    for row in curves.mean():
-        hits = [k for k, v in zip(curves.ks, row, strict=False) if is_diverged(v)]
-        out.append(hits[0] if hits else None)
-    return out
-
-
-def _loss_cell(v: float) -> str:
-    from invariance.render.numbers import fmt_num, is_diverged
-
-    return "diverged" if is_diverged(v) else fmt_num(v)
-
-
-def _fit_reasons(curves: Curves, learners: list[Learner]) -> list[str | None]:
-    """Per learner, why it did not fit at k = d/2 (None when it fits): :func:`invariance.render.flags.fit_reason`."""
-    from invariance.curves.hyperparams import no_fit_reason
-    from invariance.render.flags import fit_reason
-
-    out: list[str | None] = []
-    for f, lrn in zip(curves.fit_at(curves.d // 2), learners, strict=True):
-        if not f or f["fits"]:
-            out.append(None)
-        else:
-            out.append(fit_reason(curves.tuning.get(lrn.target), no_fit_reason(lrn), f["train_loss"]))
-    return out
-
-
-def _render_table(curves: Curves, warnings: list[str], console=None, reasons: list[str | None] | None = None) -> None:
-    """The mean curves at a few ks (``%.3g`` cells, ``diverged`` for a blown-up loss), split into
-    several tables of fewer k columns when one does not fit the terminal; notes below say where a
-    learner first diverged."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from invariance.render.numbers import DIVERGED_ABOVE, fmt_num
-    from invariance.render.terminal import natural_width
-
-    console = console or Console()
-    cols = _pick_ks(curves.ks, curves.d)
-    mean = curves.mean()
-    spec = curves.spec
-    params = "".join(f", {k}={v:g}" for k, v in curves.params.items())
-    title = (
-        f"{curves.problem}, d={curves.d}{params}: {spec.metric} after k examples, "
-        f"{curves.trials} trial{'s' if curves.trials != 1 else ''}, seed {curves.seed}"
-    )
-    bound = {k: (fmt_num(b) if math.isfinite(b) else "—") for k, b in zip(curves.ks, curves.bound, strict=False)}
-    first = curves.first_below(0.1)
-    rows = [dict(zip(curves.ks, mean[i], strict=True)) for i in range(len(curves.names))]
-    # data columns: (header, bound cell, one cell per learner)
-    data = [
-        (f"k={k}" + ("\n(d/2)" if k == curves.d // 2 else ""), bound[k], [_loss_cell(row[k]) for row in rows])
-        for k in cols
-    ]
-    if spec.nested:
-        data.append(("first k\nloss<0.1", "", ["—" if f is None else str(f) for f in first]))
-    fit = curves.fit_at(curves.d // 2)
-    if fit and fit[0]:
-        data.append((
-            "train\nk=d/2", fmt_num(fit[0]["target_loss"]),
-            ["—" if f["train_loss"] is None else fmt_num(f["train_loss"]) + ("" if f["fits"] else " ✗") for f in fit],
-        ))
-    name_w = max([len("learner")] + [len(n) for n in curves.names])
-
-    def table(chunk, fold: bool = False, edge: bool = False) -> Table:
-        from rich import box
-
-        # narrow terminals: no edges, no vertical rules, one space between columns (2 cells each)
-        t = Table() if edge else Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-        t.add_column("learner", no_wrap=not fold, overflow="fold" if fold else "ellipsis",
-                     min_width=None if fold else name_w)
-        for header, _, _ in chunk:
-            t.add_column(header, justify="right", no_wrap=True)
-        t.add_row("bound", *(b for _, b, _ in chunk), style="dim")
-        for i, name in enumerate(curves.names):
-            t.add_row(name, *(cells[i] for _, _, cells in chunk))
-        return t
-
-    tables = [table(data, edge=True)]
-    if natural_width(console, tables[0]) > console.width:
-        # too wide: compact tables, each with as many columns beside the names as fit
-        tables, chunk = [], list[Any]()
-        for column in data:
-            if chunk and natural_width(console, table(chunk + [column])) > console.width:
-                tables.append(table(chunk))
-                chunk = []
-            chunk.append(column)
-        tables.append(table(chunk))
-        if any(natural_width(console, t) > console.width for t in tables):  # a name wider than the terminal
-            tables = [table([column], fold=True) for column in data]
-    console.print(title, style="bold", highlight=False)
-    for t in tables:
-        console.print(t)
-    for i, (name, k) in enumerate(zip(curves.names, _first_diverged(curves), strict=False)):
-        if k is not None:
-            v = mean[i, curves.ks.index(k)]
-            why: str | None = "non-finite" if not math.isfinite(v) else f"> {fmt_num(DIVERGED_ABOVE)}"
-            console.print(
-                Text.assemble(("diverged: ", "bold red"),
-                              f"{name} first diverged at k={k}: mean loss {fmt_num(v)} ({why})"),
-                highlight=False,
-            )
-    if fit and fit[0]:
-        for name, f, why in zip(curves.names, fit, reasons or [None] * len(fit), strict=False):
-            if not f["fits"]:
-                figure = fmt_num(f["train_loss"]) if f["train_loss"] is not None else "non-finite"
-                console.print(Text.assemble(
-                    ("did not fit: ", "bold yellow"),
-                    f"{name}: training loss {figure} at k={f['k']} (the target's {fmt_num(f['target_loss'])}, "
-                    f"tolerance {f['tolerance']:g}): {why}",
-                ), highlight=False)
-        console.print(
-            "train k=d/2: mean training loss on the first d/2 examples (bound row: the true parameter's); "
-            "✗ = more than 1e-2 above it",
-            style="dim", highlight=False,
-        )
-    for line in warnings:
-        console.print(f"[bold red]contradiction:[/] {line}")
-
-
 def _workers(args: argparse.Namespace) -> Workers:
     return Workers(jobs=args.jobs, dask=args.dask)  # UsageError: -j < 1, a bad address, or -j N > 1 with --dask
 
@@ -391,7 +254,7 @@ def _measure_and_show(args: argparse.Namespace, problem, workers: Workers) -> in
                 learners, progress=lambda done, total: bar.update(task, completed=done), **kwargs
             )
     warnings = contradictions(curves, learners)
-    reasons = _fit_reasons(curves, learners)
+    reasons = fit_reasons(curves, learners)
     if args.json:
         obj = curves.to_json()
         for lrn, why in zip(learners, reasons, strict=True):
@@ -400,7 +263,7 @@ def _measure_and_show(args: argparse.Namespace, problem, workers: Workers) -> in
         obj["contradictions"] = warnings
         print(json.dumps(obj, default=str))
     else:
-        _render_table(curves, warnings, reasons=reasons)
+        render_table(curves, warnings, reasons=reasons)
     if args.plot:
         from invariance.curves.plotting import plot_curves
 

@@ -9,6 +9,7 @@ imported from them here (``to_json``, ``fmt_dev``, ``_counterexample_text``) kee
 from __future__ import annotations
 
 from invariance import judge
+from invariance.render.breaks import breaks_at_line  # re-exported: its wording lives there
 from invariance.render.json import to_json  # re-exported
 from invariance.render.numbers import (  # fmt_dev re-exported
     MARKS,
@@ -288,15 +289,3 @@ def shown_counterexample(r: Result):
     if strong is not None and cx.deviation < judge.STRONG_RATIO * cx.threshold:
         return strong
     return cx
-
-
-def breaks_at_line(b: dict) -> str:
-    """``breaks at: exp_avg_sq at step 1 does not transform like the weight (deviation 1.3e+00)``, or
-    the note when every state transforms; the other property's finding when it differs."""
-    head = (f"breaks at: {b['why']} (deviation {fmt_dev(b['deviation'])})" if b.get("key")
-            else f"breaks at: — {b.get('note', '')}")
-    others = [
-        f"{name}: {o['key']} at step {o['step']}" for name, o in (b.get("by_property") or {}).items()
-        if name != b.get("property") and o.get("key") and (o["key"], o.get("step")) != (b.get("key"), b.get("step"))
-    ]
-    return head + (f"; on the other property ({'; '.join(others)})" if others else "")

@@ -6,6 +6,7 @@ the TARGETs given on the command line. :func:`measure_section` checks every lear
 the checker (:func:`invariance.parallel.check_all`) and measures its learning curves
 (:func:`invariance.curves.learning_curves`); it returns numbers and results only, no judging or
 rendering (:mod:`invariance.report.build` builds with the judge's curve rule, :mod:`invariance.report.render` renders).
+This module says what the sections are; :mod:`invariance.report.runs` runs one.
 
 Curve settings. Built-ins use :data:`invariance.curves.PAPER_SETTINGS`. The torch optimizers train
 the adapter's linear neuron from w = 0, one example per step, :data:`TORCH_PASSES` passes, with the
@@ -16,16 +17,10 @@ the scikit-learn regressors run as defined in the zoo. Every setting used is rec
 from __future__ import annotations
 
 import importlib.util
-import time
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass
 
-import numpy as np
-
-from invariance.contract import Learner
-from invariance.curves.experiment import Curves, configure, k_grid, learning_curves
+from invariance.curves.experiment import k_grid
 from invariance.curves.hyperparams import (
     TORCH_CURVE_SETTINGS,
     TORCH_OPTIMIZERS,
@@ -34,9 +29,12 @@ from invariance.curves.hyperparams import (
     curve_settings,
 )
 from invariance.curves.problems import problem_of
-from invariance.errors import LearnerFailure
 from invariance.pipeline import CheckConfig
-from invariance.result.model import Result
+from invariance.report.runs import (  # re-exported: the runs were defined here
+    SectionMeasurement,
+    load_section,
+    measure_learners,
+)
 from invariance.threads import one_thread
 from invariance.workers import Workers
 
@@ -259,76 +257,6 @@ def target_section(targets: list[str], *, d: int = 128, trials: int = 5, k_step:
     )
 
 
-@dataclass(frozen=True)
-class SectionMeasurement:
-    """Everything measured for one section; nothing judged yet."""
-
-    spec: SectionSpec
-    learners: tuple[Learner, ...] = ()
-    results: tuple[Result, ...] = ()
-    curves: dict[str, Curves] = field(default_factory=dict)  # run key (problem) → curves of the learners that ran
-    settings: dict[str, dict] = field(default_factory=dict)  # target → run key → curve hyperparameters used
-    curve_failures: dict[str, str] = field(default_factory=dict)  # target → why it has no curve
-    seconds: dict[str, float] = field(default_factory=dict)
-    omitted: str | None = None  # why the whole section is missing (a dependency is absent)
-    reasons: dict[str, str] = field(default_factory=dict)  # target → why it cannot fit (curated), if known
-
-
-def load_section(spec: SectionSpec, *, curves: bool = False) -> list[Learner]:
-    """The learners of ``spec``, once each, in the section's order: as checked (with the section's
-    check options), or with ``curves`` as their curves run (without them)."""
-    from invariance.targets import load
-
-    options = {} if curves else dict(spec.check_options)
-    seen: set[str] = set()
-    out: list[Learner] = []
-    for target in spec.targets:
-        for learner in load(target, options=options):
-            if learner.target not in seen:
-                seen.add(learner.target)
-                out.append(learner)
-    if spec.order:
-        rank = {n: i for i, n in enumerate(spec.order)}
-        out.sort(key=lambda lrn: rank.get(lrn.name, len(rank)))  # stable: the unlisted keep load order
-    return out
-
-
-def _merge(parts: list[Curves]) -> Curves:
-    """Curves measured separately, as one object (each learner's numbers depend only on the seed,
-    the trial and its own target, so they equal those of a joint run)."""
-    first = parts[0]
-    return replace(
-        first,
-        targets=sum((c.targets for c in parts), ()),
-        names=sum((c.names for c in parts), ()),
-        losses=np.concatenate([c.losses for c in parts], axis=1),
-        seconds=sum((c.seconds for c in parts), ()),
-        train=None if any(c.train is None for c in parts) else np.concatenate([c.train for c in parts], axis=1),
-        settings={k: v for c in parts for k, v in c.settings.items()},
-        tuning={k: v for c in parts for k, v in c.tuning.items()},
-    )
-
-
-def _curves(learners: list[Learner], problem: str, d: int, plan: CurvePlan, seed: int, workers: Workers | None,
-            settings: dict, tuning: dict) -> tuple[Curves | None, dict[str, str]]:
-    """All learners' curves at once; if one fails, each on its own so that the others still get one."""
-    kw: dict[str, Any] = dict(problem=problem, d=d, trials=plan.trials, seed=seed, ks=plan.ks(problem, d),
-                              workers=workers, settings=settings, tuning=tuning)
-    with warnings.catch_warnings():  # a learner's convergence warnings are its business (local workers get the filters)
-        warnings.simplefilter("ignore")
-        try:
-            return learning_curves(learners, **kw), {}
-        except LearnerFailure:
-            pass
-        good, failures = [], {}
-        for learner in learners:
-            try:
-                good.append(learning_curves([learner], **kw))
-            except LearnerFailure as exc:
-                failures[learner.target] = f"{problem}: {exc}"
-    return (_merge(good) if good else None), failures
-
-
 def measure_section(
     spec: SectionSpec,
     config: CheckConfig,
@@ -351,56 +279,4 @@ def measure_section(
     say = progress or (lambda _msg: None)
     learners = load_section(spec)
     with one_thread():
-        return _measure(spec, learners, config, seed, workers, say)
-
-
-def _measure(spec, learners, config, seed, workers, say) -> SectionMeasurement:
-    from invariance.curves.fitting import tune_all
-    from invariance.curves.hyperparams import no_fit_reason
-    from invariance.parallel import check_all
-
-    t0 = time.perf_counter()
-    say(f"{spec.key}: checking {len(learners)} learners")
-    if config.max_examples is None and spec.max_examples is not None:
-        config = replace(config, max_examples=spec.max_examples)
-    if spec.samples is not None and config.samples > spec.samples:
-        config = replace(config, samples=spec.samples)
-    if spec.check_options:  # workers re-load every learner with the configuration's options
-        config = replace(config, options={**config.options, **dict(spec.check_options)})
-    results = check_all(learners, config, workers=workers)
-    seconds = {"checks": time.perf_counter() - t0}
-    if spec.plan is None:
-        return SectionMeasurement(spec, tuple(learners), tuple(results), seconds=seconds)
-    runnable = [lrn for lrn, r in zip(learners, results, strict=True) if r.diagnosis is None and not r.skipped]
-    if spec.check_options:  # the curves run the targets as loaded without the check options
-        plain = {lrn.target: lrn for lrn in load_section(spec, curves=True)}
-        runnable = [plain[lrn.target] for lrn in runnable if lrn.target in plain]
-    curves: dict[str, Curves] = {}
-    failures: dict[str, str] = {}
-    settings: dict[str, dict] = {lrn.target: {} for lrn in runnable}
-    tune_s = curve_s = 0.0
-    for key, problem, d in spec.plan.runs():
-        t1 = time.perf_counter()
-        say(f"{spec.key}: tuning {len(runnable)} learners on {problem}, d={d}")
-        with warnings.catch_warnings():  # convergence warnings of grid points are the learner's business
-            warnings.simplefilter("ignore")
-            tuned = tune_all(runnable, problem, d, seed=seed, centres=[curve_settings(lrn, d) for lrn in runnable],
-                             fixed=[set(spec.tune_fixed) for _ in runnable], workers=workers)
-        chosen = {lrn.target: s for lrn, (s, _) in zip(runnable, tuned, strict=True)}
-        records = {lrn.target: r for lrn, (_, r) in zip(runnable, tuned, strict=True)}
-        for target, s in chosen.items():
-            settings[target][key] = s
-        configured = [configure(lrn, chosen[lrn.target]) for lrn in runnable]
-        t2 = time.perf_counter()
-        say(f"{spec.key}: {problem} curves, d={d}, {spec.plan.trials} trials")
-        got, failed = _curves(configured, problem, d, spec.plan, seed, workers, chosen, records)
-        for target, why in failed.items():
-            failures.setdefault(target, why)
-        if got is not None:
-            curves[key] = got
-        tune_s += t2 - t1
-        curve_s += time.perf_counter() - t2
-    seconds["tuning"], seconds["curves"] = tune_s, curve_s
-    reasons = {lrn.target: reason for lrn in runnable if (reason := no_fit_reason(lrn)) is not None}
-    return SectionMeasurement(spec, tuple(learners), tuple(results), curves, settings, failures, seconds,
-                              reasons=reasons)
+        return measure_learners(spec, learners, config, seed, workers, say)

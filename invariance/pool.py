@@ -1,0 +1,177 @@
+"""The local process pool behind ``-j N`` (:func:`invariance.workers.run_units`): how it starts
+(spawn, or fork only for what does not pickle and only where forking is safe), what travels to its
+processes and how they receive it. See :mod:`invariance.workers` for the whole story; its names
+``InProcessWarning``, ``fork_hazard`` and ``start_method`` are re-exported there.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import io
+import pickle
+import sys
+import types
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+__all__ = ["InProcessWarning", "fork_hazard", "start_method", "local_pool", "run_processes"]
+
+
+def run_processes(pool, fn, units, with_shared: bool, done: Callable[[int, Any], None], meanwhile) -> list:
+    """Submit every unit to ``pool`` (a :func:`local_pool`), ``done(i, result)`` as each finishes; the
+    results in unit order (the first exception in unit order re-raised, the rest cancelled)."""
+    from concurrent.futures import as_completed
+
+    from invariance.threads import one_thread_per_worker
+
+    with one_thread_per_worker(), pool:  # the processes start on the first submit
+        futures = [pool.submit(_shared_call, fn, unit) if with_shared else pool.submit(fn, *unit) for unit in units]
+        index = {f: i for i, f in enumerate(futures)}
+        try:
+            if meanwhile is not None:
+                meanwhile()
+            for f in as_completed(futures):
+                if f.exception() is None:
+                    done(index[f], f.result())
+            return [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+
+
+class InProcessWarning(UserWarning):
+    """A ``-j N`` pool was not started: what its processes share could travel neither by pickle nor by
+    fork (unsafe here), so the work ran in this process, one unit after the other (same numbers, more
+    time)."""
+
+
+def fork_hazard(modules: Any = None) -> str | None:
+    """Why forking this process could deadlock, or None: JAX is imported (XLA runs threads of its own,
+    and JAX itself warns that a fork "will likely lead to a deadlock"), or torch is imported with more
+    than one intra-op thread. ``modules`` stands for :data:`sys.modules` (tests pass their own)."""
+    modules = sys.modules if modules is None else modules
+    if "jax" in modules:
+        return "JAX is loaded (it is multithreaded)"
+    torch = modules.get("torch")
+    if torch is not None:
+        try:
+            threads = int(torch.get_num_threads())
+        except Exception:  # a half-imported or stand-in module
+            threads = 1
+        if threads > 1:
+            return f"torch is loaded with {threads} intra-op threads"
+    return None
+
+
+def start_method(modules: Any = None, *, methods: Sequence[str] | None = None, pickles: bool = True) -> str | None:
+    """How a local pool starts: ``spawn`` (a fresh interpreter: safe whatever threads run here) when
+    what its processes share ``pickles`` — always so without shared objects; otherwise ``fork`` (the
+    children inherit it) where the platform has fork and :func:`fork_hazard` finds nothing; otherwise
+    None: the work runs in this process."""
+    import multiprocessing
+
+    if pickles:
+        return "spawn"
+    methods = multiprocessing.get_all_start_methods() if methods is None else methods
+    return "fork" if "fork" in methods and fork_hazard(modules) is None else None
+
+
+def _travel_plan(payload: Any) -> tuple[bytes | None, list[tuple[str, str]], str | None]:
+    """How ``payload`` reaches a spawned process: ``(blob, files, None)``, its pickle and the modules
+    (name, path) that the new interpreter must load from their files before unpickling it (a learner
+    file loaded by path has a name no fresh interpreter can import), or ``(None, [], why)`` when it
+    cannot travel (a lambda or closure does not pickle; a module with neither name nor file)."""
+    modules: set[str] = set()
+
+    class _Recorder(pickle.Pickler):
+        def reducer_override(self, obj):
+            if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+                modules.add(getattr(obj, "__module__", None) or "")
+            return NotImplemented
+
+    buffer = io.BytesIO()
+    try:
+        _Recorder(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(payload)
+    except Exception as exc:  # PicklingError, AttributeError ("Can't pickle local object"), TypeError
+        return None, [], f"it does not pickle ({' '.join(str(exc).split())[:120]})"
+    files: list[tuple[str, str]] = []
+    for name in sorted(modules):
+        top = name.partition(".")[0]
+        if top == "__main__" and getattr(sys.modules.get("__main__"), "__file__", None):
+            continue  # spawn runs the main file again, as __mp_main__
+        if top and top != "__main__" and (
+            top in sys.builtin_module_names
+            or importlib.machinery.FrozenImporter.find_spec(top) is not None
+            or importlib.machinery.PathFinder.find_spec(top, sys.path) is not None
+        ):
+            continue
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if not path or "." in name:
+            return None, [], f"module {name or '?'} cannot be imported in a fresh process"
+        files.append((name, path))
+    return buffer.getvalue(), files, None
+
+
+#: what this process's pool initializer received (in a pool process only; never set in the caller)
+_SHARED: list[Any] = []
+
+
+def _shared_call(fn: Callable[..., Any], unit: tuple) -> Any:
+    """``fn(shared, *unit)`` in a pool process, ``shared`` as its initializer received it."""
+    return fn(_SHARED[0], *unit)
+
+
+def _inherit(shared: Any) -> None:
+    """A forked process's initializer: keep ``shared`` (inherited, never pickled)."""
+    _SHARED[:] = [shared]
+
+
+def _spawned_init(filters: list, files: list[tuple[str, str]], blob: bytes | None) -> None:
+    """A spawned process's initializer: the caller's warning filters, then the ``files`` modules loaded
+    by path, then the shared objects unpickled (``blob``; None: nothing shared)."""
+    import importlib.util
+
+    cast(list, warnings.filters)[:] = filters  # a fresh process: nothing warned yet, no registry to reset
+    for name, path in files:
+        if name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(name, path)
+            assert spec is not None and spec.loader is not None  # a path _travel_plan checked exists
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+    if blob is not None:
+        _SHARED[:] = [pickle.loads(blob)]
+
+
+def _portable_filters() -> list:
+    """This process's warning filters that pickle and unpickle anywhere (a category from a learner file
+    loaded by path does not): a spawned process starts with them, as a forked one would."""
+    kept = []
+    for f in warnings.filters:
+        _, files, why = _travel_plan(f)
+        if why is None and not files:
+            kept.append(f)
+    return kept
+
+
+def local_pool(jobs: int, shared: Any, *, what: str, modules: Any = None):
+    """The ``ProcessPoolExecutor`` of ``jobs`` processes that :func:`invariance.workers.run_units` uses (started as
+    :func:`start_method` says), or None, with a one-line :class:`InProcessWarning` naming ``what`` and
+    why: then the units run in this process."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    blob, files, why = (None, [], None) if shared is None else _travel_plan(shared)
+    method = start_method(modules, pickles=why is None)
+    if method == "spawn":
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_spawned_init, initargs=(_portable_filters(), files, blob))
+    if method == "fork":
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_inherit, initargs=(shared,))
+    hazard = fork_hazard(modules) or "this platform has no fork"
+    warnings.warn(f"{what} ran in this process: no spawned process can receive what they share ({why}), "
+                  f"and {hazard}, so no fork", InProcessWarning, stacklevel=4)
+    return None
