@@ -23,22 +23,23 @@ GUARDS = ["tests/core/test_judge.py", "tests/core/test_pipeline.py", "tests/core
 
 #: name → (file, old text, new text, the tests that guard it)
 MUTATIONS = {
-    "FLOOR 1e-10 → 1e-7": ("invariance/judge.py", "FLOOR = 1e-10", "FLOOR = 1e-7", GUARDS),
-    "NOISE_FACTOR 100 → 1e4": ("invariance/judge.py", "NOISE_FACTOR = 100.0", "NOISE_FACTOR = 1e4", GUARDS),
-    "F32_WEIGHT 0.1 → 1": ("invariance/judge.py", "F32_WEIGHT = 0.1", "F32_WEIGHT = 1.0", GUARDS),
+    "FLOOR 1e-10 → 1e-7": ("invariance/judge/tolerance.py", "FLOOR = 1e-10", "FLOOR = 1e-7", GUARDS),
+    "NOISE_FACTOR 100 → 1e4": ("invariance/judge/tolerance.py", "NOISE_FACTOR = 100.0", "NOISE_FACTOR = 1e4", GUARDS),
+    "F32_WEIGHT 0.1 → 1": ("invariance/judge/tolerance.py", "F32_WEIGHT = 0.1", "F32_WEIGHT = 1.0", GUARDS),
     "twins judged by perturbing them": (
-        "invariance/judge.py", 'return "gaussian" if exact_inputs else "example"', 'return "example"', GUARDS),
+        "invariance/judge/tolerance.py", 'return "gaussian" if exact_inputs else "example"', 'return "example"',
+        GUARDS),
     "a looser twin limit (1e-6 floor on exact inputs)": (
-        "invariance/judge.py", "    if deviation <= floor_at(precision, d, n):\n        return None",
-        "    if deviation <= floor_at(precision, d, n) or (exact_inputs and deviation <= 1e-6):\n"
+        "invariance/judge/tolerance.py", "    if deviation <= FLOOR:\n        return None",
+        "    if deviation <= FLOOR or (exact_inputs and deviation <= 1e-6):\n"
         "        return None", GUARDS),
-    "one rounding probe instead of three": ("invariance/judge.py", "CONFIRM_PROBES = 3", "CONFIRM_PROBES = 1",
+    "one rounding probe instead of three": ("invariance/judge/tolerance.py", "CONFIRM_PROBES = 3", "CONFIRM_PROBES = 1",
                                              ["tests/core/test_search.py", "tests/core/test_judge.py"]),
     "symmetry rule: signed permutations claimed as orthogonal": (
-        "invariance/judge.py", "    if orthogonal_ok:\n        return Symmetry.ORTHOGONAL",
+        "invariance/judge/verdicts.py", "    if orthogonal_ok:\n        return Symmetry.ORTHOGONAL",
         "    if orthogonal_ok or signed_passed:\n        return Symmetry.ORTHOGONAL", GUARDS),
     "symmetry rule: permutations before signed permutations": (
-        "invariance/judge.py",
+        "invariance/judge/verdicts.py",
         "    if signed_passed:\n        return Symmetry.SIGNED_PERMUTATIONS\n    if perm_passed:",
         "    if perm_passed:\n        return Symmetry.PERMUTATIONS\n    if signed_passed:", GUARDS),
     "no Bonferroni over test points": (
@@ -47,7 +48,7 @@ MUTATIONS = {
     "every look at α instead of α/3": (
         "invariance/search/distribution.py", "per_look = alpha / looks", "per_look = alpha",
         ["tests/core/test_law_test.py", "tests/core/test_judge.py"]),
-    "evidence: 10 % usable suffices": ("invariance/judge.py", "MIN_USABLE = 0.5", "MIN_USABLE = 0.1",
+    "evidence: 10 % usable suffices": ("invariance/judge/evidence.py", "MIN_USABLE = 0.5", "MIN_USABLE = 0.1",
                                         ["tests/core/test_judge.py", "tests/core/test_evidence.py"]),
     "gate: a failed learner exits 0": (
         "invariance/cli/check.py", "    if any(r.failed for r in results):\n        return 3",
@@ -61,14 +62,13 @@ MUTATIONS = {
         "invariance/testing.py", "        if not must_pass and report.passed:", "        if False:",
         ["tests/core/test_pytest_gate.py"]),
     "pytest gate: a diagnosis passes": (
-        "invariance/testing.py", "        if result.failed:\n            raise", "        if False:\n            raise",
+        "invariance/testing.py", "        if result.failed:\n            assert",
+        "        if False:\n            assert",
         ["tests/core/test_pytest_gate.py"]),
     "verdict rule: a twin violation with a generic pass is invariant": (
-        "invariance/judge.py", '''    if orthogonal_passed:
-        return Judgement(
-            Verdict.NOT_INVARIANT,''', '''    if orthogonal_passed:
-        return Judgement(
-            Verdict.INVARIANT,''', GUARDS),
+        "invariance/judge/verdicts.py", '''    if orthogonal_passed:
+        return Judgement(Verdict.NOT_INVARIANT,''', '''    if orthogonal_passed:
+        return Judgement(Verdict.INVARIANT,''', GUARDS),
 }
 
 

@@ -33,12 +33,12 @@ def check_unit(target: str, name: str, expected, config: CheckConfig) -> Result:
     raise RuntimeError(f"worker could not re-load {target}")
 
 
-def check_all(learners: list[Learner], config: CheckConfig, *, jobs: int = 1, workers: Workers | None = None,
+def check_all(learners: list[Learner], config: CheckConfig, *, workers: Workers | None = None,
               show_progress: bool = False) -> list[Result]:
-    """Check ``learners`` in order. ``workers`` says where (default ``Workers(jobs=jobs)``; given, it
-    wins over ``jobs``): in this process, in ``-j N`` processes or on Dask. Learners whose target starts
-    with ``<`` (not re-loadable) are checked in this process, while the others run elsewhere."""
-    workers = workers if workers is not None else Workers(jobs=max(int(jobs), 1))
+    """Check ``learners`` in order. ``workers`` says where (default: this process): in this process, in
+    ``-j N`` processes or on Dask. Learners whose target starts with ``<`` (not re-loadable) are checked
+    in this process, while the others run elsewhere."""
+    workers = workers if workers is not None else Workers()
     local = [i for i, lrn in enumerate(learners) if not lrn.reloadable]
     remote = [i for i in range(len(learners)) if i not in local]
     if not remote or (workers.dask is None and (workers.jobs == 1 or len(remote) <= 1)):

@@ -24,7 +24,7 @@ from invariance.render import messages
 from invariance.result import build
 from invariance.result.explain import explained
 from invariance.result.model import PropertyReport, Result
-from invariance.search.property import INPUT_SUBGROUPS, Searched, first_group, search
+from invariance.search.property import INPUT_SUBGROUPS, Searched, first_group, holds, search
 from invariance.settings import Budget, CheckConfig
 from invariance.verdict import Diagnosis, Symmetry, Verdict
 
@@ -92,15 +92,8 @@ def _searched(learner: Learner, caller: Caller, config: CheckConfig, domain: Dom
     # the as-computed run of a learner with an exact twin: its deviations and outcome only; the symmetry
     # groups, the output side and breaks_at are the twin's
     computed_only = exact_caller is not None
-    symmetry: Symmetry | None = Symmetry.ORTHOGONAL if judgement.verdict is Verdict.INVARIANT else Symmetry.NONE
-    if judgement.verdict is not Verdict.INVARIANT and not computed_only:
-        symmetry, subgroups = first_group(INPUT_SUBGROUPS, learner, caller, config, domain, undecided_stops=False)
-        reports += subgroups
-    output_symmetry: Symmetry | None = None
-    outputs: list[PropertyReport] = []
-    if learner.outputs is not None and not caller.profile.positive_labels and not computed_only:
-        output_symmetry, outputs = first_group(tuple(OUTPUT_PROPERTIES), learner, caller, config, domain)
-        reports += outputs
+    symmetry, output_symmetry, outputs = _groups(judgement.verdict, learner, caller, config, domain, reports,
+                                                 computed_only)
     counterexamples = {r.name: r.counterexample for r in reports if r.counterexample is not None}
     primary = counterexamples.get(judgement.primary) if judgement.primary else None
     why = messages.SEED_BY_SEED if caller.profile.randomized else messages.REASONS[judgement.reason]
@@ -120,6 +113,25 @@ def _searched(learner: Learner, caller: Caller, config: CheckConfig, domain: Dom
         domain=domain,
     )
     return result if computed_only else explained(learner, caller.profile.randomized, result)
+
+
+def _groups(verdict: Verdict, learner: Learner, caller: Caller, config: CheckConfig, domain: Domain | None,
+            reports: list[PropertyReport], computed_only: bool) -> tuple[Symmetry | None, Symmetry | None, list]:
+    """The input symmetry group (the subgroups searched when the orthogonal group fails) and the output
+    side's group, their reports appended to ``reports``; the output reports are returned for the message."""
+    held: dict[str, bool] = {}
+    if verdict is not Verdict.INVARIANT and not computed_only:
+        _, subgroups = first_group(INPUT_SUBGROUPS, learner, caller, config, domain, undecided_stops=False)
+        reports += subgroups
+        held = {r.name: holds(r) for r in subgroups}
+    symmetry = judge.symmetry_of(held.get("signed-permutation"), held.get("permutation"),
+                                 orthogonal_ok=verdict is Verdict.INVARIANT)
+    output_symmetry: Symmetry | None = None
+    outputs: list[PropertyReport] = []
+    if learner.outputs is not None and not caller.profile.positive_labels and not computed_only:
+        output_symmetry, outputs = first_group(tuple(OUTPUT_PROPERTIES), learner, caller, config, domain)
+        reports += outputs
+    return symmetry, output_symmetry, outputs
 
 
 def _facts(s: Searched) -> judge.PropertyFacts:

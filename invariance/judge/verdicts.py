@@ -70,7 +70,7 @@ def symmetry_of(signed_passed: bool | None, perm_passed: bool | None, *, orthogo
 
 
 #: what each declared verdict implies for each property: True = must pass, False = must fail, None =
-#: either. It is :func:`verdict_of` read backwards, so the two cannot disagree (tests/test_judge.py).
+#: either. It is :func:`verdict_of` read backwards, so the two cannot disagree (tests/core/test_judge.py).
 IMPLIED: dict[Verdict, dict[str, bool | None]] = {
     Verdict.INVARIANT: {"orthogonal": True, "pm1": True},
     Verdict.PM1_INVARIANT: {"orthogonal": False, "pm1": True},

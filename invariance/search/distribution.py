@@ -180,6 +180,50 @@ class LawTest:
         return {**out, "rejected": self.rejected}
 
 
+@dataclass
+class _Draws:
+    """The seeds and predictions of one property's cases, kept across looks."""
+
+    pools: list[np.ndarray]
+    A: dict[int, np.ndarray] = field(default_factory=dict)
+    B: dict[int, np.ndarray] = field(default_factory=dict)
+    noise_of: dict[int, float] = field(default_factory=dict)
+    skipped: set[int] = field(default_factory=set)
+
+    def extend(self, caller: Caller, ci: int, case: Case, n: int, samples: int, probe_rng) -> None:
+        """Predictions of case ``ci`` on ``n`` seeds per side (the earlier draws kept), and, at the first
+        look, the case's rounding sensitivity for the tie tolerance."""
+        cap = len(self.pools[ci]) // 2
+        seeds_a, seeds_b = self.pools[ci][:n], self.pools[ci][cap : cap + n]
+        have = 0 if ci not in self.A else len(self.A[ci])
+        newA = _samples(caller, case.X_train, case.y_train, case.X_test, seeds_a[have:])
+        newB = _samples(caller, case.X_train_t, case.y_train, case.X_test_t, seeds_b[have:])
+        A = newA if ci not in self.A else np.vstack([self.A[ci], newA])
+        B = newB if ci not in self.B else np.vstack([self.B[ci], newB])
+        self.A[ci], self.B[ci] = A, B
+        if ci not in self.noise_of:
+            k = min(CALIBRATION_SEEDS, samples)
+            self.noise_of[ci] = max(
+                _rounding_sensitivity(caller, case.X_train, case.y_train, case.X_test, A[:k], seeds_a[:k], probe_rng),
+                _rounding_sensitivity(caller, case.X_train_t, case.y_train, case.X_test_t, B[:k], seeds_b[:k],
+                                      probe_rng),
+            )
+
+
+def _ks_tests(A: np.ndarray, B: np.ndarray, case: Case, noise: float) -> list[tuple[float, float]]:
+    """(p-value, statistic) of the two-sample KS test at every test value of one case, ties merged."""
+    finite = np.concatenate([A[np.isfinite(A)], B[np.isfinite(B)]])
+    scale = max(float(np.max(np.abs(finite), initial=0.0)), float(np.max(np.abs(case.y_train), initial=0.0)), TINY)
+    out = []
+    for j in range(A.shape[1]):  # every test value: m, or m·H for several outputs
+        a, b = merge_ties(A[:, j], B[:, j], threshold(noise) * scale)
+        with warnings.catch_warnings():  # "exact calculation unsuccessful, switching to asymp": fine
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = stats.ks_2samp(a, b)
+        out.append((float(res.pvalue), float(res.statistic)))
+    return out
+
+
 def test_property(caller: Caller, cases: list[Case], samples: int, seed: int, *, alpha: float = 0.01,
                   looks: int = LOOKS) -> LawTest:
     """The sequential two-sample test of one property: at look k (``samples``·2ᵏ seeds per side, the
@@ -192,63 +236,37 @@ def test_property(caller: Caller, cases: list[Case], samples: int, seed: int, *,
 
     per_look = alpha / looks
     rngs = [np.random.default_rng([seed, 0x5EED, ci]) for ci in range(len(cases))]
-    pools = [r.permutation(2**20)[: 2 * samples * 2 ** (looks - 1)] for r in rngs]
+    draws = _Draws([r.permutation(2**20)[: 2 * samples * 2 ** (looks - 1)] for r in rngs])
     probe_rng = np.random.default_rng([seed, 0x7135])
-    A_all: dict[int, np.ndarray] = {}
-    B_all: dict[int, np.ndarray] = {}
-    noise_of: dict[int, float] = {}
-    skipped: set[int] = set()
     for look in range(looks):
         n = samples * 2**look
         pvals, stats_, worst = [], [], None
         for ci, case in enumerate(cases):
-            cap = len(pools[ci]) // 2
-            seeds_a, seeds_b = pools[ci][:n], pools[ci][cap : cap + n]
-            if look == 0 and _refused(caller, case, seeds_a[0], seeds_b[0]):
-                skipped.add(ci)
-            if ci in skipped:
+            if look == 0:
+                cap = len(draws.pools[ci]) // 2
+                if _refused(caller, case, draws.pools[ci][0], draws.pools[ci][cap]):
+                    draws.skipped.add(ci)
+            if ci in draws.skipped:
                 continue
-            have = 0 if ci not in A_all else len(A_all[ci])
-            newA = _samples(caller, case.X_train, case.y_train, case.X_test, seeds_a[have:])
-            newB = _samples(caller, case.X_train_t, case.y_train, case.X_test_t, seeds_b[have:])
-            A = newA if ci not in A_all else np.vstack([A_all[ci], newA])
-            B = newB if ci not in B_all else np.vstack([B_all[ci], newB])
-            A_all[ci], B_all[ci] = A, B
-            if ci not in noise_of:
-                k = min(CALIBRATION_SEEDS, samples)
-                noise_of[ci] = max(
-                    _rounding_sensitivity(caller, case.X_train, case.y_train, case.X_test, A[:k], seeds_a[:k],
-                                          probe_rng),
-                    _rounding_sensitivity(caller, case.X_train_t, case.y_train, case.X_test_t, B[:k], seeds_b[:k],
-                                          probe_rng),
-                )
-            finite = np.concatenate([A[np.isfinite(A)], B[np.isfinite(B)]])
-            scale = max(float(np.max(np.abs(finite), initial=0.0)), float(np.max(np.abs(case.y_train), initial=0.0)),
-                        TINY)
-            for j in range(A.shape[1]):  # every test value: m, or m·H for several outputs
-                a, b = merge_ties(A[:, j], B[:, j], threshold(noise_of[ci]) * scale)
-                with warnings.catch_warnings():  # "exact calculation unsuccessful, switching to asymp": fine
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    res = stats.ks_2samp(a, b)
-                pvals.append(float(res.pvalue))
-                stats_.append(float(res.statistic))
-                if worst is None or res.pvalue < worst[0]:
-                    worst = (float(res.pvalue), case, A, B)
+            draws.extend(caller, ci, case, n, samples, probe_rng)
+            for p, stat in _ks_tests(draws.A[ci], draws.B[ci], case, draws.noise_of[ci]):
+                pvals.append(p)
+                stats_.append(stat)
+                if worst is None or p < worst[0]:
+                    worst = (p, case, draws.A[ci], draws.B[ci])
         if not pvals:
             c = cases[0]
-            raise CallError(
-                Diagnosis.ERROR,
-                f"refused every fixed {c.property} problem on both sides (e.g. n={c.n}, d={c.d}, m={c.m}); "
-                "the two-sample test has nothing to compare",
-            )
+            raise CallError(Diagnosis.ERROR, f"refused every fixed {c.property} problem on both sides (e.g. n={c.n}, "
+                                             f"d={c.d}, m={c.m}); the two-sample test has nothing to compare")
         tests = len(pvals)
         p_adj = min(1.0, min(pvals) * tests)
         detectable = detectable_ks(n, per_look / tests)
         outcome = judge.law_outcome(p_adj, per_look, max(stats_), detectable)
         if outcome is not LawOutcome.UNDECIDED:
             break
-    noise_max = max(noise_of.values(), default=0.0)
-    diverged = sum(int(np.sum(~np.isfinite(M[:, 0]))) for M in list(A_all.values()) + list(B_all.values()))
+    noise_max = max(draws.noise_of.values(), default=0.0)
+    diverged = sum(int(np.sum(~np.isfinite(M[:, 0]))) for M in list(draws.A.values()) + list(draws.B.values()))
+    skipped = draws.skipped
     return LawTest(
         cases_skipped=len(skipped),
         non_finite_seeds=diverged,

@@ -105,6 +105,20 @@ class PropertyRun:
             return False  # (a shrink candidate outside the question's domain)
         self.examples += 1
         caller = self.caller_for(case)
+        sides = self._both_sides(caller, case)
+        if sides is None:
+            return False
+        a, b = sides
+        if self._unusable(case, a, b):
+            return False
+        self.shapes.append((case.d, case.n, case.m, True))
+        if isinstance(a, CallError) or isinstance(b, CallError):
+            return self._one_side_failed(caller, case, a, b)
+        return self._judge_answers(caller, case, a, b)
+
+    def _both_sides(self, caller: Caller, case: Case) -> list[np.ndarray | CallError] | None:
+        """Both sides' predictions, or the error of a side that failed; None after a fatal failure (a
+        timeout or a wrong shape ends the search)."""
         sides: list[np.ndarray | CallError] = []
         for X, y, Xt in ((case.X_train, case.y_train, case.X_test), (case.X_train_t, case.y_t, case.X_test_t)):
             try:
@@ -112,9 +126,13 @@ class PropertyRun:
             except CallError as exc:
                 if exc.kind in (Diagnosis.TIMEOUT, Diagnosis.BAD_SHAPE):
                     self.fatal, self.fatal_case = exc, case
-                    return False
+                    return None
                 sides.append(exc)
-        a, b = sides
+        return sides
+
+    def _unusable(self, case: Case, a, b) -> bool:
+        """Record an example that cannot be compared: one side diverged where the other answered, or both
+        failed alike (a refusal, or NaN/inf on both sides)."""
         shape = (case.d, case.n, case.m)
         if _one_sided_non_finite(a, b):
             # one side diverged where the other answered: evidence that limits what a pass may claim, not a
@@ -123,7 +141,7 @@ class PropertyRun:
             self.shapes.append((*shape, False))
             self.one_sided_non_finite += 1
             self._note_non_finite(case)
-            return False
+            return True
         if failed_alike(a, b):
             self.skips += 1  # refuses the input on both sides: not a counterexample
             self.shapes.append((*shape, False))
@@ -132,27 +150,32 @@ class PropertyRun:
                 self._note_non_finite(case)
             else:
                 self.refused.append((*shape, str(a)))
-            return False
-        self.shapes.append((*shape, True))
-        if isinstance(a, CallError) or isinstance(b, CallError):
-            err = a if isinstance(a, CallError) else b
-            side = "original" if err is a else "transformed"
-            answer = b if err is a else a
-            if not isinstance(answer, CallError) and self._failure_is_rounding(caller, case, err is a, answer):
-                self._excuse(Excusal(float("inf"), float("inf"), float("inf"), ExcusedBy.FAILURE_PROBES,
-                                     case.d, case.n, case.m, self.precision))
-                return False
-            self._violation(Outcome(
-                case,
-                None if isinstance(a, CallError) else a,
-                None if isinstance(b, CallError) else b,
-                float("inf"),
-                0.0,
-                judge.FLOOR,
-                error=f"only the {side} side failed: {err}",
-            ))
-            self.max_deviation = float("inf")
             return True
+        return False
+
+    def _one_side_failed(self, caller: Caller, case: Case, a, b) -> bool:
+        """One side raised, the other answered: a violation, unless rounding decides which side fails."""
+        err = a if isinstance(a, CallError) else b
+        side = "original" if err is a else "transformed"
+        answer = b if err is a else a
+        if not isinstance(answer, CallError) and self._failure_is_rounding(caller, case, err is a, answer):
+            self._excuse(Excusal(float("inf"), float("inf"), float("inf"), ExcusedBy.FAILURE_PROBES,
+                                 case.d, case.n, case.m, self.precision))
+            return False
+        self._violation(Outcome(
+            case,
+            None if isinstance(a, CallError) else a,
+            None if isinstance(b, CallError) else b,
+            float("inf"),
+            0.0,
+            judge.FLOOR,
+            error=f"only the {side} side failed: {err}",
+        ))
+        self.max_deviation = float("inf")
+        return True
+
+    def _judge_answers(self, caller: Caller, case: Case, a: np.ndarray, b: np.ndarray) -> bool:
+        """Both sides answered: their deviation against the floor, the allowance or the measured noise."""
         dev = deviation(case.expected(a), b, case.y_train)
         self.max_deviation = max(self.max_deviation, dev)
         d, n, p = case.d, case.n, self.precision
@@ -168,19 +191,9 @@ class PropertyRun:
                 if self.allowed is None or dev > self.allowed.deviation:
                     self.allowed = Outcome(case, a, b, dev, 0.0, judge.floor_at(p, d, n))
             return False
-        noise = 0.0
-        for probe in range(1 if kind == "exact" else judge.CONFIRM_PROBES):  # a violation must survive every probe
-            if kind == "exact":
-                noise = self._exact_noise(case, a, b)
-            elif kind == "gaussian":
-                noise = max(noise, self._gaussian_noise(caller, case, probe))
-            else:
-                noise = max(noise, rounding_noise(caller, case, a, b, case_seed(self.seed, case) + probe))
-            verdict = judge.judge_example(dev, noise, kind=kind, precision=p, d=d, n=n)
-            if not verdict.violation:
-                break
+        noise, verdict = self._confirmed(caller, case, a, b, dev, kind)
         if not np.isfinite(noise):  # the learner refuses rounding-perturbed inputs: nothing measurable
-            self.shapes[-1] = (*shape, False)
+            self.shapes[-1] = (d, n, case.m, False)
             self.skips += 1
             return False
         self.max_noise = max(self.max_noise, noise)
@@ -196,6 +209,22 @@ class PropertyRun:
                 kind, ExcusedBy.EXAMPLE_PROBES)
             self._excuse(Excusal(dev, verdict.threshold, noise, by, d, n, case.m, p))
         return verdict.violation
+
+    def _confirmed(self, caller: Caller, case: Case, a: np.ndarray, b: np.ndarray, dev: float,
+                   kind: str) -> tuple[float, judge.ExampleJudgement]:
+        """The noise of ``kind`` and the judgement it gives: a violation must survive every probe."""
+        noise = 0.0
+        for probe in range(1 if kind == "exact" else judge.CONFIRM_PROBES):
+            if kind == "exact":
+                noise = self._exact_noise(case, a, b)
+            elif kind == "gaussian":
+                noise = max(noise, self._gaussian_noise(caller, case, probe))
+            else:
+                noise = max(noise, rounding_noise(caller, case, a, b, case_seed(self.seed, case) + probe))
+            verdict = judge.judge_example(dev, noise, kind=kind, precision=self.precision, d=case.d, n=case.n)
+            if not verdict.violation:
+                break
+        return noise, verdict
 
     def _note_non_finite(self, case: Case) -> None:
         """Keep the smallest input on which a side returned NaN/inf."""
