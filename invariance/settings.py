@@ -75,9 +75,11 @@ class CheckConfig:
         }
 
 
-def versions() -> dict:
+def versions(*, installed: bool = False) -> dict:
     """The versions a result depends on: invcheck, Python, the core packages, and torch / scikit-learn
-    when a learner has loaded them (never imported here)."""
+    when a learner has loaded them (never imported here). ``installed``: what produced a report instead —
+    every optional package installed (torch, scikit-learn, matplotlib, dask, distributed), as its
+    distribution says, loaded or not."""
     import hypothesis
     import numpy
     import scipy
@@ -91,7 +93,16 @@ def versions() -> dict:
         "scipy": scipy.__version__,
         "hypothesis": hypothesis.__version__,
     }
-    for name, key in (("torch", "torch"), ("sklearn", "scikit-learn")):
+    optional = (("torch", "torch"), ("sklearn", "scikit-learn"))
+    if installed:
+        import contextlib
+        import importlib.metadata
+
+        for _, dist in (*optional, ("matplotlib", "matplotlib"), ("dask", "dask"), ("distributed", "distributed")):
+            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+                out[dist] = importlib.metadata.version(dist)
+        return out
+    for name, key in optional:
         mod = sys.modules.get(name)
         if mod is not None:
             out[key] = getattr(mod, "__version__", "?")

@@ -108,18 +108,9 @@ def _command(argv: list[str]) -> str:
 
 def environment() -> dict:
     """Versions of what produced the numbers (a package not installed is left out)."""
-    import importlib.metadata
-    import platform
+    from invariance.settings import versions
 
-    out = {"invcheck": None, "python": platform.python_version()}
-    for dist, key in (("invcheck", "invcheck"), ("numpy", "numpy"), ("scipy", "scipy"), ("hypothesis", "hypothesis"),
-                      ("torch", "torch"), ("scikit-learn", "scikit-learn"), ("matplotlib", "matplotlib"),
-                      ("dask", "dask"), ("distributed", "distributed")):
-        try:
-            out[key] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            out.pop(key, None)
-    return out
+    return versions(installed=True)
 
 
 def _run(argv: list[str]) -> int:
