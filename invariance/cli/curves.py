@@ -78,8 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="--set NAME.KEY=VALUE binds a keyword hyperparameter of learner NAME (e.g. --set egu.eta=0.5 "
         "--set gd.passes=20); --set KEY=VALUE binds it for every learner that takes KEY. Built-in learners "
         "start from the paper settings (invariance.curves.PAPER_SETTINGS), reported under \"settings\" in "
-        "--json. Exit status: 0 done; 1 a learner declared invariant or pm1-invariant beats 1 − k/d on "
-        "Hadamard; 2 usage error; 3 a learner failed.",
+        "--json. Exit status: 0 done; 1 a learner declared invariant, pm1-invariant or "
+        "invariant-in-distribution beats 1 − k/d on Hadamard; 2 usage error; 3 a learner failed.",
     )
     p.add_argument("targets", nargs="+", metavar="TARGET", help="package.module, package.module:NAME or file.py:NAME")
     p.add_argument("--problem", default="hadamard", choices=PROBLEMS, help="default: hadamard")

@@ -298,8 +298,9 @@ def learning_curves(
 
 
 def contradictions(curves: Curves, learners: list[Learner]) -> list[str]:
-    """Learners declared ``invariant``/``pm1-invariant`` whose Hadamard curve dips below 1 − k/d by more
-    than the judge's margin (:func:`invariance.judge.declared_contradictions`, worded by
+    """Learners declared a verdict in ``judge.CLAIMS`` (invariant, pm1-invariant, in distribution) whose
+    Hadamard curve dips below 1 − k/d by more than the judge's margin
+    (:func:`invariance.judge.declared_contradictions`, worded by
     :func:`invariance.render.flags.contradiction_lines`); none off Hadamard."""
     if curves.problem != "hadamard":
         return []

@@ -67,13 +67,13 @@ def curve_findings(*, verdict: str | None, declared: str | None, d: int, ks, mea
 
 def declared_contradictions(names: list[str], declared: list[str | None], ks, means, bound, *,
                             margin: float = BOUND_MARGIN) -> list[tuple[str, str, int, float, float]]:
-    """For ``invcheck curves``: each learner *declared* invariant or pm1-invariant whose mean Hadamard
+    """For ``invcheck curves``: each learner *declared* a verdict in :data:`CLAIMS` whose mean Hadamard
     curve (a row of ``means``) dips more than ``margin`` below ``bound`` = 1 − k/d, as (name, declared,
     worst k, loss there, bound there)."""
     out = []
     means, bound = np.asarray(means, dtype=float), np.asarray(bound, dtype=float)
     for name, decl, mean in zip(names, declared, means, strict=True):
-        if decl not in ("invariant", "pm1-invariant"):
+        if decl not in CLAIMS:
             continue
         gap = mean - bound
         j = int(np.argmin(gap))

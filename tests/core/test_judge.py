@@ -157,3 +157,17 @@ def test_bound_rule_has_one_definition():
     flags = curve_flags(verdict="invariant", declared=None, d=8, ks=[1, 4, 8], mean=[0.85, 0.46, 0.0],
                               bound=[0.875, 0.5, 0.0])
     assert flags == ()
+
+
+def test_declared_contradictions_use_the_claims_of_the_report():
+    """`invcheck curves` and the report confront the same declared verdicts with the bound (judge.CLAIMS):
+    a learner declared invariant-in-distribution whose curve dips is listed too (it was left out while
+    the curves command kept its own two-verdict table); not-invariant and undeclared learners never are."""
+    ks = [1, 4, 8]  # d = 8
+    bound = [0.875, 0.5, 0.0]
+    dips = [0.5, 0.2, 0.0]
+    names = ["a", "b", "c", "e"]
+    declared = ["invariant-in-distribution", "pm1-invariant", "not-invariant", None]
+    found = judge.declared_contradictions(names, declared, ks, [dips] * 4, bound)
+    assert [(n, k) for n, _, k, _, _ in found] == [("a", 1), ("b", 1)]  # the worst k: 0.5 < 0.875 − 0.05
+    assert judge.declared_contradictions(names, declared, ks, [bound] * 4, bound) == []
