@@ -8,7 +8,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -17,11 +17,9 @@ from invariance.curves.experiment import Curves, configure, learning_curves
 from invariance.curves.hyperparams import curve_settings
 from invariance.errors import LearnerFailure
 from invariance.pipeline import CheckConfig
+from invariance.report.plan import CurvePlan, SectionSpec
 from invariance.result.model import Result
 from invariance.workers import Workers
-
-if TYPE_CHECKING:
-    from invariance.report.measure import CurvePlan, SectionSpec
 
 __all__ = ["SectionMeasurement", "load_section", "measure_learners"]
 
