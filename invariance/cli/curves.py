@@ -31,8 +31,9 @@ its own draw; see docs/design.md#learning-curves.
 
 Output: ``--json`` prints one object on stdout (docs/design.md#contracts, plus extra keys); otherwise a rich table
 (:mod:`invariance.render.curves_table`) on stdout, and a progress bar on stderr when it is a terminal.
-Exit codes: 0 done; 1 a learner declared invariant/pm1-invariant beats 1 − k/d on Hadamard (its
-declaration is contradicted); 2 a usage error (one line on stderr); 3 a learner failed (raised, NaN, wrong shape).
+Exit codes: 0 done; 1 a learner declared invariant, pm1-invariant or invariant-in-distribution beats
+1 − k/d on Hadamard by more than 0.05 + 3 standard errors of its mean (its declaration is contradicted);
+2 a usage error (one line on stderr); 3 a learner failed (raised, NaN, wrong shape).
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--set gd.passes=20); --set KEY=VALUE binds it for every learner that takes KEY. Built-in learners "
         "start from the paper settings (invariance.curves.PAPER_SETTINGS), reported under \"settings\" in "
         "--json. Exit status: 0 done; 1 a learner declared invariant, pm1-invariant or "
-        "invariant-in-distribution beats 1 − k/d on Hadamard; 2 usage error; 3 a learner failed.",
+        "invariant-in-distribution beats 1 − k/d on Hadamard by more than 0.05 + 3 standard errors of its "
+        "mean; 2 usage error; 3 a learner failed.",
     )
     p.add_argument("targets", nargs="+", metavar="TARGET", help="package.module, package.module:NAME or file.py:NAME")
     p.add_argument("--problem", default="hadamard", choices=PROBLEMS, help="default: hadamard")

@@ -299,7 +299,8 @@ def learning_curves(
 
 def contradictions(curves: Curves, learners: list[Learner]) -> list[str]:
     """Learners declared a verdict in ``judge.CLAIMS`` (invariant, pm1-invariant, in distribution) whose
-    Hadamard curve dips below 1 − k/d by more than the judge's margin
+    Hadamard curve dips below 1 − k/d by more than the judge's allowance (its margin plus three standard
+    errors of the mean)
     (:func:`invariance.judge.declared_contradictions`, worded by
     :func:`invariance.render.flags.contradiction_lines`); none off Hadamard."""
     if curves.problem != "hadamard":
@@ -308,5 +309,5 @@ def contradictions(curves: Curves, learners: list[Learner]) -> list[str]:
 
     return contradiction_lines(
         [lrn.name for lrn in learners], [lrn.expected.value if lrn.expected else None for lrn in learners],
-        curves.ks, curves.mean(), curves.bound,
+        curves.ks, curves.mean(), curves.bound, ses=curves.sem(),
     )

@@ -57,6 +57,16 @@ class Curves:
         """Mean over trials, shape (learners, ks)."""
         return self.losses.mean(axis=0)
 
+    def sem(self) -> np.ndarray:
+        """Each learner's standard error of its mean curve, shape (learners,): the sample variance over
+        trials, pooled over the ks (two or three trials give too rough a figure at one k), over the
+        number of trials; 0 with one trial (no spread to measure) and where a loss is not finite."""
+        if self.trials < 2:
+            return np.zeros(self.losses.shape[1])
+        with np.errstate(invalid="ignore"):
+            var = np.nanmean(np.var(self.losses, axis=0, ddof=1), axis=1)
+        return np.where(np.isfinite(var), np.sqrt(np.nan_to_num(var) / self.trials), 0.0)
+
     def train_mean(self) -> np.ndarray | None:
         """Mean training loss over trials, shape (learners, ks); None when not measured."""
         return None if self.train is None else self.train.mean(axis=0)

@@ -12,12 +12,17 @@ import numpy as np
 
 from invariance.verdict import FlagKind, Verdict
 
-__all__ = ["BOUND_MARGIN", "CLAIMS", "CurveFinding", "FIT_TIE", "FIT_TOLERANCE", "FitFinding", "curve_findings",
+__all__ = ["BOUND_MARGIN", "BOUND_Z", "CLAIMS", "CurveFinding", "FIT_TIE", "FIT_TOLERANCE", "FitFinding",
+           "bound_allowance", "curve_findings",
            "declared_contradictions", "fit_finding", "fits"]
 
 #: how far below 1 − k/d a mean Hadamard curve must dip to contradict an invariance verdict (the
-#: allowance for averaging over few trials)
+#: floor of the allowance, to which BOUND_Z standard errors are added)
 BOUND_MARGIN = 0.05
+#: and by how many standard errors of that mean more (:meth:`invariance.curves.Curves.sem`): the bound
+#: is on the *expected* loss, so a randomised learner's mean over a few trials, or a nonlinear learner's,
+#: falls below it by chance, the worst of many ks most of all
+BOUND_Z = 3.0
 #: verdicts that put a learner under the 1 − k/d lower bound on the Hadamard problem
 CLAIMS = (Verdict.INVARIANT, Verdict.PM1_INVARIANT, Verdict.INVARIANT_IN_DISTRIBUTION)
 
@@ -33,31 +38,40 @@ class CurveFinding:
     loss: float
     bound: float
     margin: float
+    se: float = 0.0
     how: str | None = None
     verdict: str | None = None
     also: str | None = None
     where: str | None = None
 
 
-def curve_findings(*, verdict: str | None, declared: str | None, d: int, ks, mean, bound,
-                   margin: float = BOUND_MARGIN) -> tuple[CurveFinding, ...]:
-    """Judge one learner's mean Hadamard curve ``mean`` (at ``ks``, which include d/2) against
-    ``bound`` = 1 − k/d.
+def bound_allowance(margin: float, se: float) -> float:
+    """How far below 1 − k/d a mean curve with standard error ``se`` may dip without contradicting a
+    claim: ``margin + BOUND_Z·se``."""
+    return margin + BOUND_Z * se
 
-    A measured or declared verdict in :data:`CLAIMS` with ``min(mean − bound) < −margin`` gives a
-    ``contradiction``; a measured ``not-invariant`` with ``min(mean − bound) ≥ −margin`` a ``note``.
+
+def curve_findings(*, verdict: str | None, declared: str | None, d: int | None, ks, mean, bound,
+                   margin: float = BOUND_MARGIN, se: float = 0.0) -> tuple[CurveFinding, ...]:
+    """Judge one learner's mean Hadamard curve ``mean`` (at ``ks``, which include d/2; standard error
+    ``se``) against ``bound`` = 1 − k/d.
+
+    A measured or declared verdict in :data:`CLAIMS` with ``min(mean − bound) < −allowance(margin, se)``
+    gives a ``contradiction``; a measured ``not-invariant`` with ``min(mean − bound) ≥ −margin`` a ``note``.
     """
     mean, bound = np.asarray(mean, dtype=float), np.asarray(bound, dtype=float)
     gap = mean - bound
     j = int(np.argmin(gap))
     found = []
     claims = [(how, v) for how, v in (("verdict", verdict), ("declared", declared)) if v in CLAIMS]
-    if gap[j] < -margin and claims:
+    if gap[j] < -bound_allowance(margin, se) and claims:
         how, v = claims[0]
         also = declared if how == "verdict" and declared in CLAIMS and declared != v else None
-        found.append(CurveFinding(FlagKind.CONTRADICTION, ks[j], float(mean[j]), float(bound[j]), margin, how=how,
-                                  verdict=v, also=also))
+        found.append(CurveFinding(FlagKind.CONTRADICTION, ks[j], float(mean[j]), float(bound[j]), margin, se=se,
+                                  how=how, verdict=v, also=also))
     if verdict == "not-invariant" and gap[j] >= -margin:
+        if d is None:
+            raise ValueError("curve_findings: a measured not-invariant verdict needs d (its note is at k = d/2)")
         half = list(ks).index(d // 2)
         where = "on" if abs(gap[half]) <= margin else "above"
         found.append(CurveFinding(FlagKind.NOTE, ks[half], float(mean[half]), float(bound[half]), margin,
@@ -66,19 +80,16 @@ def curve_findings(*, verdict: str | None, declared: str | None, d: int, ks, mea
 
 
 def declared_contradictions(names: list[str], declared: list[str | None], ks, means, bound, *,
-                            margin: float = BOUND_MARGIN) -> list[tuple[str, str, int, float, float]]:
+                            margin: float = BOUND_MARGIN, ses=None) -> list[tuple[str, CurveFinding]]:
     """For ``invcheck curves``: each learner *declared* a verdict in :data:`CLAIMS` whose mean Hadamard
-    curve (a row of ``means``) dips more than ``margin`` below ``bound`` = 1 − k/d, as (name, declared,
-    worst k, loss there, bound there)."""
+    curve (a row of ``means``, standard error ``ses[i]``, 0 when not given) contradicts it by the rule
+    of :func:`curve_findings`, as (name, its contradiction finding)."""
+    ses = [0.0] * len(names) if ses is None else ses
     out = []
-    means, bound = np.asarray(means, dtype=float), np.asarray(bound, dtype=float)
-    for name, decl, mean in zip(names, declared, means, strict=True):
-        if decl not in CLAIMS:
-            continue
-        gap = mean - bound
-        j = int(np.argmin(gap))
-        if gap[j] < -margin:
-            out.append((name, decl, ks[j], float(mean[j]), float(bound[j])))
+    for name, decl, mean, se in zip(names, declared, means, ses, strict=True):
+        out += [(name, f) for f in curve_findings(verdict=None, declared=decl, d=None, ks=ks, mean=mean, bound=bound,
+                                                  margin=margin, se=float(se))
+                if f.kind is FlagKind.CONTRADICTION]
     return out
 
 

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from invariance.judge.curves import BOUND_MARGIN, FIT_TOLERANCE, curve_findings, declared_contradictions, fit_finding
+from invariance.judge.curves import (
+    BOUND_MARGIN,
+    BOUND_Z,
+    FIT_TOLERANCE,
+    CurveFinding,
+    bound_allowance,
+    curve_findings,
+    declared_contradictions,
+    fit_finding,
+)
 from invariance.verdict import FlagKind
 
 __all__ = ["Flag", "contradiction_lines", "curve_flags", "fit_flag", "fit_reason"]
@@ -26,15 +35,23 @@ class Flag:
         return {"kind": FlagKind(self.kind).value, "text": self.text}
 
 
+def _beyond(f: CurveFinding) -> str:
+    """How far below the bound a contradiction sits, against what was allowed."""
+    noise = f" + {BOUND_Z:g} standard errors {f.se:.3f}" if f.se > 0 else ""
+    allowed = bound_allowance(f.margin, f.se)
+    return f"{f.bound - f.loss:.3f} below, more than the allowance {allowed:.3f} ({f.margin:g}{noise})"
+
+
 def curve_flags(*, verdict: str | None, declared: str | None, d: int, ks, mean, bound,
-                margin: float = BOUND_MARGIN) -> tuple[Flag, ...]:
+                margin: float = BOUND_MARGIN, se: float = 0.0) -> tuple[Flag, ...]:
     """The flags of :func:`invariance.judge.curves.curve_findings`, worded."""
     flags = []
-    for f in curve_findings(verdict=verdict, declared=declared, d=d, ks=ks, mean=mean, bound=bound, margin=margin):
+    for f in curve_findings(verdict=verdict, declared=declared, d=d, ks=ks, mean=mean, bound=bound, margin=margin,
+                            se=se):
         if f.kind is FlagKind.CONTRADICTION:
             also = f" (declared {f.also} too)" if f.also else ""
             text = (f"{f.how} {f.verdict}{also}, but the Hadamard loss at k = {f.k} is {f.loss:.3f} < 1 − k/d = "
-                    f"{f.bound:.3f}: an invariant learner cannot beat the bound")
+                    f"{f.bound:.3f} ({_beyond(f)}): an invariant learner cannot beat the bound")
         else:
             text = (f"not-invariant, yet its Hadamard curve stays {f.where} 1 − k/d (k = {f.k}: {f.loss:.3f} vs "
                     f"{f.bound:.3f}; never more than {f.margin:g} below): its lack of invariance buys nothing here")
@@ -43,10 +60,11 @@ def curve_flags(*, verdict: str | None, declared: str | None, d: int, ks, mean, 
 
 
 def contradiction_lines(names: list[str], declared: list[str | None], ks, means, bound, *,
-                        margin: float = BOUND_MARGIN) -> list[str]:
+                        margin: float = BOUND_MARGIN, ses=None) -> list[str]:
     """:func:`invariance.judge.curves.declared_contradictions`, one line each."""
-    return [f"{name} is declared {decl} but its Hadamard loss at k={k} is {loss:.3f} < 1 − k/d = {b:.3f}"
-            for name, decl, k, loss, b in declared_contradictions(names, declared, ks, means, bound, margin=margin)]
+    return [f"{name} is declared {f.verdict} but its Hadamard loss at k={f.k} is {f.loss:.3f} < 1 − k/d = "
+            f"{f.bound:.3f} ({_beyond(f)})"
+            for name, f in declared_contradictions(names, declared, ks, means, bound, margin=margin, ses=ses)]
 
 
 def fit_flag(k: int, train_loss: float | None, target_loss: float, reason: str) -> Flag | None:

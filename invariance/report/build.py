@@ -10,10 +10,10 @@ Markdown and self-contained HTML. The types (:class:`Row`, :class:`Section`, :cl
 
 The judgement. Every learner that is invariant — exactly, on ±1 data with one example per step, or in
 distribution — has mean loss ≥ 1 − k/d on the sign-flipped Hadamard problem (Warmuth, Kotłowski &
-Amid, ALT 2021). A learner with such a verdict whose curve dips more than ``margin`` below the bound
-is a **contradiction**: the verdict or the curve is wrong. A ``not-invariant`` learner whose curve
-never dips below it is allowed (not being invariant is necessary for beating the bound, not
-sufficient) and gets a **note**.
+Amid, ALT 2021). A learner with such a verdict whose curve dips more than ``margin`` + 3 standard
+errors of its mean below the bound is a **contradiction**: the verdict or the curve is wrong. A
+``not-invariant`` learner whose curve never dips below it is allowed (not being invariant is necessary
+for beating the bound, not sufficient) and gets a **note**.
 """
 
 from __future__ import annotations
@@ -56,14 +56,15 @@ __all__ = [
 
 def _curve_values(curves: dict[str, Curves],
                   target: str) -> tuple[float | None, float | None, int | None, tuple | None]:
-    """(Hadamard loss at d/2, ±1 loss at d/2, first k below 0.1 on Hadamard, (d, ks, mean, bound))."""
+    """(Hadamard loss at d/2, ±1 loss at d/2, first k below 0.1 on Hadamard, (d, ks, mean, bound, se))."""
     out: dict[str, Any] = {}
     for problem, c in curves.items():
         if target not in c.targets:
             continue
         i = c.targets.index(target)
         mean = c.mean()[i]
-        out[problem] = (float(mean[c.ks.index(c.d // 2)]), c.first_below(0.1)[i], (c.d, c.ks, mean, c.bound))
+        curve = (c.d, c.ks, mean, c.bound, float(c.sem()[i]))
+        out[problem] = (float(mean[c.ks.index(c.d // 2)]), c.first_below(0.1)[i], curve)
     had = out.get("hadamard")
     pm1 = out.get("pm1")
     return (
@@ -106,8 +107,9 @@ def _row(result: Result, m: SectionMeasurement, margin: float) -> Row:
     declared = None if result.expected is None else result.expected.value
     flags: tuple[Flag, ...] = ()
     if curve is not None:
-        d, ks, mean, bound = curve
-        flags = curve_flags(verdict=verdict, declared=declared, d=d, ks=ks, mean=mean, bound=bound, margin=margin)
+        d, ks, mean, bound, se = curve
+        flags = curve_flags(verdict=verdict, declared=declared, d=d, ks=ks, mean=mean, bound=bound, margin=margin,
+                            se=se)
     fit = _fit_of(m.curves, result.target)
     flags += _fit_flags(fit, m.curves, result.target, m.reasons.get(result.target))
     if result.target in m.curve_failures:

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 
 from invariance.curves.problems import problem_of
+from invariance.judge.curves import BOUND_Z
 from invariance.render.breaks import breaks_at_cell
 from invariance.render.numbers import fmt_dev, fmt_num
 from invariance.report.build import Report, Row, Section
@@ -108,7 +109,8 @@ def _method(report: Report) -> list[str]:
         "The column *train loss @ d/2* is the mean training loss at k = d/2; "
         "✗ marks more than 1e-2 above the target's.",
         f"Flags: **contradiction** — an invariant, pm1-invariant or invariant-in-distribution learner (measured or "
-        f"declared) whose mean Hadamard curve dips more than {report.margin:g} below 1 − k/d; **note** — a "
+        f"declared) whose mean Hadamard curve dips more than {report.margin:g} + {BOUND_Z:g} standard errors of that "
+        "mean below 1 − k/d; **note** — a "
         "not-invariant learner whose curve never does (allowed); **did-not-fit** — its training loss at k = d/2 stays "
         "more than 1e-2 above the target's, with the figure and the reason (its curve says little about invariance); "
         "**no-curve** — the learner failed on the curve problems.",

@@ -9,7 +9,7 @@ import pytest
 
 from invariance import Symmetry, Verdict, judge
 from invariance.render import messages
-from invariance.render.flags import curve_flags
+from invariance.render.flags import contradiction_lines, curve_flags
 
 
 @pytest.mark.parametrize(
@@ -169,5 +169,29 @@ def test_declared_contradictions_use_the_claims_of_the_report():
     names = ["a", "b", "c", "e"]
     declared = ["invariant-in-distribution", "pm1-invariant", "not-invariant", None]
     found = judge.declared_contradictions(names, declared, ks, [dips] * 4, bound)
-    assert [(n, k) for n, _, k, _, _ in found] == [("a", 1), ("b", 1)]  # the worst k: 0.5 < 0.875 − 0.05
+    assert [(n, f.k) for n, f in found] == [("a", 1), ("b", 1)]  # the worst k: 0.5 < 0.875 − 0.05
     assert judge.declared_contradictions(names, declared, ks, [bound] * 4, bound) == []
+
+
+def test_a_dip_within_the_noise_of_the_mean_is_no_contradiction():
+    """The bound is on the expected loss: a mean over few trials may dip by chance. A dip of 0.1 is a
+    contradiction of a curve known to 0.01 (allowance 0.05 + 3·0.01 = 0.08), not of one known to 0.05
+    (allowance 0.2); with no spread measured (one trial) the margin alone decides, as before; and a dip
+    far past the noise (a learner that learns) is caught whatever the spread."""
+    ks, bound = [1, 4, 8], [0.875, 0.5, 0.0]
+    dip = [0.875, 0.4, 0.0]
+
+    def kinds(mean, se):
+        return [f.kind for f in judge.curve_findings(verdict="invariant-in-distribution", declared=None, d=8, ks=ks,
+                                                     mean=mean, bound=bound, se=se)]
+
+    assert kinds(dip, 0.01) == ["contradiction"]
+    assert kinds(dip, 0.05) == []
+    assert kinds(dip, 0.0) == ["contradiction"]
+    assert kinds([0.875, 0.05, 0.0], 0.1) == ["contradiction"]  # 0.45 below > 0.05 + 0.3
+    assert judge.bound_allowance(0.05, 0.05) == pytest.approx(0.2)
+    names, declared = ["noisy", "sure"], ["invariant-in-distribution", "invariant-in-distribution"]
+    found = judge.declared_contradictions(names, declared, ks, [dip, dip], bound, ses=[0.05, 0.01])
+    assert [n for n, _ in found] == ["sure"]
+    (line,) = contradiction_lines(names, declared, ks, [dip, dip], bound, ses=[0.05, 0.01])
+    assert line.startswith("sure is declared invariant-in-distribution") and "allowance 0.080" in line

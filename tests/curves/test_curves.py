@@ -14,6 +14,7 @@ from invariance.cli.curves import main, parse_ks, parse_settings
 from invariance.contract import as_learner, learner
 from invariance.curves.experiment import (
     PAPER_SETTINGS,
+    Curves,
     bound,
     configure,
     contradictions,
@@ -261,6 +262,33 @@ def test_contradiction_flags_declared_invariant_learner_below_bound():
     assert len(found) == 1 and found[0].startswith("liar is declared invariant")
     pm1 = learning_curves([liar_l], problem="pm1", d=8, trials=1)
     assert contradictions(pm1, [liar_l]) == []  # the theorem is about the Hadamard problem
+
+
+def noisy_first_coordinate(X, y, X_test, *, rng):
+    """Negative control: randomised and not invariant; learns e₁ from one example, with noise."""
+    return first_coordinate_sign(X, y, X_test) + 0.3 * rng.standard_normal(len(X_test))
+
+
+def test_a_randomised_learner_that_beats_the_bound_is_caught_through_its_noise():
+    """Three standard errors of a two-trial mean do not hide a learner that learns the feature: declared
+    invariant-in-distribution, it is listed, with its allowance in the line."""
+    liar = learner("invariant-in-distribution", reason="it is not, a negative control")(noisy_first_coordinate)
+    lrn = as_learner(liar, name="noisy_liar", target="tests:noisy_liar")
+    curves = learning_curves([lrn], problem="hadamard", d=16, trials=2, seed=1)
+    assert curves.sem()[0] > 0
+    (line,) = contradictions(curves, [lrn])
+    assert line.startswith("noisy_liar is declared invariant-in-distribution") and "standard errors" in line
+
+
+def test_sem_pools_the_spread_over_the_ks():
+    """Var over trials (ddof 1) averaged over the ks, over the number of trials; 0 with one trial."""
+    losses = np.array([[[1.0, 2.0]], [[3.0, 2.0]]])  # 2 trials, 1 learner, 2 ks: variances 2 and 0
+    c = Curves(problem="hadamard", d=4, ks=(1, 2), seed=0, targets=("t",), names=("t",), losses=losses,
+               seconds=(0.0,))
+    np.testing.assert_allclose(c.sem(), [np.sqrt(1.0 / 2)])
+    one = Curves(problem="hadamard", d=4, ks=(1, 2), seed=0, targets=("t",), names=("t",), losses=losses[:1],
+                 seconds=(0.0,))
+    assert one.sem().tolist() == [0.0]
 
 
 # ------------------------------------------------------------------------------------------------ CLI
