@@ -25,6 +25,7 @@ from invariance.data.rotations import givens, haar
 from invariance.probe.call import Caller, CallError, deviation
 
 __all__ = [
+    "rounding_inputs",
     "ANGLES",
     "angle_scaling",
     "column_permutation_deviation",
@@ -67,6 +68,27 @@ def rounding_noise(caller: Caller, case, y_hat: np.ndarray, y_hat_t: np.ndarray,
         )
     except CallError:
         return float("inf")
+
+
+def rounding_inputs(caller: Caller, case, seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The problems :func:`rounding_noise` will fit for this example and seed, in order, without fitting
+    any (its perturbations depend on the seed only): for fitting them ahead, in one batch."""
+    asked: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def shape(m: int) -> tuple[int, ...]:
+        return (m,) if caller.learner.outputs is None else (m, caller.learner.outputs)
+
+    class _Recorder:
+        profile = caller.profile
+
+        @staticmethod
+        def predict(X, y, Xt, *, seed=None):
+            asked.append((X, y, Xt))
+            return np.zeros(shape(len(Xt)))
+
+    zeros = np.zeros(shape(case.m))
+    rounding_noise(_Recorder(), case, zeros, zeros, seed)  # type: ignore[arg-type]
+    return asked
 
 
 def probe_noise(caller: Caller, X, y, Xt, ref: np.ndarray, rng: np.random.Generator, *,

@@ -174,8 +174,18 @@ def _result(learner: Learner, caller: Caller, t0: float, **fields) -> Result:
     """Every Result is made here: the learner's identity and declaration, the tally, the wall time."""
     fields.setdefault("precision", caller.profile.precision)
     fields.setdefault("precision_note", caller.profile.precision_note)
+    fields.setdefault("fits", _fits(learner, caller))
     return Result(target=learner.target, name=learner.name, expected=learner.expected, reason=learner.reason,
                   evaluations=caller.evaluations, seconds=time.perf_counter() - t0, **fields)
+
+
+def _fits(learner: Learner, caller: Caller) -> str | None:
+    """Which path the fits took (:attr:`Result.fits`)."""
+    if caller.tally.batch_off is not None:
+        return f"batched, then one by one: {caller.tally.batch_off}"
+    if learner.batch_note is not None and learner.batch is not None and caller.profile.randomized:
+        return "one by one: a randomised learner (each fit draws its own seed)"
+    return learner.batch_note
 
 
 def no_verdict(learner: Learner, caller: Caller, t0: float, message: str, *, diagnosis: Diagnosis | None = None,

@@ -214,6 +214,9 @@ class Result:
     #: "diagnosis", "deviation", "symmetry", "message"}
     exact_verdict: Verdict | None = None
     computed: dict | None = None
+    #: which path the learner's fits took: "batched: …" (trained together where a probe showed that
+    #: they equal runs of their own) or "one by one: …" and why; None for a plain callable
+    fits: str | None = None
 
 
     def __str__(self) -> str:
@@ -257,4 +260,5 @@ class Result:
             "breaks_at": _listify(self.breaks_at),
             "exact_verdict": None if self.exact_verdict is None else self.exact_verdict.value,
             "computed": _listify(self.computed),
+            "fits": self.fits,
         }

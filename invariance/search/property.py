@@ -132,13 +132,7 @@ def _find(run: PropertyRun, strategy, sample, examples: int, learner: Learner, c
     if config.database:
         outcome, blob = hypothesis()
         return outcome, True, blob
-    found = None
-    for case in sample:
-        if run.evaluate(case):
-            found = run.last
-            break
-        if run.fatal is not None:
-            break
+    found = _first_violation(run, sample)
     if found is None:
         return None, True, None
     outcome, blob = hypothesis()
@@ -149,14 +143,36 @@ def _find(run: PropertyRun, strategy, sample, examples: int, learner: Learner, c
     return outcome, True, blob
 
 
+#: the first batch of a seeded sample a batching learner fits ahead; each next one doubles, up to the last
+FIRST_BATCH, LAST_BATCH = 4, 64
+
+
+def _first_violation(run: PropertyRun, cases) -> Outcome | None:
+    """Evaluate ``cases`` in order until one is a violation (or the search ends), fitting them ahead in
+    growing batches where the learner batches (:meth:`PropertyRun.prefetch`): the same evaluations, in
+    the same order, as one by one."""
+    cases = list(cases)
+    start, size = 0, FIRST_BATCH
+    try:
+        while start < len(cases):
+            chunk = cases[start:start + size]
+            run.prefetch(chunk)
+            for case in chunk:
+                if run.evaluate(case):
+                    return run.last
+                if run.fatal is not None:
+                    return None
+            start, size = start + len(chunk), min(2 * size, LAST_BATCH)
+        return None
+    finally:
+        run.caller.forget_prefetched()
+
+
 def _sweep(run: PropertyRun, name: str, seed: int, limits: dict) -> Outcome | None:
-    for case in sweep_cases(seed, property_name=name, **limits):
-        if run.evaluate(case):
-            run.note = "found by the seeded sweep of larger problems; Hypothesis did not reach it, so it is not shrunk"
-            return run.last
-        if run.fatal is not None:
-            break
-    return None
+    found = _first_violation(run, sweep_cases(seed, property_name=name, **limits))
+    if found is not None:
+        run.note = "found by the seeded sweep of larger problems; Hypothesis did not reach it, so it is not shrunk"
+    return found
 
 
 def _structural_allowance(run: PropertyRun) -> Outcome | None:

@@ -4,11 +4,13 @@ run once, and a ``fit_predict`` that trains with the protocol on every call."""
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from invariance.adapters.defaults import own_lr, takes_lr
+from invariance.adapters.torch.batched import fit_many, probe_batching
 from invariance.adapters.torch.model import torch_module, validate_optimizer_kwargs, where
 from invariance.adapters.torch.options import TorchOptions
 from invariance.adapters.torch.probes import PrecisionProfile, probe_precision, probe_steps
@@ -76,6 +78,16 @@ def _fit_predict_for(cls: Any, run: TorchOptions, name: str) -> Callable[..., An
     return fit_predict
 
 
+def _batching(cls: Any, opts: TorchOptions) -> dict[str, Any]:
+    """``batch`` and ``batch_note`` of a learner (:func:`~.batched.probe_batching`): fits trained together
+    where the probe group gives the one-by-one predictions bit for bit."""
+    if os.environ.get("INVCHECK_BATCH", "1") == "0":  # benchmarks/bench_batched.py: the one-by-one path
+        return {"batch": None, "batch_note": "one by one: INVCHECK_BATCH=0"}
+    found = probe_batching(cls, opts)
+    return {"batch": functools.partial(fit_many, cls, opts=opts) if found.batched else None,
+            "batch_note": found.why}
+
+
 def _learner(cls: Any, opts: TorchOptions, found: PrecisionProfile, *, name: str, target: str,
              recorded: dict[str, Any]) -> Learner:
     """The learner, with its exact variant where ``found`` has one."""
@@ -84,9 +96,10 @@ def _learner(cls: Any, opts: TorchOptions, found: PrecisionProfile, *, name: str
     exact = None
     if found.exact is not None:
         exact = Learner(fn=_fit_predict_for(cls, found.exact, name), precision=None, precision_note=None,
-                        explain=functools.partial(breaks_at, cls, found.exact), **common)
+                        explain=functools.partial(breaks_at, cls, found.exact), **common, **_batching(cls, found.exact))
     return Learner(
         fn=_fit_predict_for(cls, opts, name),
+        **_batching(cls, opts),
         precision=found.precision,
         precision_note=found.note,
         explain=functools.partial(breaks_at, cls, opts),

@@ -143,12 +143,13 @@ def _train(torch: Any, model: Any, optimizer: Any, X: np.ndarray, y: np.ndarray,
 
 def _closure(torch: Any, model: Any, optimizer: Any, params: list, opts: TorchOptions, xb: Any,
              yb: Any) -> Callable[[], Any]:
-    """The closure of one step: the gradient of the batch's loss into ``.grad``, returning the loss."""
+    """The closure of one step: the gradient of the batch's loss into ``.grad``, returning the loss;
+    its first call after the precomputed gradient reuses it (:class:`_Reusing`)."""
     w = params[0]
     if opts.by_hand and opts.model == "layer":
-        return _layer_gradient(torch, w, xb, yb)
+        return _Reusing(_layer_gradient(torch, w, xb, yb), params).as_function()
     if opts.by_hand:
-        return _neuron_gradient(torch, w, xb, yb)
+        return _Reusing(_neuron_gradient(torch, w, xb, yb), params).as_function()
     return _autograd_gradient(torch, model, optimizer, params, opts, xb, yb)
 
 
@@ -225,11 +226,19 @@ class _Reusing:
 
 
 def _takes_closure(optimizer: Any) -> bool:
+    """Whether ``optimizer.step`` takes a closure; read once per optimizer (a signature costs as much
+    as a small step)."""
+    known = getattr(optimizer, "_invcheck_takes_closure", None)
+    if known is not None:
+        return bool(known)
     try:
         params = inspect.signature(optimizer.step).parameters
+        takes = "closure" in params or any(p.kind is p.VAR_POSITIONAL for p in params.values())
     except (TypeError, ValueError):
-        return True
-    return "closure" in params or any(p.kind is p.VAR_POSITIONAL for p in params.values())
+        takes = True
+    with contextlib.suppress(AttributeError, TypeError):  # __slots__ or a frozen object: read it every step
+        optimizer._invcheck_takes_closure = takes
+    return takes
 
 
 def step(optimizer: Any, closure: Callable[[], Any], protocol: str | None = None) -> str:

@@ -1,0 +1,175 @@
+"""Many problems trained at once (docs/design.md#batched-fits): one optimizer instance, one parameter
+tensor (or one model's tensors) per problem, all in one param group, stepped together.
+
+Each problem runs the protocol of :mod:`.protocol` — its own model, its examples in order, ``passes``
+passes — and a problem that has run out of steps keeps ``grad = None``, which optimizers skip. Before
+every step one closure computes the gradient of every problem still running (zero_grad, each problem's
+forward and backward, or the linear gradients by hand), with the same arithmetic as a run of its own.
+
+That is only the same learner where the optimizer treats its parameters independently. Where it couples
+them — a global gradient-norm clip, SAM's global norm, a counter shared by a group, a preconditioner over
+all parameters, a step size from the loss — a batched run differs. :func:`probe_batching` therefore
+compares the two paths on a mixed-shape group once per learner, and the learner batches only when every
+prediction agrees bit for bit.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from invariance.adapters.torch.model import OPTIMIZER_DEFAULTS, build_model, construct, short_name, torch_module
+from invariance.adapters.torch.options import TorchOptions
+from invariance.adapters.torch.protocol import _Reusing, run, run_context, step
+
+__all__ = ["BatchProfile", "fit_many", "probe_batching", "PROBE_SHAPES"]
+
+Problem = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+#: (n, d, scale) of the probe group: mixed shapes and numbers of steps (one problem of a single example,
+#: one of 25 steps for couplings that act every few steps) and scales (one ×10, for a global clip)
+PROBE_SHAPES = ((5, 3, 1.0), (2, 6, 1.0), (7, 2, 10.0), (4, 4, 1.0), (1, 5, 1.0), (6, 1, 1.0), (25, 2, 1.0))
+
+
+@dataclass(frozen=True)
+class BatchProfile:
+    """Whether a learner's fits may be batched (:func:`probe_batching`), and the words that say why."""
+
+    batched: bool
+    why: str
+
+
+def fit_many(optimizer_cls: Any, problems: Sequence[Problem], *, opts: TorchOptions) -> list[np.ndarray]:
+    """The predictions of a deterministic learner on every problem, trained together."""
+    torch = torch_module()
+    with run_context(torch, opts, 0):
+        return _run_many(torch, optimizer_cls, problems, opts)
+
+
+def _run_many(torch: Any, optimizer_cls: Any, problems: Sequence[Problem], opts: TorchOptions) -> list[np.ndarray]:
+    models = [build_model(torch, X.shape[1], opts, torch.Generator().manual_seed(0)) for X, _, _ in problems]
+    params = [list(m.parameters()) for m in models]
+    flat = [p for ps in params for p in ps]
+    kwargs = {**OPTIMIZER_DEFAULTS.get(short_name(optimizer_cls), {}), **opts.optimizer_kwargs}
+    optimizer = construct(optimizer_cls, iter(flat), opts, kwargs)  # an iterator, as model.parameters() is
+    modes = callable(getattr(optimizer, "train", None)) and callable(getattr(optimizer, "eval", None))
+    data = [(torch.as_tensor(X, dtype=torch.float64, device=opts.device),
+             torch.as_tensor(y, dtype=torch.float64, device=opts.device)) for X, y, _ in problems]
+    bs = opts.batch_size
+    # the batches of every problem in the order its own run takes them: passes × ⌈n / bs⌉ steps
+    plans = [[(X_[s: s + bs], y_[s: s + bs]) for _ in range(opts.passes) for s in range(0, len(y_), bs)]
+             for X_, y_ in data]
+    if modes:
+        optimizer.train()
+    for t in range(max(len(p) for p in plans)):
+        active = [i for i, plan in enumerate(plans) if t < len(plan)]
+        closure = _group_closure(torch, models, optimizer, params, flat, opts, active, [plans[i][t] for i in active])
+        closure()  # the gradients, before the step, as a training loop computes them
+        step(optimizer, closure, opts.closure)
+    if opts.create_graph:
+        for p in flat:
+            p.grad = None
+    if modes:
+        optimizer.eval()
+    out = []
+    with torch.no_grad():
+        for model, (_, _, Xt) in zip(models, problems, strict=True):
+            Xt_ = torch.as_tensor(Xt, dtype=torch.float64, device=opts.device)
+            pred = model(Xt_) if opts.model == "layer" else model(Xt_)[:, 0]
+            out.append(pred.detach().cpu().numpy().astype(np.float64))
+    return out
+
+
+def _group_closure(torch: Any, models: list, optimizer: Any, params: list[list], flat: list, opts: TorchOptions,
+                   active: list[int], batches: list[tuple[Any, Any]]) -> Callable[[], Any]:
+    """The closure of one group step: every running problem's gradient into its ``.grad`` (the finished
+    ones' set to None), returning the summed loss; reused like a single run's (:class:`_Reusing`)."""
+    layer = opts.model == "layer"
+
+    def by_hand() -> Any:
+        total = 0.0
+        with torch.no_grad():
+            for p in flat:
+                p.grad = None
+            for i, (xb, yb) in zip(active, batches, strict=True):
+                w = params[i][0]
+                if layer:
+                    r = xb @ w.T - yb
+                    w.grad = r.T @ xb / len(xb)
+                    total = total + 0.5 * (r**2).sum(1).mean()
+                else:
+                    r = xb @ w[0] - yb
+                    w.grad = (r[:, None] * xb).mean(0, keepdim=True)
+                    total = total + 0.5 * (r**2).mean()
+        return total
+
+    def autograd() -> Any:
+        optimizer.zero_grad()
+        total = 0.0
+        with torch.enable_grad(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Using backward\\(\\) with create_graph=True")
+            for i, (xb, yb) in zip(active, batches, strict=True):
+                out = models[i](xb) if layer else models[i](xb)[:, 0]
+                loss = 0.5 * ((out - yb) ** 2).reshape(len(xb), -1).sum(1).mean()
+                loss.backward(create_graph=bool(opts.create_graph))
+                total = total + loss.detach()
+        for i in set(range(len(models))) - set(active):
+            for p in params[i]:
+                p.grad = None
+        return total
+
+    return _Reusing(by_hand if opts.by_hand else autograd, flat).as_function()
+
+
+def _probe_group(opts: TorchOptions) -> list[Problem]:
+    rng = np.random.default_rng(0xBA7C)
+    out = []
+    for n, d, scale in PROBE_SHAPES:
+        ys = n if opts.model != "layer" else (n, opts.outputs or 1)
+        X, y = scale * rng.standard_normal((n, d)), scale * rng.integers(-3, 4, ys).astype(np.float64)
+        out.append((X, y, rng.standard_normal((3, d))))
+    return out
+
+
+def probe_batching(optimizer_cls: Any, opts: TorchOptions) -> BatchProfile:
+    """Whether the learner's fits may be batched: deterministic, and on the probe group
+    (:data:`PROBE_SHAPES`) the batched predictions equal the one-by-one predictions bit for bit."""
+    if opts.randomized:
+        return BatchProfile(False, "one by one: a randomised learner (each fit draws its own seed)")
+    torch = torch_module()
+    group = _probe_group(opts)
+    with run_context(torch, opts, 0), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            alone = [run(torch, optimizer_cls, X, y, Xt, opts, None) for X, y, Xt in group]
+        except Exception as exc:  # noqa: BLE001 - the checks will diagnose it on their own inputs
+            return BatchProfile(False, f"one by one: its own runs raise on the probe group ({_words(exc)})")
+        try:
+            together = _run_many(torch, optimizer_cls, group, opts)
+        except Exception as exc:  # noqa: BLE001 - any failure means: do not batch
+            return BatchProfile(False, f"one by one: a batched run raised {_words(exc)}")
+    worst = max(_gap(a, b) for a, b in zip(alone, together, strict=True))
+    if worst != 0.0:
+        return BatchProfile(False, f"one by one: the optimizer couples its parameters (batched and one-by-one "
+                                   f"predictions differ by up to {worst:.1e} on the probe group)")
+    return BatchProfile(True, f"batched: {len(group)} mixed-shape problems trained together give the one-by-one "
+                              "predictions bit for bit")
+
+
+def _words(exc: BaseException) -> str:
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}{': ' + msg if msg else ''}"
+
+
+def _gap(a: np.ndarray, b: np.ndarray) -> float:
+    if a.shape != b.shape:
+        return float("inf")
+    if np.array_equal(a, b, equal_nan=True):
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        d = np.abs(a - b)
+    return float(np.nanmax(d)) if np.isfinite(d).any() else float("inf")

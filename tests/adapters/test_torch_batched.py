@@ -1,0 +1,152 @@
+"""Batched fits (issue 19; docs/design.md#batched-fits): many problems trained by one optimizer instance
+give the one-by-one predictions bit for bit where the optimizer treats its parameters independently;
+optimizers that couple them — a global grad-norm clip, SAM's global norm, a counter the group increments
+per parameter, a preconditioner over all parameters — are found by the probe and run one by one; a check
+gives the same JSON on both paths; and a coupling the probe cannot see is caught during the check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from helpers import optimizer_learner, without_seconds  # noqa: E402
+
+import invariance  # noqa: E402
+from invariance.adapters.torch.batched import probe_batching  # noqa: E402
+from invariance.adapters.torch.options import TorchOptions  # noqa: E402
+
+RNG = np.random.default_rng(7)
+#: mixed shapes, one of a single example, one of 30 steps
+PROBLEMS = [(RNG.standard_normal((n, d)), RNG.integers(-3, 4, n).astype(float), RNG.standard_normal((2, d)))
+            for n, d in [(4, 3), (1, 6), (9, 2), (30, 5), (6, 1)]]
+
+
+class _Base(torch.optim.Optimizer):
+    def __init__(self, params, lr=0.05):
+        super().__init__(params, {"lr": lr})
+
+    def _params(self):
+        return [p for g in self.param_groups for p in g["params"] if p.grad is not None]
+
+
+class GlobalClip(_Base):
+    """SGD after clipping the gradient norm over every parameter (clip_grad_norm_ in a training loop)."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        ps = self._params()
+        norm = torch.sqrt(sum((p.grad**2).sum() for p in ps))
+        scale = min(1.0, 0.5 / (float(norm) + 1e-12))
+        for p in ps:
+            p.add_(p.grad, alpha=-self.defaults["lr"] * scale)
+
+
+class SamLike(_Base):
+    """A SAM-style ascent radius divided by the global gradient norm, then SGD."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        ps = self._params()
+        norm = float(torch.sqrt(sum((p.grad**2).sum() for p in ps)))
+        for p in ps:
+            p.add_(p.grad * (1 + 0.1 / (norm + 1e-12)), alpha=-self.defaults["lr"])
+
+
+class GroupCounter(_Base):
+    """Bias correction from a counter the group increments once per parameter it steps."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad is None:
+                    continue
+                g["k"] = g.get("k", 0) + 1
+                p.add_(p.grad, alpha=-g["lr"] / (1 + 0.1 * g["k"]))
+
+
+class ModelLevel(_Base):
+    """Full-matrix AdaGrad over the concatenation of every parameter: one preconditioner for the model."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        ps = self._params()
+        g = torch.cat([p.grad.reshape(-1) for p in ps])
+        G = self.state.setdefault("G", {}).get(g.numel())
+        G = torch.eye(g.numel(), dtype=g.dtype) * 1e-3 if G is None else G
+        G += torch.outer(g, g)
+        self.state["G"][g.numel()] = G
+        evals, evecs = torch.linalg.eigh(G)
+        step = evecs @ ((evecs.T @ g) / evals.sqrt())
+        i = 0
+        for p in ps:
+            p.add_(step[i: i + p.numel()].reshape(p.shape), alpha=-self.defaults["lr"])
+            i += p.numel()
+
+
+class CouplesBeyondTheProbe(_Base):
+    """SGD, plus a large push on every parameter once more than 12 are stepped together: a coupling that
+    the 7-problem probe group cannot see."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        ps = self._params()
+        for i, p in enumerate(ps):
+            p.add_(p.grad, alpha=-self.defaults["lr"])
+            if len(ps) > 12:
+                p.add_(torch.full_like(p, 0.3 * (i % 3)))
+
+
+@pytest.mark.parametrize("options", [{}, {"model": "layer", "outputs": 3}])
+@pytest.mark.parametrize("cls", [torch.optim.Adam, torch.optim.SGD, torch.optim.Adagrad, torch.optim.RMSprop])
+def test_batched_fits_equal_one_by_one_fits_bit_for_bit(cls, options):
+    lrn = optimizer_learner(cls, **options)
+    assert lrn.batch is not None and lrn.batch_note.startswith("batched")
+    problems = PROBLEMS if not options else [(X, np.c_[y, -y, 2 * y], Xt) for X, y, Xt in PROBLEMS]
+    together = lrn.batch(problems)
+    for (X, y, Xt), b in zip(problems, together, strict=True):
+        assert np.array_equal(lrn.fn(X, y, Xt), b)
+
+
+@pytest.mark.parametrize("cls", [GlobalClip, SamLike, GroupCounter, ModelLevel])
+def test_optimizers_that_couple_their_parameters_run_one_by_one(cls):
+    lrn = optimizer_learner(cls)
+    assert lrn.batch is None
+    assert lrn.batch_note.startswith("one by one: the optimizer couples its parameters"), lrn.batch_note
+
+
+def test_the_probe_batches_what_is_independent_and_refuses_the_randomised():
+    opts = TorchOptions.from_options({"lr": 0.05})
+    assert probe_batching(torch.optim.Adam, opts).batched
+    assert not probe_batching(GlobalClip, opts).batched
+    mlp = TorchOptions.from_options({"lr": 0.05, "model": "mlp", "hidden": 4})
+    assert mlp.randomized and probe_batching(torch.optim.Adam, mlp).why.startswith("one by one: a randomised")
+
+
+def _json(target, monkeypatch, batch: str, **kw) -> dict:
+    monkeypatch.setenv("INVCHECK_BATCH", batch)
+    return invariance.check(target, max_examples=40, samples=40, **kw).to_json()
+
+
+@pytest.mark.parametrize("target, kw", [("torch.optim:Adam", {}), ("torch.optim:SGD", {}),
+                                        ("torch.optim:Adam", {"model": "layer", "outputs": 3})])
+def test_a_check_gives_the_same_json_on_both_paths(monkeypatch, target, kw):
+    one = _json(target, monkeypatch, "0", **kw)
+    batched = _json(target, monkeypatch, "1", **kw)
+    assert one["fits"] == "one by one: INVCHECK_BATCH=0" and batched["fits"].startswith("batched: ")
+    one.pop("fits"), batched.pop("fits")
+    assert without_seconds(one) == without_seconds(batched)
+
+
+def test_a_coupling_the_probe_misses_is_caught_and_batching_turned_off():
+    """The probe group (7 problems) sees plain SGD; the seeded sample's batches (8 cases, 16 fits and more)
+    see the push. The first example judged on batched numbers above the floor is run again on its own,
+    the numbers differ, batching is turned off, and the verdict is the one-by-one verdict (SGD:
+    invariant)."""
+    lrn = optimizer_learner(CouplesBeyondTheProbe)
+    assert lrn.batch is not None  # the probe cannot see it
+    result = invariance.check(lrn, max_examples=40, samples=40)
+    assert result.fits.startswith("batched, then one by one: a batched fit differed from its own run"), result.fits
+    assert result.verdict.value == "invariant", result.message
