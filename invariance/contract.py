@@ -184,9 +184,10 @@ class Learner:
     exact: Learner | None = field(default=None, compare=False, repr=False)
     #: how the exact variant was made, or why none could be (a cast inside a compiled kernel): words
     exact_note: str | None = None
-    #: fits many problems at once, ``batch([(X, y, X_test), …]) -> [predictions, …]``, where an adapter
+    #: fits many problems at once, ``batch([(X, y, X_test), …], rngs) -> [predictions, …]`` (``rngs[i]``:
+    #: problem i's generator, or None for a deterministic learner), where an adapter
     #: showed that its batched fits equal its one-by-one fits (:mod:`invariance.adapters.torch.batched`)
-    batch: Callable[[list], list] | None = field(default=None, compare=False, repr=False)
+    batch: Callable[..., list] | None = field(default=None, compare=False, repr=False)
     #: which path its fits take and why ("batched: …", "one by one: …"); None for a plain callable
     batch_note: str | None = None
 

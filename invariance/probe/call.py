@@ -180,28 +180,43 @@ class Caller:
 
     @property
     def batches(self) -> bool:
-        """Whether this caller's fits can be fitted ahead in batches: a deterministic learner with a
-        batch path that has not been turned off."""
-        return self.learner.batch is not None and not self.profile.randomized and self.tally.batch_off is None
+        """Whether this caller's fits can be made ahead in batches: the learner has a batch path
+        (:attr:`Learner.batch`) that has not been turned off during the check."""
+        return self.learner.batch is not None and self.tally.batch_off is None
 
-    def prefetch(self, problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[tuple]:
-        """Fit ``problems`` ahead, together (:attr:`Learner.batch`), for the calls that will ask for them.
-        A batch that fails or runs past its time (the per-call limit × the problems) fits nothing: each
-        call then runs on its own, with its own diagnosis. Returns the keys it fitted (:meth:`forget`)."""
+    def _seed_of(self, seed: int | None) -> int | None:
+        """The seed a call draws from (None for a deterministic learner)."""
+        if not self.learner.randomized:
+            return None
+        # a learner that takes rng but ignores it is checked as deterministic, with seed 0
+        return (seed if seed is not None else self.seed) if self.profile.randomized else 0
+
+    def _rng(self, seed: int | None) -> np.random.Generator | None:
+        s = self._seed_of(seed)
+        return None if s is None else np.random.default_rng(s)
+
+    def prefetch(self, problems: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                 seeds: list[int | None] | None = None) -> list[tuple]:
+        """Fit ``problems`` ahead, together (:attr:`Learner.batch`), for the calls that will ask for them
+        (with ``seeds[i]`` for a randomised learner, as :meth:`predict` would). A batch that fails or runs
+        past its time (the per-call limit × the problems) fits nothing: each call then runs on its own,
+        with its own diagnosis. Returns the keys it fitted (:meth:`forget_prefetched`)."""
         if not self.batches or not problems:
             return []
-        args = [[np.array(a, dtype=np.float64, copy=True) for a in (X, self.labels(y), Xt)] for X, y, Xt in problems]
-        todo: dict[tuple, list[np.ndarray]] = {}
-        for a in args:
-            todo.setdefault(self._key(a), a)
-        todo = {k: a for k, a in todo.items() if k not in self.tally.prefetched}
+        seeds = [None] * len(problems) if seeds is None else seeds
+        todo: dict[tuple, tuple[list[np.ndarray], int | None]] = {}
+        for (X, y, Xt), seed in zip(problems, seeds, strict=True):
+            a = [np.array(v, dtype=np.float64, copy=True) for v in (X, self.labels(y), Xt)]
+            todo.setdefault(self._key(a, seed), (a, seed))
+        todo = {k: v for k, v in todo.items() if k not in self.tally.prefetched}
         if not todo:
             return []
         limit = None if self.timeout is None else self.timeout * len(todo)
         try:
             with _time_limit(limit), warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                outs = self.learner.batch([tuple(a) for a in todo.values()])  # type: ignore[misc]
+                outs = self.learner.batch([tuple(a) for a, _ in todo.values()],  # type: ignore[misc]
+                                          [self._rng(s) for _, s in todo.values()])
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException:  # noqa: BLE001 - the calls will run one by one and say what failed
@@ -218,21 +233,21 @@ class Caller:
         for k in keys or ():
             self.tally.prefetched.pop(k, None)
 
-    def _key(self, args: list[np.ndarray]) -> tuple:
+    def _key(self, args: list[np.ndarray], seed: int | None) -> tuple:
         h = hashlib.blake2b(digest_size=16)
         for a in args:
             h.update(repr(a.shape).encode())
             h.update(np.ascontiguousarray(a).tobytes())
-        return (id(self.learner), h.digest())
+        return (id(self.learner), self._seed_of(seed), h.digest())
 
-    def fresh(self, X: np.ndarray, y: np.ndarray, Xt: np.ndarray) -> np.ndarray | None:
+    def fresh(self, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, *, seed: int | None = None) -> np.ndarray | None:
         """The learner's own run on these inputs, bypassing any batch and not counted (the check that a
         batched fit is what a run of its own gives); None when it fails."""
         args = [np.array(a, dtype=np.float64, copy=True) for a in (X, self.labels(y), Xt)]
         try:
             with _time_limit(self.timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                out = self.learner(*args)
+                out = self.learner(*args, rng=self._rng(seed))
             return self._validate(out, len(Xt), self.learner.outputs, labels=args[1])
         except (KeyboardInterrupt, SystemExit):
             raise
@@ -246,16 +261,13 @@ class Caller:
         args = [np.array(a, dtype=np.float64, copy=True) for a in (X, self.labels(y), Xt)]
         self.tally.cached = False
         if self.tally.prefetched and self.batches:
-            key = self._key(args)
+            key = self._key(args, seed)
             if key in self.tally.prefetched:
                 self.tally.evaluations += 1
                 self.tally.cached = True
                 return self._validate(self.tally.prefetched.pop(key), len(Xt), self.learner.outputs, labels=args[1])
         guards = [a.copy() for a in args]
-        rng = None
-        if self.learner.randomized:
-            # a learner that takes rng but ignores it is checked as deterministic, with seed 0
-            rng = np.random.default_rng((seed if seed is not None else self.seed) if self.profile.randomized else 0)
+        rng = self._rng(seed)
         self.tally.evaluations += 1
         try:
             # the learner's own numpy/runtime warnings are its business, not the report's

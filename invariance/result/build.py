@@ -183,8 +183,6 @@ def _fits(learner: Learner, caller: Caller) -> str | None:
     """Which path the fits took (:attr:`Result.fits`)."""
     if caller.tally.batch_off is not None:
         return f"batched, then one by one: {caller.tally.batch_off}"
-    if learner.batch_note is not None and learner.batch is not None and caller.profile.randomized:
-        return "one by one: a randomised learner (each fit draws its own seed)"
     return learner.batch_note
 
 

@@ -85,15 +85,20 @@ CALIBRATION_SEEDS = 3
 
 def _samples(caller: Caller, X, y, Xt, seeds) -> np.ndarray:
     """One row of predictions per seed. A seed whose predictions are NaN/inf (a diverging initialisation)
-    is part of the learner's law: its row is +inf, an atom of its own that both sides can show."""
+    is part of the learner's law: its row is +inf, an atom of its own that both sides can show. The
+    seeds' fits are made ahead in one batch where the learner batches (:meth:`Caller.prefetch`)."""
     rows = []
-    for s in seeds:
-        try:
-            rows.append(caller.predict(X, y, Xt, seed=int(s)).ravel())  # m×H outputs: m·H test values
-        except CallError as exc:
-            if exc.kind is not Diagnosis.NON_FINITE:
-                raise
-            rows.append(np.full(len(Xt) * (caller.learner.outputs or 1), np.inf))
+    ahead = caller.prefetch([(X, y, Xt)] * len(seeds), [int(s) for s in seeds])
+    try:
+        for s in seeds:
+            try:
+                rows.append(caller.predict(X, y, Xt, seed=int(s)).ravel())  # m×H outputs: m·H test values
+            except CallError as exc:
+                if exc.kind is not Diagnosis.NON_FINITE:
+                    raise
+                rows.append(np.full(len(Xt) * (caller.learner.outputs or 1), np.inf))
+    finally:
+        caller.forget_prefetched(ahead)
     return np.stack(rows)
 
 

@@ -124,7 +124,8 @@ class PropertyRun:
         if not caller.batches or self.fatal is not None:
             return
         usable = [c for c in cases if c.n >= self.min_n and not (self.n_above_d and c.n <= c.d)]
-        caller.prefetch([side for c in usable for side in _sides(c)])
+        seeds = [self.caller_for(c).seed for c in usable for _ in range(2)]  # a randomised learner: the case's
+        caller.prefetch([side for c in usable for side in _sides(c)], seeds)
 
     def _both_sides(self, caller: Caller, case: Case) -> list[np.ndarray | CallError] | None:
         """Both sides' predictions, or the error of a side that failed; None after a fatal failure (a

@@ -117,12 +117,36 @@ def test_optimizers_that_couple_their_parameters_run_one_by_one(cls):
     assert lrn.batch_note.startswith("one by one: the optimizer couples its parameters"), lrn.batch_note
 
 
-def test_the_probe_batches_what_is_independent_and_refuses_the_randomised():
+class NoisySGD(_Base):
+    """SGD plus noise from torch's global generator: randomised through the global generators."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for p in self._params():
+            p.add_(p.grad + 0.01 * torch.randn(p.shape, dtype=p.dtype), alpha=-self.defaults["lr"])
+
+
+def test_the_probe_batches_what_is_independent_and_refuses_the_global_generators():
+    """A randomised MLP batches (each problem its own seed, as its calls draw it); an optimizer drawing
+    from the global generators (seeded per fit) never does."""
     opts = TorchOptions.from_options({"lr": 0.05})
     assert probe_batching(torch.optim.Adam, opts).batched
     assert not probe_batching(GlobalClip, opts).batched
     mlp = TorchOptions.from_options({"lr": 0.05, "model": "mlp", "hidden": 4})
-    assert mlp.randomized and probe_batching(torch.optim.Adam, mlp).why.startswith("one by one: a randomised")
+    assert mlp.randomized and probe_batching(torch.optim.Adam, mlp).batched
+    noisy = optimizer_learner(NoisySGD)
+    assert noisy.randomized and noisy.batch is None
+    assert noisy.batch_note.startswith("one by one: it draws from the global generators")
+
+
+def test_a_randomised_learner_batched_with_seeds_equals_its_own_calls():
+    lrn = optimizer_learner(torch.optim.SGD, model="mlp", hidden=4)
+    assert lrn.randomized and lrn.batch is not None
+    rngs = [np.random.default_rng(s) for s in range(len(PROBLEMS))]
+    together = lrn.batch(PROBLEMS, rngs)
+    for s, ((X, y, Xt), b) in enumerate(zip(PROBLEMS, together, strict=True)):
+        assert np.array_equal(lrn.fn(X, y, Xt, rng=np.random.default_rng(s)), b)
+    assert not np.array_equal(together[0], lrn.fn(*PROBLEMS[0], rng=np.random.default_rng(99)))  # seeds matter
 
 
 def _json(target, monkeypatch, batch: str, **kw) -> dict:
@@ -131,7 +155,8 @@ def _json(target, monkeypatch, batch: str, **kw) -> dict:
 
 
 @pytest.mark.parametrize("target, kw", [("torch.optim:Adam", {}), ("torch.optim:SGD", {}),
-                                        ("torch.optim:Adam", {"model": "layer", "outputs": 3})])
+                                        ("torch.optim:Adam", {"model": "layer", "outputs": 3}),
+                                        ("torch.optim:SGD", {"model": "mlp", "hidden": 4})])
 def test_a_check_gives_the_same_json_on_both_paths(monkeypatch, target, kw):
     one = _json(target, monkeypatch, "0", **kw)
     batched = _json(target, monkeypatch, "1", **kw)

@@ -43,15 +43,20 @@ class BatchProfile:
     why: str
 
 
-def fit_many(optimizer_cls: Any, problems: Sequence[Problem], *, opts: TorchOptions) -> list[np.ndarray]:
-    """The predictions of a deterministic learner on every problem, trained together."""
+def fit_many(optimizer_cls: Any, problems: Sequence[Problem], rngs: Sequence[Any] | None = None, *,
+             opts: TorchOptions) -> list[np.ndarray]:
+    """The predictions on every problem, trained together; for a randomised learner ``rngs[i]`` gives
+    problem i its seed exactly as a call of its own draws it (its model's initialisation)."""
     torch = torch_module()
+    seeds = [None if r is None else int(r.integers(2**63 - 1)) for r in (rngs or [None] * len(problems))]
     with run_context(torch, opts, 0):
-        return _run_many(torch, optimizer_cls, problems, opts)
+        return _run_many(torch, optimizer_cls, problems, opts, seeds)
 
 
-def _run_many(torch: Any, optimizer_cls: Any, problems: Sequence[Problem], opts: TorchOptions) -> list[np.ndarray]:
-    models = [build_model(torch, X.shape[1], opts, torch.Generator().manual_seed(0)) for X, _, _ in problems]
+def _run_many(torch: Any, optimizer_cls: Any, problems: Sequence[Problem], opts: TorchOptions,
+              seeds: Sequence[int | None]) -> list[np.ndarray]:
+    models = [build_model(torch, X.shape[1], opts, torch.Generator().manual_seed(int(s) if s is not None else 0))
+              for (X, _, _), s in zip(problems, seeds, strict=True)]
     params = [list(m.parameters()) for m in models]
     flat = [p for ps in params for p in ps]
     kwargs = {**OPTIMIZER_DEFAULTS.get(short_name(optimizer_cls), {}), **opts.optimizer_kwargs}
@@ -136,20 +141,23 @@ def _probe_group(opts: TorchOptions) -> list[Problem]:
 
 
 def probe_batching(optimizer_cls: Any, opts: TorchOptions) -> BatchProfile:
-    """Whether the learner's fits may be batched: deterministic, and on the probe group
-    (:data:`PROBE_SHAPES`) the batched predictions equal the one-by-one predictions bit for bit."""
-    if opts.randomized:
-        return BatchProfile(False, "one by one: a randomised learner (each fit draws its own seed)")
+    """Whether the learner's fits may be batched: it does not draw from the global generators, and on the
+    probe group (:data:`PROBE_SHAPES`) the batched predictions equal the one-by-one predictions bit for bit
+    (each problem with its own seed where the learner is randomised)."""
+    if opts.global_rng:
+        return BatchProfile(False, "one by one: it draws from the global generators, seeded per fit")
     torch = torch_module()
     group = _probe_group(opts)
+    # a randomised learner (an MLP's initialisation) gets a seed per problem, as its calls do
+    seeds = [1000 + i if opts.randomized else None for i in range(len(group))]
     with run_context(torch, opts, 0), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            alone = [run(torch, optimizer_cls, X, y, Xt, opts, None) for X, y, Xt in group]
+            alone = [run(torch, optimizer_cls, X, y, Xt, opts, s) for (X, y, Xt), s in zip(group, seeds, strict=True)]
         except Exception as exc:  # noqa: BLE001 - the checks will diagnose it on their own inputs
             return BatchProfile(False, f"one by one: its own runs raise on the probe group ({_words(exc)})")
         try:
-            together = _run_many(torch, optimizer_cls, group, opts)
+            together = _run_many(torch, optimizer_cls, group, opts, seeds)
         except Exception as exc:  # noqa: BLE001 - any failure means: do not batch
             return BatchProfile(False, f"one by one: a batched run raised {_words(exc)}")
     worst = max(_gap(a, b) for a, b in zip(alone, together, strict=True))
