@@ -1,11 +1,13 @@
 """Batched fits against the one-by-one path, in one run on one machine (issue 19).
 
-    python benchmarks/bench_batched.py [--repeats 3] [TARGET [OPTIONS…] ,]…
+    python benchmarks/bench_batched.py [--repeats 3] [--baseline OLD/.venv/bin/invcheck] [TARGET [OPTIONS…] ,]…
 
 For each row, alternately: ``invcheck TARGET --json`` with ``INVCHECK_BATCH=0`` (one by one) and with
-batching (the default). Reports the median wall time of the command (import and load-time probes
-included), the median of the check's own ``seconds`` (the work), the verdict and evaluation count on
-each path, and whether the two JSON documents are identical apart from ``seconds`` and ``fits``.
+batching (the default); with ``--baseline``, also another checkout's ``invcheck`` (today's path before
+this work: a clone at the older commit with its own venv). Reports the median wall time of the command
+(import and load-time probes included), the median of the check's own ``seconds`` (the work), the
+verdict and evaluation count on each path, and whether the JSON documents are identical apart from
+``seconds`` and ``fits``.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ def _strip(doc):
     return doc
 
 
-def _once(row: str, batch: str) -> tuple[float, dict]:
-    exe = Path(sys.executable).with_name("invcheck")
-    env = dict(os.environ, INVCHECK_BATCH=batch)
+def _once(row: str, batch: str, baseline: str | None = None) -> tuple[float, dict]:
+    exe = Path(baseline) if batch == "old" and baseline else Path(sys.executable).with_name("invcheck")
+    env = dict(os.environ, INVCHECK_BATCH="0" if batch == "old" else batch)
     t0 = time.perf_counter()
     p = subprocess.run([str(exe), *row.split(), "--json"], capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - t0
@@ -49,24 +51,29 @@ def _once(row: str, batch: str) -> tuple[float, dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--baseline", help="another checkout's invcheck executable: the path before this work")
     ap.add_argument("rows", nargs="*", help="rows separated by ',' (default: the built-in list)")
     args = ap.parse_args()
     rows = [r.strip() for r in " ".join(args.rows).split(",") if r.strip()] if args.rows else ROWS
-    print("| row | one by one: wall / work | batched: wall / work | batched/one | verdict (evals) one · batched | "
+    paths = (["old"] if args.baseline else []) + ["0", "1"]
+    names = {"old": "before", "0": "one by one", "1": "batched"}
+    head = " | ".join(f"{names[p]}: wall / work" for p in paths)
+    print(f"| row | {head} | batched/{names[paths[0]]} (wall) | verdict (evaluations), every path | "
           "JSON identical | fits |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---" * (len(paths) + 5) + "|")
     for row in rows:
-        runs: dict[str, list] = {"0": [], "1": []}
+        runs: dict[str, list] = {p: [] for p in paths}
         for _ in range(args.repeats):
-            for batch in ("0", "1"):  # interleaved: the machine's load hits both paths alike
-                runs[batch].append(_once(row, batch))
-        med = {b: (statistics.median(w for w, _ in rs), statistics.median(r["seconds"] for _, r in rs))
-               for b, rs in runs.items()}
-        one, bat = runs["0"][0][1], runs["1"][0][1]
-        same = _strip(one) == _strip(bat)
-        print(f"| `{row}` | {med['0'][0]:.1f} s / {med['0'][1]:.1f} s | {med['1'][0]:.1f} s / {med['1'][1]:.1f} s | "
-              f"{med['1'][0] / med['0'][0]:.2f} | {one['verdict']} ({one['evaluations']}) · {bat['verdict']} "
-              f"({bat['evaluations']}) | {'yes' if same else 'NO'} | {(bat.get('fits') or '')[:40]} |", flush=True)
+            for p in paths:  # interleaved: the machine's load hits every path alike
+                runs[p].append(_once(row, p, args.baseline))
+        med = {p: (statistics.median(w for w, _ in rs), statistics.median(r["seconds"] for _, r in rs))
+               for p, rs in runs.items()}
+        firsts = [runs[p][0][1] for p in paths]
+        same = all(_strip(f) == _strip(firsts[-1]) for f in firsts)
+        times = " | ".join(f"{med[p][0]:.1f} s / {med[p][1]:.1f} s" for p in paths)
+        verdicts = " · ".join(f"{f['verdict']} ({f['evaluations']})" for f in firsts)
+        print(f"| `{row}` | {times} | {med['1'][0] / med[paths[0]][0]:.2f} | {verdicts} | {'yes' if same else 'NO'} | "
+              f"{(firsts[-1].get('fits') or '')[:40]} |", flush=True)
 
 
 if __name__ == "__main__":

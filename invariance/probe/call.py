@@ -25,6 +25,8 @@ from invariance.verdict import Diagnosis
 
 __all__ = ["CallError", "Caller", "Profile", "Tally", "deviation", "failed_alike", "TINY"]
 
+#: a batch of fits made ahead gives up after this many per-call time limits (its calls then run on their own)
+BATCH_LIMITS = 8
 #: scale floor of the relative deviation, so that all-zero predictions do not divide by zero
 TINY = 1e-12
 
@@ -199,8 +201,9 @@ class Caller:
                  seeds: list[int | None] | None = None) -> list[tuple]:
         """Fit ``problems`` ahead, together (:attr:`Learner.batch`), for the calls that will ask for them
         (with ``seeds[i]`` for a randomised learner, as :meth:`predict` would). A batch that fails or runs
-        past its time (the per-call limit × the problems) fits nothing: each call then runs on its own,
-        with its own diagnosis. Returns the keys it fitted (:meth:`forget_prefetched`)."""
+        past its time (the per-call limit × the problems, at most × :data:`BATCH_LIMITS`) fits nothing:
+        each call then runs on its own, with its own diagnosis. Returns the keys it fitted
+        (:meth:`forget_prefetched`)."""
         if not self.batches or not problems:
             return []
         seeds = [None] * len(problems) if seeds is None else seeds
@@ -211,7 +214,8 @@ class Caller:
         todo = {k: v for k, v in todo.items() if k not in self.tally.prefetched}
         if not todo:
             return []
-        limit = None if self.timeout is None else self.timeout * len(todo)
+        # a hanging fit must not hold a batch for len(todo) limits: past BATCH_LIMITS the calls run on their own
+        limit = None if self.timeout is None else self.timeout * min(len(todo), BATCH_LIMITS)
         try:
             with _time_limit(limit), warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
