@@ -25,8 +25,6 @@ from invariance.verdict import Diagnosis
 
 __all__ = ["CallError", "Caller", "Profile", "Tally", "deviation", "failed_alike", "TINY"]
 
-#: a batch of fits made ahead gives up after this many per-call time limits (its calls then run on their own)
-BATCH_LIMITS = 8
 #: scale floor of the relative deviation, so that all-zero predictions do not divide by zero
 TINY = 1e-12
 
@@ -201,8 +199,8 @@ class Caller:
                  seeds: list[int | None] | None = None) -> list[tuple]:
         """Fit ``problems`` ahead, together (:attr:`Learner.batch`), for the calls that will ask for them
         (with ``seeds[i]`` for a randomised learner, as :meth:`predict` would). A batch that fails or runs
-        past its time (the per-call limit × the problems, at most × :data:`BATCH_LIMITS`) fits nothing:
-        each call then runs on its own, with its own diagnosis. Returns the keys it fitted
+        past one call's time limit fits nothing and turns batching off for the rest of the check: each
+        call then runs on its own, with its own diagnosis. Returns the keys it fitted
         (:meth:`forget_prefetched`)."""
         if not self.batches or not problems:
             return []
@@ -214,18 +212,21 @@ class Caller:
         todo = {k: v for k, v in todo.items() if k not in self.tally.prefetched}
         if not todo:
             return []
-        # a hanging fit must not hold a batch for len(todo) limits: past BATCH_LIMITS the calls run on their own
-        limit = None if self.timeout is None else self.timeout * min(len(todo), BATCH_LIMITS)
+        # the whole batch within one call's limit: then no fit in it could have run past that limit alone,
+        # and a call that would have timed out one by one is never served from a batch
         try:
-            with _time_limit(limit), warnings.catch_warnings(), np.errstate(all="ignore"):
+            with _time_limit(self.timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 outs = self.learner.batch([tuple(a) for a, _ in todo.values()],  # type: ignore[misc]
                                           [self._rng(s) for _, s in todo.values()])
+                fitted = dict(zip(todo, outs, strict=True))
         except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException:  # noqa: BLE001 - the calls will run one by one and say what failed
+        except BaseException as exc:  # noqa: BLE001 - the calls run one by one and say what failed
+            why = "ran past one call's time limit" if isinstance(exc, _Timeout) else f"raised {type(exc).__name__}"
+            self.tally.batch_off = f"a batch of {len(todo)} fits {why}; the rest of the check ran one by one"
             return []
-        self.tally.prefetched.update(zip(todo, outs, strict=True))
+        self.tally.prefetched.update(fitted)
         self.tally.ahead += len(todo)
         self.tally.batches += 1
         return list(todo)

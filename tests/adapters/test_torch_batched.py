@@ -175,3 +175,60 @@ def test_a_coupling_the_probe_misses_is_caught_and_batching_turned_off():
     result = invariance.check(lrn, max_examples=40, samples=40)
     assert result.fits.startswith("batched, then one by one: a batched fit differed from its own run"), result.fits
     assert result.verdict.value == "invariant", result.message
+
+
+class DataSam(_Base):
+    """SAM written the old way: the ascent step through ``.data`` (which bumps no tensor version), then the
+    closure at the perturbed point, then back and down with the gradient found there. Records, per step,
+    whether that gradient differs from the one at the weights (it must: the closure recomputed)."""
+
+    moved: list = []
+
+    def step(self, closure=None):
+        with torch.no_grad():
+            ps = self._params()
+            before = [p.grad.clone() for p in ps]
+            e = [0.5 * g for g in before]
+            for p, ei in zip(ps, e, strict=True):
+                p.data.add_(ei)
+        with torch.enable_grad():
+            closure()
+        with torch.no_grad():
+            DataSam.moved.append(any(not torch.equal(p.grad, g) for p, g in zip(ps, before, strict=True)))
+            for p, ei in zip(ps, e, strict=True):
+                p.data.sub_(ei)
+                p.data.add_(p.grad, alpha=-self.defaults["lr"])
+
+
+@pytest.mark.parametrize("options", [{}, {"model": "layer", "outputs": 2}, {"model": "mlp", "hidden": 3}])
+def test_a_closure_after_a_write_through_data_recomputes(options):
+    """The gradient computed before the step is reused only while nothing changed. A write through
+    ``.data`` changes no tensor version and must still be seen: at the perturbed point the closure gives
+    that point's gradient, not the stale one."""
+    from invariance.adapters.torch import train_predict
+
+    DataSam.moved = []
+    X, y, Xt = PROBLEMS[3]
+    if options.get("model") == "layer":
+        y = np.c_[y, -y]
+    train_predict(DataSam, X, y, Xt, TorchOptions.from_options({"lr": 0.05, **options}), 0)
+    assert len(DataSam.moved) == 3 * len(X)
+    assert sum(DataSam.moved) >= len(X)  # (where the gradient is 0 the point does not move)
+
+
+def test_a_batch_that_raises_turns_batching_off_and_the_verdict_stands():
+    """A batch function that fails: nothing is served from it, the rest of the check runs one by one, the
+    verdict is the one-by-one verdict and the result says what happened."""
+    from dataclasses import replace
+
+    def least_squares(X, y, Xt):
+        return Xt @ (np.linalg.pinv(X) @ y)
+
+    def broken(problems, rngs=None):
+        raise RuntimeError("out of memory in the batch")
+
+    lrn = replace(invariance.contract.as_learner(least_squares, name="ls", target="tests:ls"), batch=broken,
+                  batch_note="batched: (a test)")
+    result = invariance.check(lrn, max_examples=20)
+    assert result.verdict.value == "invariant"
+    assert result.fits.startswith("batched, then one by one: a batch of") and "RuntimeError" in result.fits

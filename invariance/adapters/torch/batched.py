@@ -160,6 +160,9 @@ def probe_batching(optimizer_cls: Any, opts: TorchOptions) -> BatchProfile:
             together = _run_many(torch, optimizer_cls, group, opts, seeds)
         except Exception as exc:  # noqa: BLE001 - any failure means: do not batch
             return BatchProfile(False, f"one by one: a batched run raised {_words(exc)}")
+    if not all(np.all(np.isfinite(a)) for a in alone):
+        return BatchProfile(False, "one by one: its own runs diverge on the probe group (NaN/inf), which then "
+                                   "shows nothing about batching")
     worst = max(_gap(a, b) for a, b in zip(alone, together, strict=True))
     if worst != 0.0:
         return BatchProfile(False, f"one by one: the optimizer couples its parameters (batched and one-by-one "

@@ -197,25 +197,37 @@ def _autograd_gradient(torch: Any, model: Any, optimizer: Any, params: list, opt
 
 
 class _Reusing:
-    """An autograd closure whose first call after the precomputed gradient returns that gradient's loss
-    while no parameter and no gradient has changed since (a recomputation would give the same numbers at
-    twice the cost of a step); every other call recomputes."""
+    """A closure whose first call after the precomputed gradient returns that gradient's loss while no
+    parameter and no gradient has changed since (a recomputation would give the same numbers at twice the
+    cost of a step); every other call recomputes. "Changed" is read from the tensors' versions and
+    identities and, since a write through ``.data`` bumps no version, from a copy of their values."""
 
     def __init__(self, backward: Callable[[], Any], params: list):
         self.backward, self.params = backward, params
         self.key: tuple | None = None
+        self.values: list = []
         self.loss: Any = None
 
     def _state(self) -> tuple:
         return tuple((p._version, p.data_ptr(), id(p.grad), None if p.grad is None else p.grad._version)
                      for p in self.params)
 
+    def _copies(self) -> list:
+        return [t.detach().clone() for p in self.params for t in (p, p.grad) if t is not None]
+
+    def _unchanged(self) -> bool:
+        if self.key is None or self._state() != self.key:
+            return False
+        now = [t.detach() for p in self.params for t in (p, p.grad) if t is not None]
+        return len(now) == len(self.values) and all(a.equal(b) for a, b in zip(now, self.values, strict=True))
+
     def __call__(self) -> Any:
-        if self.key is not None and self._state() == self.key:
-            self.key = None
+        if self._unchanged():
+            self.key, self.values = None, []
             return self.loss
         self.loss = self.backward()
         self.key = self._state()
+        self.values = self._copies()
         return self.loss
 
     def as_function(self) -> Callable[[], Any]:
