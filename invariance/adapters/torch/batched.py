@@ -127,7 +127,8 @@ def _group_closure(torch: Any, models: list, optimizer: Any, params: list[list],
                 p.grad = None
         return total
 
-    return _Reusing(by_hand if opts.by_hand else autograd, flat).as_function()
+    # the running problems' tensors: a finished one has no gradient and (the probe showed) is never moved
+    return _Reusing(by_hand if opts.by_hand else autograd, [p for i in active for p in params[i]]).as_function()
 
 
 def _probe_group(opts: TorchOptions) -> list[Problem]:
