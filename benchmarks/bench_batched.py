@@ -1,6 +1,6 @@
 """Batched fits against the one-by-one path, in one run on one machine (issue 19).
 
-    python benchmarks/bench_batched.py [--repeats 3] [--baseline OLD/.venv/bin/invcheck] [TARGET [OPTIONS…] ,]…
+    python benchmarks/bench_batched.py [--repeats 3] [--baseline OLD/.venv/bin/invcheck] [--row "TARGET [OPTIONS…]"]…
 
 For each row, alternately: ``invcheck TARGET --json`` with ``INVCHECK_BATCH=0`` (one by one) and with
 batching (the default); with ``--baseline``, also another checkout's ``invcheck`` (today's path before
@@ -52,9 +52,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--baseline", help="another checkout's invcheck executable: the path before this work")
-    ap.add_argument("rows", nargs="*", help="rows separated by ',' (default: the built-in list)")
+    ap.add_argument("--row", action="append", dest="rows", metavar="'TARGET [OPTIONS…]'",
+                    help="a row, quoted, repeatable (default: the built-in list)")
     args = ap.parse_args()
-    rows = [r.strip() for r in " ".join(args.rows).split(",") if r.strip()] if args.rows else ROWS
+    rows = args.rows or ROWS
     paths = (["old"] if args.baseline else []) + ["0", "1"]
     names = {"old": "before", "0": "one by one", "1": "batched"}
     head = " | ".join(f"{names[p]}: wall / work" for p in paths)
