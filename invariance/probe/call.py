@@ -119,9 +119,6 @@ class Tally:
     prefetched: dict = field(default_factory=dict)
     #: whether the last call's predictions came from a batch
     cached: bool = False
-    #: how many fits were made ahead in batches (used or not) and how many batches
-    ahead: int = 0
-    batches: int = 0
     #: why batching was turned off during the check (a batched fit differed from its own run), or None
     batch_off: str | None = None
 
@@ -227,8 +224,6 @@ class Caller:
             self.tally.batch_off = f"a batch of {len(todo)} fits {why}; the rest of the check ran one by one"
             return []
         self.tally.prefetched.update(fitted)
-        self.tally.ahead += len(todo)
-        self.tally.batches += 1
         return list(todo)
 
     def forget_prefetched(self, keys: list[tuple] | None = None) -> None:
@@ -250,35 +245,19 @@ class Caller:
         batched fit is what a run of its own gives); None when it fails."""
         args = [np.array(a, dtype=np.float64, copy=True) for a in (X, self.labels(y), Xt)]
         try:
-            with _time_limit(self.timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                out = self.learner(*args, rng=self._rng(seed))
-            return self._validate(out, len(Xt), self.learner.outputs, labels=args[1])
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException:  # noqa: BLE001
+            return self._validate(self._call(args, self._rng(seed)), len(Xt), self.learner.outputs, labels=args[1])
+        except CallError:
             return None
 
-    def predict(
-        self, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, *, seed: int | None = None
-    ) -> np.ndarray:
-        """The learner's predictions on float64 copies; raises :class:`CallError` on misbehaviour."""
-        args = [np.array(a, dtype=np.float64, copy=True) for a in (X, self.labels(y), Xt)]
-        self.tally.cached = False
-        if self.tally.prefetched and self.batches:
-            key = self._key(args, seed)
-            if key in self.tally.prefetched:
-                self.tally.evaluations += 1
-                self.tally.cached = True
-                return self._validate(self.tally.prefetched.pop(key), len(Xt), self.learner.outputs, labels=args[1])
-        guards = [a.copy() for a in args]
-        rng = self._rng(seed)
-        self.tally.evaluations += 1
+    def _call(self, args: list[np.ndarray], rng: np.random.Generator | None) -> object:
+        """The learner on ``args`` under the time limit, its own warnings silenced; its failure as a
+        :class:`CallError` (one line, the learner's own frame)."""
+        X, y, Xt = args
         try:
             # the learner's own numpy/runtime warnings are its business, not the report's
             with _time_limit(self.timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                out = self.learner(*args, rng=rng)
+                return self.learner(*args, rng=rng)
         except _Timeout:
             raise CallError(
                 Diagnosis.TIMEOUT,
@@ -295,6 +274,22 @@ class Caller:
                 exc_type=type(exc).__name__,
                 detail="".join(traceback.format_exception(exc)),
             ) from None
+
+    def predict(
+        self, X: np.ndarray, y: np.ndarray, Xt: np.ndarray, *, seed: int | None = None
+    ) -> np.ndarray:
+        """The learner's predictions on float64 copies; raises :class:`CallError` on misbehaviour."""
+        args = [np.array(a, dtype=np.float64, copy=True) for a in (X, self.labels(y), Xt)]
+        self.tally.cached = False
+        if self.tally.prefetched and self.batches:
+            key = self._key(args, seed)
+            if key in self.tally.prefetched:
+                self.tally.evaluations += 1
+                self.tally.cached = True
+                return self._validate(self.tally.prefetched.pop(key), len(Xt), self.learner.outputs, labels=args[1])
+        guards = [a.copy() for a in args]
+        self.tally.evaluations += 1
+        out = self._call(args, self._rng(seed))
         for name, a, g in zip(("X_train", "y_train", "X_test"), args, guards, strict=True):
             if not (a.shape == g.shape and np.array_equal(a, g, equal_nan=True)) and name not in self.tally.mutated:
                 self.tally.mutated.append(name)

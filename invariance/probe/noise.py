@@ -73,22 +73,26 @@ def rounding_noise(caller: Caller, case, y_hat: np.ndarray, y_hat_t: np.ndarray,
 def rounding_inputs(caller: Caller, case, seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The problems :func:`rounding_noise` will fit for this example and seed, in order, without fitting
     any (its perturbations depend on the seed only): for fitting them ahead, in one batch."""
-    asked: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    rng = np.random.default_rng(seed)
+    return [(Xp, y, Xtp)
+            for X, y, Xt in ((case.X_train, case.y_train, case.X_test), (case.X_train_t, case.y_t, case.X_test_t))
+            for Xp, Xtp in _perturbed(X, Xt, rng, caller.profile.precision)]
 
-    def shape(m: int) -> tuple[int, ...]:
-        return (m,) if caller.learner.outputs is None else (m, caller.learner.outputs)
 
-    class _Recorder:
-        profile = caller.profile
-
-        @staticmethod
-        def predict(X, y, Xt, *, seed=None):
-            asked.append((X, y, Xt))
-            return np.zeros(shape(len(Xt)))
-
-    zeros = np.zeros(shape(case.m))
-    rounding_noise(_Recorder(), case, zeros, zeros, seed)  # type: ignore[arg-type]
-    return asked
+def _perturbed(X, Xt, rng: np.random.Generator, precision: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The two rounding perturbations of (X, Xt) that :func:`probe_noise` fits: a round trip ``(A Vᵀ) V``
+    through a Haar V (in float32 for a learner at float32 or coarser), then a relative jitter at
+    :func:`judge.jitter_unit`; drawn from ``rng`` in that order."""
+    V = haar(rng, X.shape[1])
+    if precision != "float64":  # float32 or coarser: a rotation adds float32-level rounding
+        V32 = V.astype(np.float32)
+        trip = lambda A: ((A.astype(np.float32) @ V32.T) @ V32).astype(np.float64)  # noqa: E731
+    else:
+        trip = lambda A: (A @ V.T) @ V  # noqa: E731
+    unit = judge.jitter_unit(precision)
+    jitter = lambda A: A * (1.0 + unit * rng.choice((-1.0, 1.0), A.shape))  # noqa: E731
+    tripped = (trip(X), trip(Xt))
+    return [tripped, (jitter(X), jitter(Xt))]
 
 
 def probe_noise(caller: Caller, X, y, Xt, ref: np.ndarray, rng: np.random.Generator, *,
@@ -98,16 +102,9 @@ def probe_noise(caller: Caller, X, y, Xt, ref: np.ndarray, rng: np.random.Genera
     :func:`invariance.judge.sensitivity`. For a learner that rounds its inputs to float32
     (``caller.profile.precision``) the round trip is taken in float32 (~d·2⁻²⁴, what a rotation adds
     for it). Raises :class:`CallError`."""
-    V = haar(rng, X.shape[1])
-    if caller.profile.precision != "float64":  # float32 or coarser: a rotation adds float32-level rounding
-        V32 = V.astype(np.float32)
-        trip = lambda A: ((A.astype(np.float32) @ V32.T) @ V32).astype(np.float64)  # noqa: E731
-    else:
-        trip = lambda A: (A @ V.T) @ V  # noqa: E731
-    unit = judge.jitter_unit(caller.profile.precision)
-    jitter = lambda A: A * (1.0 + unit * rng.choice((-1.0, 1.0), A.shape))  # noqa: E731
-    p_trip = caller.predict(trip(X), y, trip(Xt), seed=seed)
-    p_jit = caller.predict(jitter(X), y, jitter(Xt), seed=seed)
+    (X_trip, Xt_trip), (X_jit, Xt_jit) = _perturbed(X, Xt, rng, caller.profile.precision)
+    p_trip = caller.predict(X_trip, y, Xt_trip, seed=seed)
+    p_jit = caller.predict(X_jit, y, Xt_jit, seed=seed)
     return judge.sensitivity(deviation(p_trip, ref, y), deviation(p_jit, ref, y), caller.profile.precision)
 
 
