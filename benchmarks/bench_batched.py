@@ -28,6 +28,7 @@ ROWS = [
     "torch.optim:SGD --model mlp",
     "pytorch_optimizer:Lion",
     "pytorch_optimizer:AdaBelief --model layer --outputs 3",
+    "optax:adam",
 ]
 
 

@@ -53,7 +53,9 @@ def run_one(entry_id: str, seed: int, max_examples: int | None = None) -> dict:
         r = invariance.check(e.target, seed=seed, **opts)
         rec.update(got=outcome(r), output_symmetry=_value(getattr(r, "output_symmetry", None)),
                    symmetry=_value(r.symmetry), precision=getattr(r, "precision", None),
-                   message=" ".join(str(r.message).split()))
+                   message=" ".join(str(r.message).split()),
+                   shrink={name: p.shrink for name, p in r.properties.items() if p.shrink is not None},
+                   evaluations=r.evaluations)
     except Exception as exc:  # a UsageError or a crash of the checker: a miss, with its message
         rec.update(got="exception", output_symmetry=None, symmetry=None, precision=None,
                    message=f"{type(exc).__name__}: {' '.join(str(exc).split())}")

@@ -124,6 +124,11 @@ def deviation_words(x: float | None) -> str:
     return fmt_dev(x)
 
 
+def shrink_cut(budget: int) -> str:
+    return (f"shrinking stopped at its budget of {budget} evaluations; the counterexample is the smallest "
+            "violation found by then")
+
+
 def refused_words(refused: list) -> tuple[str, ...]:
     """The three smallest distinct refused shapes, each with the learner's first words about it."""
     first: dict = {}

@@ -157,6 +157,8 @@ class PropertyReport:
     excused: dict | None = None
     #: the strongest violation found (largest deviation ÷ threshold), shrunk only while it stays strong
     strongest: Counterexample | None = None
+    #: what Hypothesis' shrinking of the counterexample spent: {"evaluations", "budget", "stopped_by_budget"}
+    shrink: dict | None = None
 
     def to_json(self) -> dict:
         return _listify(
@@ -172,6 +174,7 @@ class PropertyReport:
                 "max_rounding_noise": self.max_noise,
                 "excused": self.excused,
                 "strongest": None if self.strongest is None else self.strongest.to_json(),
+                "shrink": self.shrink,
                 "seconds": round(self.seconds, 4),
                 "note": self.note,
             }

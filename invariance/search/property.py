@@ -207,7 +207,8 @@ def _report(run: PropertyRun, outcome: Outcome | None, shrunk: bool, blob, learn
         max_noise=run.max_noise,
         counterexample=cx,
         seconds=seconds,
-        note=run.note,
+        note=run.note if not (run.shrink_cut and shrunk and outcome is not None) else "; ".join(
+            w for w in (run.note, messages.shrink_cut(run.shrink_budget or 0)) if w),
         usable=run.examples - run.skips,
         evidence=None if evidence is None else messages.evidence_words(evidence),
         refused=messages.refused_words(run.refused),
@@ -215,6 +216,8 @@ def _report(run: PropertyRun, outcome: Outcome | None, shrunk: bool, blob, learn
                                             "one_sided": run.one_sided_non_finite},
         excused=None if run.excused is None else {**run.excused.to_json(), "count": run.excused_count},
         strongest=strongest,
+        shrink=None if run.found_at is None or run.shrink_budget is None else {
+            "evaluations": run.shrink_spent, "budget": run.shrink_budget, "stopped_by_budget": run.shrink_cut},
     )
 
 

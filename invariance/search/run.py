@@ -93,6 +93,12 @@ class PropertyRun:
     #: the domain's row limits (min_n, n_above_d): a shrink candidate outside them is not evaluated
     min_n: int = 1
     n_above_d: bool = False
+    #: ``examples`` when Hypothesis found its first violation (shrinking's evaluations are counted from it),
+    #: the evaluations shrinking may spend, and whether it stopped at that budget
+    found_at: int | None = None
+    shrink_budget: int | None = None
+    shrink_cut: bool = False
+    shrink_spent: int = 0
     _gaussian: dict = field(default_factory=dict, repr=False)
     #: whether both sides of the example being judged came from a batch (:meth:`Caller.prefetch`)
     _batched: bool = field(default=False, repr=False)

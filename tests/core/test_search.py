@@ -109,6 +109,56 @@ def test_search_uses_the_example_database(tmp_path):
     assert again.examples <= first.examples
 
 
+def test_shrinking_is_bounded_by_evaluations_not_the_clock(monkeypatch):
+    """Shrinking spends at most shrink_budget(max_examples) fits after the first violation; past it the
+    smallest violation found so far is the counterexample, the same at every run (no wall clock)."""
+    from hypothesis.internal.conjecture import engine
+
+    import invariance.search.hypothesis as H
+
+    full = prun(C.least_squares_nudged)
+    clock = []
+
+    def spying(X, y, Xt):
+        clock.append(engine.MAX_SHRINKING_SECONDS)
+        return C.least_squares_nudged(X, y, Xt)
+
+    search_property(PropertyRun("orthogonal", Caller(as_learner(spying, name="s", target="t")), 0),
+                    orthogonal_cases(), max_examples=20, seed=0)
+    assert min(clock) > 10**6 and engine.MAX_SHRINKING_SECONDS == 300  # lifted during the search only
+    outcome, _ = search_property(full, orthogonal_cases(), max_examples=50, seed=0)
+    assert not full.shrink_cut and full.shrink_spent > 2 and full.shrink_budget == 100
+    monkeypatch.setattr(H, "shrink_budget", lambda m: 2)
+    cut = []
+    for _ in range(2):
+        run = prun(C.least_squares_nudged)
+        got, blob = search_property(run, orthogonal_cases(), max_examples=50, seed=0)
+        assert run.shrink_cut and run.shrink_spent <= 2
+        assert got is not None and got.error is None and got.deviation > got.threshold  # still a violation
+        cut.append((got.case.d, got.case.n, got.case.m, got.deviation))
+    assert cut[0] == cut[1]
+    assert cut[0][:3] != (1, 1, 1)  # the cap bit: the full shrink reached d = n = m = 1
+
+
+def test_shrink_budget_is_the_search_budget_with_a_floor():
+    from invariance.search.hypothesis import SHRINK_FLOOR, shrink_budget
+
+    assert shrink_budget(150) == 150 and shrink_budget(300) == 300
+    assert shrink_budget(5) == SHRINK_FLOOR == 100
+
+
+def test_a_cut_shrink_is_said_in_the_report(monkeypatch):
+    import invariance
+    import invariance.search.hypothesis as H
+
+    monkeypatch.setattr(H, "shrink_budget", lambda m: 2)
+    res = invariance.check(C.least_squares_nudged, seed=0, max_examples=40).to_json()
+    orth = res["properties"]["orthogonal"]
+    assert res["verdict"] == "not-invariant"
+    assert orth["shrink"] == {"evaluations": 2, "budget": 2, "stopped_by_budget": True}
+    assert "budget of 2 evaluations" in orth["note"]
+
+
 @pytest.mark.parametrize("budget", [0, -1])
 def test_no_budget_no_search(budget):
     run = prun(C.least_squares_nudged)
@@ -128,6 +178,8 @@ def test_a_seed_gives_the_same_examples_whatever_modules_are_loaded(tmp_path, mo
 
     class Recording:
         last = None
+        found_at = None
+        examples = 0
 
         def __init__(self):
             self.drawn = []
