@@ -3,7 +3,8 @@
 * A test that requests the ``invcheck_case`` fixture is parametrized over every learner × property
   of the targets listed in the ini option ``invcheck_targets`` (or ``--invcheck-targets``), with ids
   like ``adagrad_diag-pm1``; call ``invcheck_case.check()`` in it.
-* ``--invcheck-seed`` and ``--invcheck-max-examples`` set the search (defaults: 0 and the checker's).
+* ``--invcheck-seed`` and ``--invcheck-max-examples`` set the search (defaults: 0 and the checker's), for the
+  fixture and for ``@invariance_cases`` alike: given on the command line, they override the decorator's own.
 * With ``CI`` set, the derandomized Hypothesis profile ``invcheck-ci`` is loaded.
 """
 
@@ -15,7 +16,8 @@ import os
 def pytest_addoption(parser):
     group = parser.getgroup("invcheck")
     group.addoption("--invcheck-targets", default=None, help="comma-separated TARGETs for the invcheck_case fixture")
-    group.addoption("--invcheck-seed", type=int, default=0, help="seed for invcheck's searches (default 0)")
+    group.addoption("--invcheck-seed", type=int, default=None,
+                    help="seed for invcheck's searches (default 0, or what @invariance_cases says)")
     group.addoption("--invcheck-max-examples", type=int, default=None, help="Hypothesis examples per property")
     parser.addini("invcheck_targets", "TARGETs whose learners the invcheck_case fixture runs over", type="linelist",
                   default=[])
@@ -40,9 +42,28 @@ def pytest_generate_tests(metafunc):
         )
     from invariance.testing import cases_for
 
+    seed = metafunc.config.getoption("invcheck_seed")
     cases = cases_for(
         *targets,
-        seed=metafunc.config.getoption("invcheck_seed"),
+        seed=0 if seed is None else seed,
         max_examples=metafunc.config.getoption("invcheck_max_examples"),
     )
     metafunc.parametrize("invcheck_case", cases, ids=[c.id for c in cases])
+
+
+def pytest_collection_modifyitems(config, items):
+    """``--invcheck-seed`` / ``--invcheck-max-examples`` given on the command line reach the cases that
+    ``@invariance_cases`` built at import time with its own defaults."""
+    seed, budget = config.getoption("invcheck_seed"), config.getoption("invcheck_max_examples")
+    if seed is None and budget is None:
+        return
+    from dataclasses import replace
+
+    from invariance.testing import InvarianceCase
+
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        for name, value in params.items():
+            if isinstance(value, InvarianceCase):
+                params[name] = replace(value, **({} if seed is None else {"seed": seed}),
+                                       **({} if budget is None else {"max_examples": budget}))

@@ -125,7 +125,9 @@ def cases_for(*targets: str, seed: int = 0, max_examples: int | None = None) -> 
 
 
 def invariance_cases(*targets: str, seed: int = 0, max_examples: int | None = None):
-    """``pytest.mark.parametrize("case", …)`` over every learner of ``targets`` × property."""
+    """``pytest.mark.parametrize("case", …)`` over every learner of ``targets`` × property. ``seed`` and
+    ``max_examples`` are the defaults: ``--invcheck-seed`` and ``--invcheck-max-examples``, where given,
+    override them (the plugin sets them on each case after collection)."""
     import pytest
 
     cases = cases_for(*targets, seed=seed, max_examples=max_examples)

@@ -13,6 +13,8 @@ profile the plugin loads out of this session).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -79,6 +81,30 @@ def test_invariance(case):
     assert _outcomes(result) == EXPECTED, result.stdout.str()
     result.assert_outcomes(passed=3, failed=1)
     _assert_counterexample_reported(result)
+
+
+def test_command_line_seed_and_budget_reach_the_decorator_form(pytester: pytest.Pytester) -> None:
+    """``--invcheck-seed`` and ``--invcheck-max-examples`` override ``@invariance_cases``'s own values (docs/ci.md
+    passes ``--invcheck-seed 0`` to exactly that form); without them the decorator's values hold."""
+    pytester.makepyfile(mylearners=LEARNERS)
+    pytester.makepyfile(
+        test_seen="""
+from invariance.testing import invariance_cases
+
+@invariance_cases("mylearners", seed=5, max_examples=11)
+def test_seen(case):
+    print(f"SEEN {case.id} seed={case.seed} budget={case.max_examples}")
+"""
+    )
+
+    def seen(*args: str) -> set[str]:
+        result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", *args)
+        result.assert_outcomes(passed=4)
+        return set(re.findall(r"SEEN \S+ (seed=\S+ budget=\S+)", result.stdout.str()))
+
+    assert seen() == {"seed=5 budget=11"}
+    assert seen("--invcheck-seed", "3", "--invcheck-max-examples", "7") == {"seed=3 budget=7"}
+    assert seen("--invcheck-seed", "0") == {"seed=0 budget=11"}
 
 
 def test_invcheck_case_fixture_reads_targets_from_the_ini(pytester: pytest.Pytester) -> None:
