@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from invariance.cli.parser import Parser
 from invariance.options import CHECK, OPTIONS, SHOWN, TORCH, in_section
 from invariance.verdict import VERDICT_ORDER
 from invariance.workers import DASK_HELP
@@ -20,13 +21,8 @@ __all__ = ["run"]
 VERDICTS = tuple(v.value for v in VERDICT_ORDER)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2, no usage dump
-        self.exit(2, f"invcheck: error: {message} (see invcheck --help)\n")
-
-
 def _check_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="invcheck",
         description=(
             "Is a learner rotation invariant? Checks ŷ(Ux | XUᵀ, y) = ŷ(x | X, y) by property-based search "

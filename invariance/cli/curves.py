@@ -44,6 +44,7 @@ import json
 import sys
 from typing import Any
 
+from invariance.cli.parser import Parser
 from invariance.contract import Learner
 from invariance.curves.experiment import (
     PROBLEMS,
@@ -63,15 +64,8 @@ from invariance.workers import DASK_HELP, Workers, session
 __all__ = ["main", "build_parser", "parse_ks", "parse_settings"]
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises :class:`UsageError` (one line) instead of printing usage and exiting."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see invcheck curves --help)")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="invcheck curves",
         description="Learning curves on the sign-flipped Hadamard, random ±1 and Gaussian problems "
         "(Warmuth, Kotłowski & Amid, ALT 2021): average square loss over all d rows after training "

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from invariance.cli.check import _Parser
+from invariance.cli.parser import Parser
 
 __all__ = ["run"]
 
 
 def run(argv: list[str]) -> int:
-    p = _Parser(prog="invcheck list", description="List registered learners with their declared verdicts and reasons.")
+    p = Parser(prog="invcheck list", description="List registered learners with their declared verdicts and reasons.")
     p.add_argument("targets", nargs="*", metavar="TARGET", default=["algorithms"], help="default: algorithms")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)

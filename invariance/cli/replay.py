@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from invariance.cli.check import _Parser
+from invariance.cli.parser import Parser
 
 __all__ = ["run"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="invcheck replay",
         description="Re-run a counterexample saved by invcheck TARGET --save DIR: recompute both sides and "
         "compare with the recorded threshold. Exit 1 if the violation still holds, 0 if it no longer does.",

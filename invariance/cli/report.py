@@ -30,6 +30,7 @@ import os
 import sys
 import time
 
+from invariance.cli.parser import Parser
 from invariance.errors import InvarianceError, UsageError, run_subcommand
 from invariance.threads import one_thread_per_worker
 from invariance.workers import DASK_HELP, Workers
@@ -37,13 +38,8 @@ from invariance.workers import DASK_HELP, Workers
 __all__ = ["main", "build_parser"]
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see invcheck report --help)")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="invcheck report",
         description="Write the rotation-invariance report: one row per learner (verdict, declared verdict, "
         "deviations, symmetry group, a compact counterexample, the Hadamard loss at k = d/2 against 1 − k/d, "

@@ -146,6 +146,28 @@ def test_exit_2_with_one_line_on_bad_options(capsys, argv, words):
     assert err.count("\n") == 1 and "Traceback" not in err and words in err
 
 
+@pytest.mark.parametrize(
+    "argv, meant",
+    [
+        pytest.param(["algorithms.egu", "--max-exampels", "5"], "--max-examples", id="check"),
+        pytest.param(["report", "--outt", "x"], "--out", id="report"),
+        pytest.param(["curves", "algorithms.gd", "--tirals", "3"], "--trials", id="curves"),
+        pytest.param(["list", "--jsn"], "--json", id="list"),
+        pytest.param(["replay", "x.json", "--jsonn"], "--json", id="replay"),
+    ],
+)
+def test_a_misspelt_option_names_the_one_meant(capsys, argv, meant):
+    """Issue 20, item 10: every subcommand suggests the option a misspelling was close to, on one line; an
+    option close to none gets no guess."""
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+    sub = argv[0] + " " if argv[0] in ("report", "curves", "list", "replay") else ""
+    assert f"did you mean {meant}?" in err and f"(see invcheck {sub}--help)" in err
+    assert main(["algorithms.egu", "--zzzzzz"]) == 2
+    assert "did you mean" not in capsys.readouterr().err
+
+
 # -------------------------------------------------------------------------------------------- JSON
 
 
