@@ -161,10 +161,14 @@ def _run(argv: list[str]) -> int:
     if not args.json_only:
         written += _write_rendered(report, args.out, plots)
     say("wrote " + ", ".join(written))
+    # why the exit is 1, on stderr even with --quiet: the reasons are otherwise only inside the report
     for _, row, flag in report.flags("contradiction"):
-        say(f"contradiction: {row.name}: {flag.text}")
-    mismatch = any(r.match is False for r in report.rows)
-    return 1 if mismatch or report.flags("contradiction") else 0
+        print(f"invcheck report: contradiction: {row.name}: {flag.text}", file=sys.stderr)
+    mismatched = [r for r in report.rows if r.match is False]
+    for r in mismatched:
+        print(f"invcheck report: declared verdict not matched: {r.name} is declared {r.declared} but is "
+              f"{r.verdict or r.diagnosis}", file=sys.stderr)
+    return 1 if mismatched or report.flags("contradiction") else 0
 
 
 def _write(folder: str, name: str, text: str) -> str:

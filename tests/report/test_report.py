@@ -375,6 +375,21 @@ def test_report_end_to_end(tmp_path, capsys):
     assert len(srcs) == 2 and all(s.startswith("data:image/png;base64,") for s in srcs)  # the two plots, inlined
 
 
+def test_a_mismatch_exits_1_and_says_why_even_when_quiet(tmp_path, capsys):
+    """Issue 20, item 3: exit 1 with the reason on stderr, not only inside invariance.md."""
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text("import numpy as np\nimport invariance\n\n"
+                     "@invariance.learner('invariant', reason='claimed')\n"
+                     "def nudged(X, y, Xt):\n"
+                     "    w = np.linalg.lstsq(X, y, rcond=None)[0]\n"
+                     "    return Xt @ w + 0.1 * Xt[:, 0]\n")
+    code = main([str(wrong), "--no-curves", "--json-only", "--max-examples", "10", "--out", str(tmp_path / "r"),
+                 "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert err == "invcheck report: declared verdict not matched: nudged is declared invariant but is not-invariant\n"
+
+
 def test_no_curves_json_only(tmp_path):
     out = tmp_path / "r"
     assert main(["algorithms.gd", "--no-curves", "--json-only", "--max-examples", "5", "--out", str(out),
