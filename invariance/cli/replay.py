@@ -8,6 +8,8 @@ longer does (the learner was fixed), 2 for a damaged or foreign file or a target
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 
 from invariance.cli.parser import Parser
@@ -19,7 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="invcheck replay",
         description="Re-run a counterexample saved by invcheck TARGET --save DIR: recompute both sides and "
-        "compare with the recorded threshold. Exit 1 if the violation still holds, 0 if it no longer does.",
+        "compare with the recorded threshold. The TARGET is imported from the directory the check ran in "
+        "(recorded in the file), where that still exists. Exit 1 if the violation still holds, 0 if it no "
+        "longer does, 2 for a damaged or foreign file or a TARGET that cannot be loaded.",
     )
     p.add_argument("file", metavar="FILE", help="the .json (or .npz) file of a saved counterexample")
     p.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
@@ -38,15 +42,18 @@ def run(argv: list[str]) -> int:
 
     saved = load(args.file)
     meta = saved.meta
-    sys.stderr.write(f"replaying {meta['property']} counterexample of {saved.target} (importing it) …\n")
+    where = _recorded_directory(meta)
+    sys.stderr.write(f"replaying {meta['property']} counterexample of {saved.target} (importing it"
+                     f"{' from ' + where + ', where the check ran' if where else ''}) …\n")
     options = (meta.get("settings") or {}).get("options") or {}
-    learners = [lrn for lrn in load_target(saved.target, options=options)
-                if lrn.name == meta["name"] or lrn.target == saved.target]
-    if not learners:
-        from invariance.errors import UsageError
+    with _directory(where):
+        learners = [lrn for lrn in load_target(saved.target, options=options)
+                    if lrn.name == meta["name"] or lrn.target == saved.target]
+        if not learners:
+            from invariance.errors import UsageError
 
-        raise UsageError(f"{saved.target} no longer defines the learner {meta['name']!r}")
-    dev = replay_saved(saved, learners[0])
+            raise UsageError(f"{saved.target} no longer defines the learner {meta['name']!r}")
+        dev = replay_saved(saved, learners[0])
     threshold = float(meta["threshold"])
     holds = dev > threshold
     if args.json:
@@ -63,3 +70,25 @@ def run(argv: list[str]) -> int:
         sys.stdout.write(f"{saved.target} [{meta['property']}]: deviation {shown} vs threshold {threshold:.3g} "
                          f"(recorded {was}): {state}\n")
     return 1 if holds else 0
+
+
+def _recorded_directory(meta: dict) -> str | None:
+    """The directory the check ran in, where it still exists and is not the current one: its TARGET (a
+    relative file, a module beside it) resolves from there."""
+    cwd = meta.get("cwd")
+    if not isinstance(cwd, str) or not os.path.isdir(cwd) or os.path.realpath(cwd) == os.path.realpath(os.getcwd()):
+        return None
+    return cwd
+
+
+@contextlib.contextmanager
+def _directory(path: str | None):
+    if path is None:
+        yield
+        return
+    here = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(here)

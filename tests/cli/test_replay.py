@@ -112,6 +112,13 @@ def test_save_and_replay_round_trip(tmp_path):
     dev = float(re.search(r"deviation (\S+)", holds.stdout).group(1))
     assert dev == pytest.approx(meta["deviation"], rel=1e-2)
 
+    # issue 20, item 6: from another directory the TARGET resolves where the check ran (recorded as cwd)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    away = _run(["invcheck", "replay", str(saved[0])], elsewhere)
+    assert away.returncode == 1, away.stderr
+    assert "still violates" in away.stdout and f"from {tmp_path}, where the check ran" in away.stderr
+
     (tmp_path / "mine.py").write_text(FIXED)
     fixed = _run(["invcheck", "replay", "cx/f-orthogonal.npz", "--json"], tmp_path)
     assert fixed.returncode == 0, fixed.stderr
