@@ -128,9 +128,8 @@ def load(path: str) -> Saved:
     if ext not in (".json", ".npz"):
         raise UsageError(f"{path}: give the .json or .npz file that invcheck --save wrote")
     jpath, npath = stem + ".json", stem + ".npz"
-    for p in (jpath, npath):
-        if not os.path.exists(p):
-            raise UsageError(f"no such file {p!r}: a saved counterexample is a pair NAME.json + NAME.npz")
+    if not os.path.exists(jpath):  # the JSON first: a foreign one is named as such, not as a missing .npz
+        raise UsageError(f"no such file {jpath!r}: a saved counterexample is a pair NAME.json + NAME.npz")
     try:
         with open(jpath) as fh:
             meta = json.load(fh)
@@ -138,6 +137,8 @@ def load(path: str) -> Saved:
         raise _bad(jpath, f"unreadable JSON: {exc}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise _bad(jpath, f"its format is not {FORMAT!r}")
+    if not os.path.exists(npath):
+        raise UsageError(f"no such file {npath!r}: a saved counterexample is a pair NAME.json + NAME.npz")
     if meta.get("format_version") != FORMAT_VERSION:
         raise _bad(jpath, f"format_version {meta.get('format_version')!r}, this invcheck reads {FORMAT_VERSION}")
     for key, kind in (("target", str), ("name", str), ("property", str), ("threshold", (int, float))):
@@ -151,8 +152,10 @@ def load(path: str) -> Saved:
         with np.load(npath, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise _bad(npath,
-                   f"unreadable arrays: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        # numpy's own words would advise loading with allow_pickle: a saved file never holds pickled objects
+        why = ("it holds pickled objects, which invcheck never writes nor loads" if "pickle" in str(exc)
+               else "not a NumPy .npz archive")
+        raise _bad(npath, f"unreadable arrays: {why}") from None
     missing = [k for k in ARRAYS if k not in arrays]
     if missing:
         raise _bad(npath, f"missing arrays {', '.join(missing)}")

@@ -131,6 +131,9 @@ def test_damaged_or_foreign_files_are_refused_in_one_line(tmp_path):
     cx = tmp_path / "cx"
     (cx / "foreign.json").write_text(json.dumps({"format": "something-else"}))
     (cx / "foreign.npz").write_bytes((cx / "f-orthogonal.npz").read_bytes())
+    (cx / "alone.json").write_text(json.dumps({"format": "something-else"}))  # a foreign JSON with no .npz
+    (cx / "garbage.json").write_text(json.dumps(json.loads((cx / "f-orthogonal.json").read_text())))
+    (cx / "garbage.npz").write_bytes(b"garbage")  # numpy reads it as a pickle
     meta = json.loads((cx / "f-orthogonal.json").read_text())
     (cx / "damaged.json").write_text(json.dumps(meta))
     (cx / "damaged.npz").write_bytes(b"not a zip file")
@@ -141,9 +144,11 @@ def test_damaged_or_foreign_files_are_refused_in_one_line(tmp_path):
     arrays["y_train"] = np.ones(99)
     np.savez(cx / "shapes.npz", **arrays)
     for name, why in (("foreign", "format"), ("damaged", "unreadable arrays"), ("pickled", "unreadable arrays"),
-                      ("shapes", "inconsistent shapes"), ("missing", "no such file")):
+                      ("shapes", "inconsistent shapes"), ("missing", "no such file"), ("alone", "format"),
+                      ("garbage", "unreadable arrays")):
         out = _run(["invcheck", "replay", f"cx/{name}.json"], tmp_path)
         assert out.returncode == 2, (name, out.stdout, out.stderr)
         lines = out.stderr.strip().splitlines()
         assert len(lines) == 1 and why in lines[0] and "Traceback" not in out.stderr, (name, out.stderr)
+        assert "allow_pickle" not in out.stderr, out.stderr  # issue 20, item 9: never numpy's advice to unpickle
         assert "replaying" not in out.stderr  # nothing imported for a bad file
