@@ -155,3 +155,24 @@ def test_torch_options_on_a_numpy_learner_are_a_warning():
     r = invariance.check(ls, lr=0.1, **BUDGET)
     assert r.verdict is Verdict.INVARIANT
     assert any("--lr ignored" in w for w in r.warnings)
+
+
+def test_the_python_api_leaves_no_hypothesis_directory_in_the_users_directory(tmp_path):
+    """Issue 20, item 8: ``invariance.check`` from a script leaves no ``.hypothesis/`` where it runs (the CLI
+    moves Hypothesis' home; the API must not write one either, with the learner's own module in that folder)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "mine.py").write_text("import numpy as np\n\ndef f(X, y, Xt):\n"
+                                      "    return Xt @ (np.linalg.pinv(X) @ y) + 1e-3 * np.abs(Xt).sum(1)\n")
+    script = ("import invariance, mine\n"
+              "print(invariance.check(mine.f, max_examples=10).verdict.value)\n"
+              "print(invariance.check('mine.py:f', max_examples=10).verdict.value)\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "HYPOTHESIS_STORAGE_DIRECTORY")}
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["pm1-invariant", "pm1-invariant"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["__pycache__", "mine.py"] or \
+        sorted(p.name for p in tmp_path.iterdir()) == ["mine.py"]
