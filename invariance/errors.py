@@ -6,7 +6,13 @@ prints ``str(exc)`` and exits with ``exc.exit_code`` instead of showing a traceb
 
 from __future__ import annotations
 
-__all__ = ["InvarianceError", "UsageError", "LearnerFailure", "MissingDependency", "run_subcommand"]
+__all__ = ["InvarianceError", "UsageError", "LearnerFailure", "MissingDependency", "SkippedWarning",
+           "run_subcommand"]
+
+
+class SkippedWarning(UserWarning):
+    """Something a TARGET holds that invcheck leaves out, said in one line (``invcheck`` prints it as
+    ``invcheck: note: …``)."""
 
 
 class InvarianceError(Exception):

@@ -249,6 +249,18 @@ def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[
             where = _display(module, target) if mod is module else mod.__name__  # a file's path, not its alias
             registered.append(_plain(obj, name=attr, target=f"{where}:{attr}", options=options))
     if registered:
+        plain = sorted(attr for attr, obj in vars(module).items()
+                       if not attr.startswith("_") and inspect.isfunction(obj) and obj.__module__ == module.__name__
+                       and declaration_of(obj) is None and _looks_like_learner(obj))
+        if plain:
+            import warnings
+
+            from invariance.errors import SkippedWarning
+
+            names = ", ".join(plain)
+            warnings.warn(f"{target}: checking its @invariance.learner functions only; {names} "
+                          f"(f(X_train, y_train, X_test), not decorated) left out: name one as "
+                          f"{_display(module, target)}:{plain[0]} to check it", SkippedWarning, stacklevel=2)
         return registered
     defined = []
     for attr, obj in vars(module).items():

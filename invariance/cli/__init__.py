@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         _private_hypothesis_home()
+        _one_line_notes()
         cmd, rest = (argv[0], argv[1:]) if argv and argv[0] in SUBCOMMANDS else ("check", argv)
         import importlib
 
@@ -68,6 +69,26 @@ def _private_hypothesis_home() -> None:
         return
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(base, "invcheck", "hypothesis")
+
+
+def _one_line_notes() -> None:
+    """invcheck's own :class:`~invariance.errors.SkippedWarning` as one line, ``invcheck: note: …``."""
+    import warnings
+
+    from invariance.errors import SkippedWarning
+
+    shown = warnings.showwarning
+    if getattr(shown, "invcheck", False):
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, SkippedWarning):
+            sys.stderr.write(f"invcheck: note: {message}\n")
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    show.invcheck = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
 
 
 def entry() -> None:

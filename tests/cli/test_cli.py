@@ -276,3 +276,33 @@ def test_checking_a_numpy_learner_does_not_import_torch():
     assert proc.returncode == 0, proc.stderr
     (r,) = json.loads(proc.stdout)["results"]
     assert r["verdict"] == "invariant"
+
+
+def test_a_file_with_registered_learners_names_the_plain_ones_it_leaves_out(tmp_path):
+    """Issue 20, item 7: ``invcheck mine.py`` checks the @learner functions and says, in one line, which
+    plain learner-shaped functions it left out and how to check one."""
+    from invariance.errors import SkippedWarning
+    from invariance.targets import load
+
+    (tmp_path / "two.py").write_text(
+        "import numpy as np\nimport invariance\n\n"
+        "@invariance.learner('invariant', reason='least squares')\n"
+        "def ls(X, y, Xt):\n    return Xt @ (np.linalg.pinv(X) @ y)\n\n"
+        "def f(X, y, Xt):\n    return Xt[:, 0]\n\n"
+        "def g(X_train, y_train, X_test):\n    return X_test[:, 0]\n\n"
+        "def helper(x):\n    return x\n"
+    )
+    out = subprocess.run([sys.executable, "-m", "invariance", "two.py", "--max-examples", "5"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    notes = [line for line in out.stderr.splitlines() if line.startswith("invcheck: note:")]
+    assert notes == ["invcheck: note: two.py: checking its @invariance.learner functions only; f, g "
+                     "(f(X_train, y_train, X_test), not decorated) left out: name one as two.py:f to check it"]
+    assert "Warning" not in out.stderr
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        with pytest.warns(SkippedWarning, match="f, g"):
+            assert [lrn.name for lrn in load("two.py")] == ["ls"]
+    finally:
+        os.chdir(here)
