@@ -105,6 +105,7 @@ def _travel_plan(payload: Any) -> tuple[bytes | None, list[tuple[str, str]], str
             top in sys.builtin_module_names
             or importlib.machinery.FrozenImporter.find_spec(top) is not None
             or importlib.machinery.PathFinder.find_spec(top, sys.path) is not None
+            or _found_by_an_installed_finder(top)
         ):
             continue
         path = getattr(sys.modules.get(name), "__file__", None)
@@ -112,6 +113,23 @@ def _travel_plan(payload: Any) -> tuple[bytes | None, list[tuple[str, str]], str
             return None, [], f"module {name or '?'} cannot be imported in a fresh process"
         files.append((name, path))
     return buffer.getvalue(), files, None
+
+
+def _found_by_an_installed_finder(top: str) -> bool:
+    """Whether a meta-path finder other than Python's own finds ``top``: an editable install's finder
+    (setuptools' ``_EditableFinder``, put there by a ``.pth`` file at startup) does so in a fresh process too,
+    where ``sys.path`` alone does not show the package (a user's ``pip install -e .`` project, invcheck's own)."""
+    standard = (importlib.machinery.BuiltinImporter, importlib.machinery.FrozenImporter,
+                importlib.machinery.PathFinder)
+    for finder in sys.meta_path:
+        if finder in standard or not hasattr(finder, "find_spec"):
+            continue
+        try:
+            if finder.find_spec(top, None) is not None:
+                return True
+        except Exception:  # noqa: BLE001, S112 - a third-party finder that cannot answer does not find it
+            continue
+    return False
 
 
 #: what this process's pool initializer received (in a pool process only; never set in the caller)
@@ -156,6 +174,50 @@ def _portable_filters() -> list:
     return kept
 
 
+def unguarded_main_call() -> str | None:
+    """``FILE:LINE`` of the top-level line of the ``__main__`` script that is running now, when that line is
+    not under ``if __name__ == "__main__":`` (a spawned process re-imports such a script and would run it
+    again: three tracebacks and a BrokenProcessPool); None when guarded, or when spawn does not re-import
+    ``__main__`` (an interactive session, ``python -c``, a package's ``__main__``)."""
+    import ast
+
+    main = sys.modules.get("__main__")
+    spec = getattr(getattr(main, "__spec__", None), "name", None)
+    if spec is not None and (spec == "__main__" or spec.endswith(".__main__")):
+        return None  # multiprocessing does not re-import a package's __main__
+    if spec is None and not getattr(main, "__file__", None):
+        return None
+    frame: types.FrameType | None = sys._getframe(1)
+    while frame is not None and not (frame.f_globals.get("__name__") == "__main__"
+                                     and frame.f_code.co_name == "<module>"):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    path, line = frame.f_code.co_filename, frame.f_lineno
+    try:
+        with open(path, encoding="utf-8") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_main_test(node.test) and node.lineno <= line <= (node.end_lineno or 0):
+            return None
+    import os
+
+    return f"{os.path.basename(path)}:{line}"
+
+
+def _is_main_test(test: Any) -> bool:
+    import ast
+
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s.id for s in sides if isinstance(s, ast.Name)]
+    values = [s.value for s in sides if isinstance(s, ast.Constant)]
+    return names == ["__name__"] and values == ["__main__"]
+
+
 def local_pool(jobs: int, shared: Any, *, what: str, modules: Any = None):
     """The ``ProcessPoolExecutor`` of ``jobs`` processes that :func:`invariance.workers.run_units` uses (started as
     :func:`start_method` says), or None, with a one-line :class:`InProcessWarning` naming ``what`` and
@@ -166,6 +228,13 @@ def local_pool(jobs: int, shared: Any, *, what: str, modules: Any = None):
     blob, files, why = (None, [], None) if shared is None else _travel_plan(shared)
     method = start_method(modules, pickles=why is None)
     if method == "spawn":
+        call = unguarded_main_call()
+        if call is not None:
+            from invariance.errors import UsageError
+
+            raise UsageError(f"the {jobs} worker processes started from {call} would re-import that script, where "
+                             "this call is at the top level, and run it again: put the call under "
+                             "`if __name__ == \"__main__\":`, or use jobs=1")
         return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_spawned_init, initargs=(_portable_filters(), files, blob))
     if method == "fork":

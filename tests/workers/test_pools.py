@@ -12,6 +12,7 @@ import sys
 import textwrap
 import types
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -197,3 +198,29 @@ def test_the_real_jax_rules_out_fork():  # last: JAX stays imported for the rest
     import jax  # noqa: F401
 
     assert fork_hazard() is not None and start_method(pickles=False) is None and start_method() == "spawn"
+
+
+def test_an_unguarded_script_gets_one_clear_error_not_a_broken_pool(tmp_path):
+    """Issue 20, item 1: the README's check_many(..., jobs=2) pasted at the top of a script used to end in three
+    worker tracebacks and a BrokenProcessPool; it is now one UsageError naming the line and the fix, and the
+    same call under the guard runs."""
+    import subprocess
+
+    call = 'rs = invariance.check_many(["algorithms.egu", "algorithms.gd"], jobs=2, max_examples=5)\n'
+    (tmp_path / "bare.py").write_text("import invariance\n" + call + "print([r.verdict.value for r in rs])\n")
+    (tmp_path / "guarded.py").write_text("import invariance\n\nif __name__ == '__main__':\n    " + call +
+                                         "    print([r.verdict.value for r in rs])\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # algorithms/ from the repository
+    bare = subprocess.run([sys.executable, "bare.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert bare.returncode == 1
+    assert "BrokenProcessPool" not in bare.stderr and bare.stderr.count("Traceback") == 1, bare.stderr
+    assert bare.stderr.strip().splitlines()[-1] == (
+        "invariance.errors.UsageError: the 2 worker processes started from bare.py:2 would re-import that script, "
+        'where this call is at the top level, and run it again: put the call under `if __name__ == "__main__":`, '
+        "or use jobs=1")
+    guarded = subprocess.run([sys.executable, "guarded.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                             timeout=300)
+    assert guarded.returncode == 0, guarded.stderr
+    assert guarded.stdout.strip() == "['not-invariant', 'invariant']"
