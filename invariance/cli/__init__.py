@@ -8,7 +8,8 @@
     invcheck --version                                                                   (prints "invcheck 0.1.0")
 
 Exit codes: 0 every verdict matches its declaration (or none was declared); 1 a mismatch;
-2 a usage or import error (one line on stderr); 3 a learner failed (diagnosis instead of verdict).
+2 a usage or import error (one line on stderr); 3 a learner failed or the evidence is inconclusive
+(a diagnosis instead of a verdict).
 Heavy imports (numpy, hypothesis, rich) happen after argument parsing so ``--help`` is instant.
 """
 

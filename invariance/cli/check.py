@@ -3,7 +3,8 @@
     invcheck TARGET... [--json] [--expect VERDICT] [--seed S] [--max-examples N] [-j N | --dask ADDRESS] [--save DIR]
 
 Exit codes: 0 every verdict matches its declaration (or none was declared); 1 a mismatch;
-2 a usage or import error (one line on stderr); 3 a learner failed (diagnosis instead of verdict).
+2 a usage or import error (one line on stderr); 3 a learner failed or the evidence is inconclusive
+(a diagnosis instead of a verdict).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _check_parser() -> argparse.ArgumentParser:
         epilog=(
             "TARGET: package.module | package.module:NAME | path/to/file.py:NAME. "
             "Exit codes: 0 all verdicts match their declarations; 1 a mismatch; 2 usage/import error; "
-            "3 a learner failed."
+            "3 a learner failed or the evidence is inconclusive (a diagnosis instead of a verdict)."
         ),
     )
     p.add_argument("targets", nargs="+", metavar="TARGET", help="learners to check")
