@@ -236,6 +236,11 @@ class Result:
     def mismatch(self) -> bool:
         return self.expected is not None and not self.skipped and self.verdict != self.expected
 
+    @property
+    def match(self) -> bool | None:
+        """Whether the verdict is the declared one (the JSON's ``match``); None when none was declared."""
+        return None if self.expected is None else not self.mismatch
+
     def to_json(self) -> dict:
         return {
             "target": self.target,
@@ -249,7 +254,7 @@ class Result:
             "counterexample": None if self.counterexample is None else self.counterexample.to_json(),
             "evaluations": int(self.evaluations),
             "seconds": round(float(self.seconds), 4),
-            "match": None if self.expected is None else not self.mismatch,
+            "match": self.match,
             "reason": self.reason,
             "message": self.message,
             "warnings": list(self.warnings),

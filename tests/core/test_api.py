@@ -176,3 +176,12 @@ def test_the_python_api_leaves_no_hypothesis_directory_in_the_users_directory(tm
     assert out.stdout.split() == ["pm1-invariant", "pm1-invariant"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["__pycache__", "mine.py"] or \
         sorted(p.name for p in tmp_path.iterdir()) == ["mine.py"]
+
+
+def test_result_match_is_the_jsons_match():
+    """Issue 20, item 13: ``Result.match`` exists and is what the JSON calls ``match``."""
+    declared = invariance.check("algorithms.gd", max_examples=10)
+    wrong = invariance.check("algorithms.gd", max_examples=10, expect="not-invariant")
+    plain = invariance.check(lambda X, y, Xt: Xt @ (np.linalg.pinv(X) @ y), max_examples=10)
+    assert (declared.match, wrong.match, plain.match) == (True, False, None)
+    assert [r.to_json()["match"] for r in (declared, wrong, plain)] == [True, False, None]
