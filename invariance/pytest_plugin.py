@@ -54,8 +54,10 @@ def pytest_generate_tests(metafunc):
 def pytest_collection_modifyitems(config, items):
     """``--invcheck-seed`` / ``--invcheck-max-examples`` given on the command line reach the cases that
     ``@invariance_cases`` built at import time with its own defaults."""
-    seed, budget = config.getoption("invcheck_seed"), config.getoption("invcheck_max_examples")
-    if seed is None and budget is None:
+    given = {field: value for field, value in (("seed", config.getoption("invcheck_seed")),
+                                                 ("max_examples", config.getoption("invcheck_max_examples")))
+             if value is not None}
+    if not given:
         return
     from dataclasses import replace
 
@@ -65,5 +67,4 @@ def pytest_collection_modifyitems(config, items):
         params = getattr(getattr(item, "callspec", None), "params", {})
         for name, value in params.items():
             if isinstance(value, InvarianceCase):
-                params[name] = replace(value, **({} if seed is None else {"seed": seed}),
-                                       **({} if budget is None else {"max_examples": budget}))
+                params[name] = replace(value, **given)

@@ -250,8 +250,7 @@ def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[
             registered.append(_plain(obj, name=attr, target=f"{where}:{attr}", options=options))
     if registered:
         plain = sorted(attr for attr, obj in vars(module).items()
-                       if not attr.startswith("_") and inspect.isfunction(obj) and obj.__module__ == module.__name__
-                       and declaration_of(obj) is None and _looks_like_learner(obj))
+                       if _defines_plain_learner(module, attr, obj) and declaration_of(obj) is None)
         if plain:
             import warnings
 
@@ -267,7 +266,7 @@ def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[
         if attr.startswith("_"):
             continue
         where = f"{_display(module, target)}:{attr}"
-        if inspect.isfunction(obj) and obj.__module__ == module.__name__ and _looks_like_learner(obj):
+        if _defines_plain_learner(module, attr, obj):
             defined.append(_plain(obj, name=attr, target=where, options=options))
         elif _is_regressor_instance(obj):
             defined.append(_to_learner(obj, name=attr, target=where, options=options))
@@ -298,6 +297,12 @@ def _is_regressor_instance(obj: Any) -> bool:
 
 def _display(module: ModuleType, target: str) -> str:
     return target if target.endswith(".py") else module.__name__
+
+
+def _defines_plain_learner(module: ModuleType, attr: str, obj: Any) -> bool:
+    """A public function ``module`` defines (not imports) with the shape f(X_train, y_train, X_test)."""
+    return (not attr.startswith("_") and inspect.isfunction(obj) and obj.__module__ == module.__name__
+            and _looks_like_learner(obj))
 
 
 def _looks_like_learner(fn: Any) -> bool:

@@ -66,6 +66,11 @@ class Case:
         """The targets of the transformed side."""
         return self.y_train if self.y_train_t is None else self.y_train_t
 
+    @builtins.property
+    def sides(self) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+        """The two problems ``(X_train, y_train, X_test)`` of the case: the original, then the transformed."""
+        return (self.X_train, self.y_train, self.X_test), (self.X_train_t, self.y_t, self.X_test_t)
+
     def expected(self, y_hat: np.ndarray) -> np.ndarray:
         """What the transformed side must predict, given the original side's predictions."""
         return y_hat if self.V is None else y_hat @ self.V.T

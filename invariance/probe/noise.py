@@ -62,10 +62,8 @@ def rounding_noise(caller: Caller, case, y_hat: np.ndarray, y_hat_t: np.ndarray,
     rounding perturbation."""
     rng = np.random.default_rng(seed)
     try:
-        return max(
-            probe_noise(caller, case.X_train, case.y_train, case.X_test, y_hat, rng),
-            probe_noise(caller, case.X_train_t, case.y_t, case.X_test_t, y_hat_t, rng),
-        )
+        return max([probe_noise(caller, X, y, Xt, ref, rng)
+                    for (X, y, Xt), ref in zip(case.sides, (y_hat, y_hat_t), strict=True)])
     except CallError:
         return float("inf")
 
@@ -74,9 +72,7 @@ def rounding_inputs(caller: Caller, case, seed: int) -> list[tuple[np.ndarray, n
     """The problems :func:`rounding_noise` will fit for this example and seed, in order, without fitting
     any (its perturbations depend on the seed only): for fitting them ahead, in one batch."""
     rng = np.random.default_rng(seed)
-    return [(Xp, y, Xtp)
-            for X, y, Xt in ((case.X_train, case.y_train, case.X_test), (case.X_train_t, case.y_t, case.X_test_t))
-            for Xp, Xtp in _perturbed(X, Xt, rng, caller.profile.precision)]
+    return [(Xp, y, Xtp) for X, y, Xt in case.sides for Xp, Xtp in _perturbed(X, Xt, rng, caller.profile.precision)]
 
 
 def _perturbed(X, Xt, rng: np.random.Generator, precision: str) -> list[tuple[np.ndarray, np.ndarray]]:

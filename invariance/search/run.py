@@ -131,14 +131,14 @@ class PropertyRun:
             return
         usable = [c for c in cases if c.n >= self.min_n and not (self.n_above_d and c.n <= c.d)]
         seeds = [self.caller_for(c).seed for c in usable for _ in range(2)]  # a randomised learner: the case's
-        caller.prefetch([side for c in usable for side in _sides(c)], seeds)
+        caller.prefetch([side for c in usable for side in c.sides], seeds)
 
     def _both_sides(self, caller: Caller, case: Case) -> list[np.ndarray | CallError] | None:
         """Both sides' predictions, or the error of a side that failed; None after a fatal failure (a
         timeout or a wrong shape ends the search)."""
         sides: list[np.ndarray | CallError] = []
         cached = []
-        for X, y, Xt in _sides(case):
+        for X, y, Xt in case.sides:
             try:
                 sides.append(caller.predict(X, y, Xt))
                 cached.append(caller.tally.cached)
@@ -155,7 +155,7 @@ class PropertyRun:
         """Both sides of a case whose batched predictions deviate above the floor, run on their own (not
         counted): the same numbers where batching is sound. Where they differ, batching is turned off for
         the rest of the check (said in the result) and the runs of their own are judged."""
-        fresh = [caller.fresh(*side) for side in _sides(case)]
+        fresh = [caller.fresh(*side) for side in case.sides]
         if all(f is not None and f.shape == o.shape and np.array_equal(f, o, equal_nan=True)
                for f, o in zip(fresh, (a, b), strict=True)):
             return a, b
@@ -383,11 +383,6 @@ class PropertyRun:
         if key not in self._gaussian:
             self._gaussian[key] = gaussian_noise(caller, case.y_train, case.n, case.d, case.m, self.seed + probe)
         return self._gaussian[key]
-
-
-def _sides(case: Case) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
-    """The two problems of a case: the original and the transformed."""
-    return (case.X_train, case.y_train, case.X_test), (case.X_train_t, case.y_t, case.X_test_t)
 
 
 def _labels_key(y: np.ndarray) -> bytes:
