@@ -21,13 +21,14 @@ def scale_by_rss(eta: float, delta: float) -> Rule:
         s = s + grads * grads
         return -eta * grads / np.sqrt(delta + s), s  # per-coordinate scaling: invariant only on ±1
 
-    return Rule(init, update)
+    return Rule(init, update, stackable=True)
 
 
 @learner(
     "pm1-invariant",
     reason="on ±1 inputs g⊙g = r²·1, so the per-coordinate scaling is one scalar and the update "
     "is GD with an invariant step size",
+    batched=True,
 )
 def adagrad_diag(
     X_train, y_train, X_test, *, eta: float = 1.0, delta: float = 1e-8, passes: int = 5
@@ -39,7 +40,7 @@ def adagrad_diag(
     and the update is GD's; on generic inputs the coordinates get different sizes and invariance
     fails. Inputs are scaled by ``max |x_ti|`` (1 on ±1 data) and labels by ``max |y|``.
     """
-    d = np.shape(X_train)[1]
+    d = np.shape(X_train)[-1]  # one problem (n, d), or a stack (B, n, d)
     return fit_predict(
         X_train, y_train, X_test, scale_by_rss(eta, delta), p0=np.zeros((1, d)),
         passes=passes, scale="entry",

@@ -27,13 +27,14 @@ def scale_by_adam(eta: float, b1: float, b2: float, eps: float) -> Rule:
         step = (eta * c / (1.0 - b1**t)) * m / (np.sqrt(v) + eps * c)  # per-coordinate: ±1 only
         return -step, (m, v, t)
 
-    return Rule(init, update)
+    return Rule(init, update, stackable=True)
 
 
 @learner(
     "pm1-invariant",
     reason="on ±1 inputs every g⊙g = r²·1, so v is a multiple of 1 and the step is a scalar times "
     "the momentum, a combination of inputs",
+    batched=True,
 )
 def adam(
     X_train,
@@ -56,7 +57,7 @@ def adam(
     a full step and none, and two Gram twins would differ by that alone (invcheck found it at seed 3).
     Adam's steps are bounded by η per coordinate anyway.
     """
-    d = np.shape(X_train)[1]
+    d = np.shape(X_train)[-1]  # one problem (n, d), or a stack (B, n, d)
     return fit_predict(
         X_train, y_train, X_test, scale_by_adam(eta, b1, b2, eps), p0=np.zeros((1, d)),
         passes=passes, scale="entry", guard=False,

@@ -14,9 +14,9 @@ __all__ = ["eg_pm", "PLUS_MINUS"]
 _SIGNS = np.array([[1.0], [-1.0]])
 
 PLUS_MINUS = Parametrisation(
-    weights=lambda p: p[0] - p[1],  # w = w⁺ − w⁻
-    vjp=lambda p, g: _SIGNS * g,
-    jvp=lambda p, dp: dp[0] - dp[1],
+    weights=lambda p: p[..., 0, :] - p[..., 1, :],  # w = w⁺ − w⁻
+    vjp=lambda p, g: _SIGNS * g[..., None, :],
+    jvp=lambda p, dp: dp[..., 0, :] - dp[..., 1, :],
 )
 
 
@@ -24,6 +24,7 @@ PLUS_MINUS = Parametrisation(
     "not-invariant",
     reason="w⁺ and w⁻ are updated multiplicatively coordinate by coordinate; it learns the "
     "Hadamard problem in O(log d) examples",
+    batched=True,
 )
 def eg_pm(
     X_train, y_train, X_test, *, eta: float = 0.5, init: float | None = None, passes: int = 5
@@ -36,7 +37,7 @@ def eg_pm(
     Hadamard problem in ``O(log d)`` examples. Invariant under signed permutations. Inputs are
     scaled by ``max |x_ti|`` and labels by ``max |y|``.
     """
-    d = np.shape(X_train)[1]
+    d = np.shape(X_train)[-1]  # one problem (n, d), or a stack (B, n, d)
     c = 0.5 / d if init is None else init
     return fit_predict(
         X_train, y_train, X_test, exponentiated(eta), p0=np.full((2, d), c),

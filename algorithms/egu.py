@@ -20,13 +20,14 @@ def exponentiated(eta: float, clip: float = 30.0) -> Rule:
     def update(grads: np.ndarray, state: None, params: np.ndarray):
         return params * np.expm1(np.minimum(-eta * grads, clip)), state  # multiplicative step
 
-    return Rule(init, update)
+    return Rule(init, update, stackable=True)
 
 
 @learner(
     "not-invariant",
     reason="the multiplicative step w_i·exp(−η r x_i) acts coordinate by coordinate, so w is not "
     "a combination of inputs; it learns the Hadamard problem in O(log d) examples",
+    batched=True,
 )
 def egu(
     X_train, y_train, X_test, *, eta: float = 0.5, init: float | None = None, passes: int = 5
@@ -44,7 +45,7 @@ def egu(
     14 examples and < 0.01 after 21; large ``η`` (≥ 1) interpolates the examples with a spread-out,
     high-loss ``w``.
     """
-    d = np.shape(X_train)[1]
+    d = np.shape(X_train)[-1]  # one problem (n, d), or a stack (B, n, d)
     c = 1.0 / d if init is None else init
     return fit_predict(
         X_train, y_train, X_test, exponentiated(eta), p0=np.full((1, d), c),

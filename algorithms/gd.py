@@ -15,6 +15,7 @@ __all__ = ["gd"]
     "invariant",
     reason="from w = 0 every step adds a multiple of an input, so w stays in span(x_t) with "
     "coefficients that depend on inner products only",
+    batched=True,
 )
 def gd(X_train, y_train, X_test, *, eta: float = 1.0, passes: int = 5) -> np.ndarray:
     """Online gradient descent, one example per step from ``w = 0``: ``w ← w − η (w·x − y) x``.
@@ -25,7 +26,7 @@ def gd(X_train, y_train, X_test, *, eta: float = 1.0, passes: int = 5) -> np.nda
     and leaves ``x_test·w`` unchanged (Warmuth, Kotłowski & Amid, ALT 2021, Hadamard curve
     ``1 − k/d``).
     """
-    d = np.shape(X_train)[1]
+    d = np.shape(X_train)[-1]  # one problem (n, d), or a stack (B, n, d)
     return fit_predict(
         X_train, y_train, X_test, sgd(eta), p0=np.zeros((1, d)), passes=passes, scale="norm"
     )

@@ -20,13 +20,14 @@ def scale_by_params(eta: float) -> Rule:
     def update(grads: np.ndarray, state: None, params: np.ndarray):
         return -eta * np.abs(params) * grads, state  # feature-private learning rate η_i = η |w_i|
 
-    return Rule(init, update)
+    return Rule(init, update, stackable=True)
 
 
 @learner(
     "not-invariant",
     reason="coordinate i's learning rate η|w_i| is its own weight: the first-order form of EGU's "
     "multiplicative step, coordinatewise, so w is not a combination of inputs",
+    batched=True,
 )
 def private_lr(
     X_train, y_train, X_test, *, eta: float = 0.5, init: float | None = None, passes: int = 5
@@ -41,7 +42,7 @@ def private_lr(
     diverges). Invariant under coordinate permutations only. Inputs are scaled by ``max |x_ti|``,
     labels by ``max |y|``. Defaults: ``η = 0.5``, 5 passes.
     """
-    d = np.shape(X_train)[1]
+    d = np.shape(X_train)[-1]  # one problem (n, d), or a stack (B, n, d)
     c = 1.0 / d if init is None else init
     return fit_predict(
         X_train, y_train, X_test, scale_by_params(eta), p0=np.full((1, d), c),

@@ -11,9 +11,9 @@ from ._loop import Parametrisation, fit_predict, sgd
 __all__ = ["spindly", "SPINDLY"]
 
 SPINDLY = Parametrisation(
-    weights=lambda u: u[0] * u[0],  # w = u⊙u
-    vjp=lambda u, g: 2.0 * u * g,
-    jvp=lambda u, du: 2.0 * u[0] * du[0],
+    weights=lambda u: u[..., 0, :] * u[..., 0, :],  # w = u⊙u
+    vjp=lambda u, g: 2.0 * u * g[..., None, :],
+    jvp=lambda u, du: 2.0 * u[..., 0, :] * du[..., 0, :],
 )
 
 
@@ -21,6 +21,7 @@ SPINDLY = Parametrisation(
     "not-invariant",
     reason="w = u⊙u couples each weight to itself only: GD on u is EGU-like (ẇ = −4w⊙∇) and learns "
     "the Hadamard problem in O(log d) examples",
+    batched=True,
 )
 def spindly(
     X_train, y_train, X_test, *, eta: float = 0.25, init: float | None = None, passes: int = 5
@@ -37,7 +38,7 @@ def spindly(
     larger ``η`` changes nothing there. On the Hadamard problem with ``d = 128`` the defaults give
     average loss ≈ 0.05 after 14 examples and ``init = 1e-3, passes = 10`` ≈ 0.003.
     """
-    d = np.shape(X_train)[1]
+    d = np.shape(X_train)[-1]  # one problem (n, d), or a stack (B, n, d)
     c = 1.0 / d if init is None else init
     return fit_predict(
         X_train, y_train, X_test, sgd(eta), p0=np.full((1, d), np.sqrt(c)),

@@ -97,6 +97,7 @@ class Declaration:
     precision: str | None = None
     domain: Domain | None = None
     outputs: int | None = None
+    batched: bool = False
 
 
 #: the number of outputs H the checker gives a learner declared with ``@learner(..., outputs=True)``
@@ -116,15 +117,19 @@ def check_outputs(outputs: Any, where: str = "outputs") -> int | None:
 
 
 def learner(verdict: str | Verdict, *, reason: str, name: str | None = None, precision: str | None = None,
-            domain: Domain | dict | None = None, outputs: bool | int | None = None) -> Callable:
+            domain: Domain | dict | None = None, outputs: bool | int | None = None,
+            batched: bool = False) -> Callable:
     """Register ``fn`` as a learner whose rotation-invariance verdict is ``verdict``.
 
     ``reason`` is the one-line mathematical argument (shown by ``invcheck list`` and in reports).
     ``precision`` ("float32", "bfloat16", …) declares the arithmetic the verdict holds at; ``domain``
     (``{"max_d": 9}``) the inputs the learner is meant for. ``outputs=True`` (or a number H ≥ 2) says it
     takes targets ``y_train`` of shape (n, H) and returns (m, H): the checker then also asks which
-    orthogonal maps V of the outputs it is equivariant under (Y ↦ YVᵀ gives Ŷ ↦ ŶVᵀ). The decorated
-    function is returned unchanged apart from its ``__invcheck__`` attribute.
+    orthogonal maps V of the outputs it is equivariant under (Y ↦ YVᵀ gives Ŷ ↦ ŶVᵀ). ``batched=True``
+    says it also takes a stack of problems of one shape, ``(B, n, d), (B, n), (B, m, d) -> (B, m)``: the
+    checker then fits same-shape problems in one call, once a probe has shown that a stack gives each
+    problem's own predictions bit for bit (:mod:`invariance.probe.stacks`). The decorated function is
+    returned unchanged apart from its ``__invcheck__`` attribute.
     """
     parsed = Verdict.parse(verdict) if not isinstance(verdict, Verdict) else verdict
     if not isinstance(reason, str) or not reason.strip():
@@ -132,11 +137,17 @@ def learner(verdict: str | Verdict, *, reason: str, name: str | None = None, pre
     check_precision(precision, "@learner precision")
     dom = Domain.of(domain)
     h = check_outputs(outputs, "@learner outputs")
+    if not isinstance(batched, bool):
+        raise UsageError(f"@learner batched must be True or False, got {batched!r}")
 
     def register(fn: Callable) -> Callable:
         if not callable(fn):
             raise UsageError(f"@learner decorates a callable, got {type(fn).__name__}")
-        fn.__invcheck__ = Declaration(parsed, reason.strip(), name, precision, dom, h)  # type: ignore[attr-defined]
+        if batched and _accepts_rng(fn):
+            raise UsageError(f"@learner(batched=True) is for deterministic learners, but {fn.__name__} takes rng; "
+                             "drop batched=True (its problems are then fitted one by one)")
+        fn.__invcheck__ = Declaration(  # type: ignore[attr-defined]
+            parsed, reason.strip(), name, precision, dom, h, batched)
         return fn
 
     return register
@@ -223,6 +234,11 @@ def as_learner(obj: Any, *, name: str, target: str) -> Learner:
             "give a function f(X_train, y_train, X_test) -> y_hat"
         )
     decl = declaration_of(obj)
+    stacks: dict[str, Any] = {}
+    if decl is not None and decl.batched:
+        from invariance.probe.stacks import stacking
+
+        stacks = stacking(obj, decl.outputs)
     return Learner(
         name=(decl.name if decl and decl.name else name),
         fn=obj,
@@ -234,4 +250,5 @@ def as_learner(obj: Any, *, name: str, target: str) -> Learner:
         precision_note="declared by @learner" if decl and decl.precision else None,
         domain=decl.domain if decl else None,
         outputs=decl.outputs if decl else None,
+        **stacks,
     )

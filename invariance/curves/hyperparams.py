@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from invariance.contract import Learner
+from invariance.contract import Learner, declaration_of
 from invariance.errors import UsageError
+from invariance.probe.stacks import stacking
 
 if TYPE_CHECKING:
     from invariance.workers import Workers
@@ -167,7 +168,13 @@ def configure(learner: Learner, params: dict[str, Any]) -> Learner:
             raise UsageError(f"cannot set {sorted(rest)} on {learner.target!r}: it names {len(reloaded)} learners")
         out = replace(reloaded[0], name=learner.name, expected=learner.expected)
     if direct:
-        out = replace(out, fn=functools.partial(out.fn, **direct))
+        fn = functools.partial(out.fn, **direct)
+        stacks: dict = {}
+        if out.batch is not None:  # the batch path was the old function's: measure the new one's
+            decl = declaration_of(out.fn)
+            stacks = (stacking(fn, decl.outputs) if decl is not None and decl.batched
+                      else {"batch": None, "batch_note": "one by one: hyperparameters set on the call"})
+        out = replace(out, fn=fn, **stacks)
     return out
 
 

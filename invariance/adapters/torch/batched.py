@@ -25,6 +25,7 @@ import numpy as np
 from invariance.adapters.torch.model import OPTIMIZER_DEFAULTS, build_model, construct, short_name, torch_module
 from invariance.adapters.torch.options import TorchOptions
 from invariance.adapters.torch.protocol import _Reusing, run, run_context, step
+from invariance.probe.stacks import gap, words
 
 __all__ = ["BatchProfile", "fit_many", "probe_batching", "PROBE_SHAPES"]
 
@@ -156,32 +157,17 @@ def probe_batching(optimizer_cls: Any, opts: TorchOptions) -> BatchProfile:
         try:
             alone = [run(torch, optimizer_cls, X, y, Xt, opts, s) for (X, y, Xt), s in zip(group, seeds, strict=True)]
         except Exception as exc:  # noqa: BLE001 - the checks will diagnose it on their own inputs
-            return BatchProfile(False, f"one by one: its own runs raise on the probe group ({_words(exc)})")
+            return BatchProfile(False, f"one by one: its own runs raise on the probe group ({words(exc)})")
         try:
             together = _run_many(torch, optimizer_cls, group, opts, seeds)
         except Exception as exc:  # noqa: BLE001 - any failure means: do not batch
-            return BatchProfile(False, f"one by one: a batched run raised {_words(exc)}")
+            return BatchProfile(False, f"one by one: a batched run raised {words(exc)}")
     if not all(np.all(np.isfinite(a)) for a in alone):
         return BatchProfile(False, "one by one: its own runs diverge on the probe group (NaN/inf), which then "
                                    "shows nothing about batching")
-    worst = max(_gap(a, b) for a, b in zip(alone, together, strict=True))
+    worst = max(gap(a, b) for a, b in zip(alone, together, strict=True))
     if worst != 0.0:
         return BatchProfile(False, f"one by one: the optimizer couples its parameters (batched and one-by-one "
                                    f"predictions differ by up to {worst:.1e} on the probe group)")
     return BatchProfile(True, f"batched: {len(group)} mixed-shape problems trained together give the one-by-one "
                               "predictions bit for bit")
-
-
-def _words(exc: BaseException) -> str:
-    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}{': ' + msg if msg else ''}"
-
-
-def _gap(a: np.ndarray, b: np.ndarray) -> float:
-    if a.shape != b.shape:
-        return float("inf")
-    if np.array_equal(a, b, equal_nan=True):
-        return 0.0
-    with np.errstate(invalid="ignore"):
-        d = np.abs(a - b)
-    return float(np.nanmax(d)) if np.isfinite(d).any() else float("inf")
