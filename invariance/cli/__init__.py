@@ -5,6 +5,7 @@
     invcheck curves TARGET... --problem hadamard|pm1|gaussian --d D --trials T [--json]   (cli/curves.py)
     invcheck report [TARGET...] --out reports/                                           (cli/report.py)
     invcheck replay FILE                                                                 (cli/replay.py)
+    invcheck atlas PACKAGE... --out atlas/                                               (cli/atlas.py)
     invcheck --version                                                                   (prints "invcheck 0.1.0")
 
 Exit codes: 0 every verdict matches its declaration (or none was declared); 1 a mismatch;
@@ -26,6 +27,7 @@ SUBCOMMANDS = {
     "curves": ("invariance.cli.curves", "main"),
     "report": ("invariance.cli.report", "main"),
     "replay": ("invariance.cli.replay", "run"),
+    "atlas": ("invariance.cli.atlas", "main"),
 }
 
 

@@ -28,7 +28,7 @@ def _check_parser() -> argparse.ArgumentParser:
         description=(
             "Is a learner rotation invariant? Checks ŷ(Ux | XUᵀ, y) = ŷ(x | X, y) by property-based search "
             "(Hypothesis), on generic data and on ±1 Gram twins, and prints a verdict with its numbers and a "
-            "shrunk counterexample. Subcommands: invcheck list | curves | report | replay (each has --help)."
+            "shrunk counterexample. Subcommands: invcheck list | curves | report | replay | atlas (each has --help)."
         ),
         epilog=(
             "TARGET: package.module | package.module:NAME | path/to/file.py:NAME. "

@@ -35,7 +35,7 @@ from invariance.errors import InvarianceError, UsageError, run_subcommand
 from invariance.threads import one_thread_per_worker
 from invariance.workers import DASK_HELP, Workers
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "measure_and_write", "want_plots"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,6 +98,20 @@ def _validate(args: argparse.Namespace) -> Workers:
     return Workers(jobs=args.jobs, dask=args.dask)  # UsageError: -j < 1, a bad address, or -j N > 1 with --dask
 
 
+def want_plots(args: argparse.Namespace, name: str) -> bool:
+    """Whether to draw plots: not with --json-only or --no-curves, nor without matplotlib (said once)."""
+    if args.json_only or args.no_curves:
+        return False
+    from invariance.curves.plotting import require_matplotlib
+
+    try:
+        require_matplotlib()
+    except InvarianceError as exc:
+        print(f"invcheck {name}: no plots: {exc}", file=sys.stderr)  # the tables are still worth having
+        return False
+    return True
+
+
 def _command(argv: list[str]) -> str:
     return " ".join(["invcheck", "report", *argv])
 
@@ -112,23 +126,9 @@ def environment() -> dict:
 def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     workers = _validate(args)
-    from invariance.pipeline import CheckConfig
-    from invariance.report.build import build_report, report_json
-    from invariance.report.measure import (
-        default_sections,
-        measure_section,
-        target_section,
-    )
+    from invariance.report.measure import default_sections, target_section
 
-    plots = not args.json_only and not args.no_curves
-    if plots:
-        from invariance.curves.plotting import require_matplotlib
-
-        try:
-            require_matplotlib()
-        except InvarianceError as exc:
-            plots = False  # the tables are still worth having
-            print(f"invcheck report: no plots: {exc}", file=sys.stderr)
+    plots = want_plots(args, "report")
     curves = not args.no_curves
     if args.targets:
         from invariance.targets import load_many
@@ -138,9 +138,22 @@ def _run(argv: list[str]) -> int:
     else:
         specs = default_sections(d=args.d, trials=args.trials, k_step=args.k_step, curves=curves,
                                  atlas=not args.no_atlas)
+    return measure_and_write(specs, args, workers, command=_command(argv), plots=plots, name="report")
+
+
+def measure_and_write(specs: list, args: argparse.Namespace, workers: Workers, *, command: str, plots: bool,
+                      name: str) -> int:
+    """Measure ``specs`` (sections) and write invariance.json, .md, .html and the plots to ``args.out``: the
+    one path of ``invcheck report`` and ``invcheck atlas``. Returns the exit code: 1 where a declared
+    verdict is not matched or a verdict contradicts its curve (each said on stderr, even with --quiet)."""
+    from invariance.pipeline import CheckConfig
+    from invariance.report.build import build_report, report_json
+    from invariance.report.measure import measure_section
+
+    curves = not args.no_curves
     config = CheckConfig(seed=args.seed, max_examples=args.max_examples, samples=args.samples)
     say = (lambda msg: None) if args.quiet else (
-        lambda msg: print(f"invcheck report: {msg}", file=sys.stderr, flush=True))
+        lambda msg: print(f"invcheck {name}: {msg}", file=sys.stderr, flush=True))
     t0 = time.perf_counter()
     from invariance.workers import session
 
@@ -150,7 +163,7 @@ def _run(argv: list[str]) -> int:
                     for s in specs]
     report = build_report(
         measured,
-        command=_command(argv),
+        command=command,
         config={"seed": args.seed, "max_examples": args.max_examples, "samples": args.samples,
                 "alpha": config.alpha, "timeout": config.timeout, "curves": curves},
         environment=environment(),
@@ -163,10 +176,10 @@ def _run(argv: list[str]) -> int:
     say("wrote " + ", ".join(written))
     # why the exit is 1, on stderr even with --quiet: the reasons are otherwise only inside the report
     for _, row, flag in report.flags("contradiction"):
-        print(f"invcheck report: contradiction: {row.name}: {flag.text}", file=sys.stderr)
+        print(f"invcheck {name}: contradiction: {row.name}: {flag.text}", file=sys.stderr)
     mismatched = [r for r in report.rows if r.match is False]
     for r in mismatched:
-        print(f"invcheck report: declared verdict not matched: {r.name} is declared {r.declared} but is "
+        print(f"invcheck {name}: declared verdict not matched: {r.name} is declared {r.declared} but is "
               f"{r.verdict or r.diagnosis}", file=sys.stderr)
     return 1 if mismatched or report.flags("contradiction") else 0
 

@@ -18,10 +18,11 @@ import importlib
 import importlib.metadata
 import importlib.util
 import inspect
+import re
 from dataclasses import dataclass
 
-__all__ = ["LIBRARIES", "Library", "CHECK_OPTIONS", "MAX_EXAMPLES", "SAMPLES", "library_targets", "reason_of",
-           "lookahead_adam", "sam_sgd"]
+__all__ = ["LIBRARIES", "Library", "CHECK_OPTIONS", "MAX_EXAMPLES", "SAMPLES", "library_for", "library_targets",
+           "reason_of", "lookahead_adam", "sam_sgd"]
 
 #: the model every atlas row is checked on: the input side and the output side of a 3×d layer
 CHECK_OPTIONS = (("model", "layer"), ("outputs", 3))
@@ -53,6 +54,53 @@ LIBRARIES = (
 )
 
 
+def library_for(module: str) -> Library:
+    """The atlas section of any installed package (``invcheck atlas PACKAGE``): one of :data:`LIBRARIES`
+    where it is one, else a section of its own whose kind is what it exports — ``torch.optim.Optimizer``
+    subclasses, or optax-style factories. A :class:`UsageError` (one line) when it cannot be imported or
+    exports neither."""
+    from invariance.errors import UsageError
+
+    for lib in LIBRARIES:
+        if lib.module == module:
+            return lib
+    if not module.replace(".", "").replace("_", "").isalnum():
+        raise UsageError(f"{module!r} is not a module name; give an importable package, e.g. torch_optimizer")
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            hint = f"; install it first (pip install {module.split('.')[0].replace('_', '-')})"
+            raise UsageError(f"no module named {module!r}{hint}") from None
+        raise UsageError(f"importing {module} failed: {exc} (a dependency it needs is missing)") from None
+    except Exception as exc:  # noqa: BLE001 - a package that breaks on import: say so in one line
+        raise UsageError(f"importing {module} failed: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}") from None
+    top = module.split(".")[0]
+    dist = (importlib.metadata.packages_distributions().get(top) or [top])[0]
+    key = "atlas-" + module.replace(".", "-").replace("_", "-").lower()
+    if _exports_torch_optimizers(mod):
+        return Library(key, module, dist, "torch", "atlas")
+    from invariance.adapters.optax import is_optax_factory
+
+    if importlib.util.find_spec("optax") is not None and any(
+            not n.startswith("_") and is_optax_factory(getattr(mod, n, None)) for n in dir(mod)):
+        return Library(key, module, dist, "optax", "optax")
+    raise UsageError(f"{module} exports no torch.optim.Optimizer subclass and no optax-style factory "
+                     "(a function taking learning_rate that returns a GradientTransformation); "
+                     "name the module that exports them, e.g. optax.contrib")
+
+
+def _exports_torch_optimizers(mod: object) -> bool:
+    import sys
+
+    if "torch" not in sys.modules and importlib.util.find_spec("torch") is None:
+        return False
+    import torch
+
+    return any(inspect.isclass(o := getattr(mod, n, None)) and issubclass(o, torch.optim.Optimizer)
+               and o is not torch.optim.Optimizer for n in dir(mod) if not n.startswith("_"))
+
+
 def version(lib: Library) -> str | None:
     try:
         return importlib.metadata.version(lib.distribution)
@@ -68,8 +116,11 @@ def library_targets(lib: Library) -> tuple[str, ...]:
     """The TARGETs of ``lib``'s rows, in name order (case-insensitive)."""
     module = importlib.import_module(lib.module)
     names = []
+    extra: list[str] = []
     if lib.kind == "torch":
         import torch
+
+        from invariance.report import wrapped
 
         for name in dir(module):
             obj = getattr(module, name)
@@ -80,11 +131,15 @@ def library_targets(lib: Library) -> tuple[str, ...]:
             if lib.module != "torch.optim" and obj.__module__.startswith("torch.optim"):
                 continue  # a re-export of torch's class: that section's row
             names.append(name)
+            if lib.key not in WRAPPERS and wrapped.wrapper_style(obj) is not None:
+                base, _ = wrapped.base_for(lib.module, name)  # tried around SGD, then Adam: a row of its own
+                if base is not None:
+                    extra.append(f"invariance.report.wrapped:{wrapped.factory_name(lib.module, name, base)}")
     else:
         from invariance.adapters.optax import is_optax_factory
 
         names = [n for n in dir(module) if not n.startswith("_") and is_optax_factory(getattr(module, n))]
-    return tuple(f"{lib.module}:{n}" for n in sorted(names, key=str.lower))
+    return tuple(f"{lib.module}:{n}" for n in sorted(names, key=str.lower)) + tuple(sorted(extra, key=str.lower))
 
 
 def reexports(lib: Library) -> tuple[str, ...]:
@@ -99,12 +154,63 @@ def reexports(lib: Library) -> tuple[str, ...]:
                         and getattr(module, n).__module__.startswith("torch.optim")))
 
 
-def reason_of(target: str) -> tuple[str | None, str | None]:
-    """(reason, source line) for an atlas target, or (None, None) when none is recorded."""
+def reason_of(target: str, message: str | None = None, failed: bool = False) -> tuple[str | None, str | None]:
+    """(reason, source line) for an atlas target: the curated one (:mod:`.atlas_reasons`) where there is
+    one; for a row that failed (``failed``, its ``message``), why it cannot run on the protocol, derived
+    from its class and its error (:func:`cannot_run`); else (None, None)."""
     from invariance.report.atlas_reasons import REASONS
 
     entry = REASONS.get(target)
-    return (entry[2], entry[3]) if entry else (None, None)
+    if entry:
+        return entry[2], entry[3]
+    return cannot_run(target, message or "") if failed else (None, None)
+
+
+_MISSING = re.compile(r"missing \d+ required (?:positional |keyword-only )?arguments?: (.+?)(?: at |$)")
+
+
+def cannot_run(target: str, message: str) -> tuple[str, str | None]:
+    """Why an optimizer cannot run on the protocol, in one line, and the source line of its class: a
+    wrapper that needs a base optimizer, a model-level optimizer, a required argument, or its error."""
+    from invariance.report import wrapped
+
+    module, _, name = target.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except Exception:  # noqa: BLE001 - a target that does not load: its error is the reason
+        cls = None
+    source = _source_of(cls)
+    if cls is not None and wrapped.wrapper_style(cls) is not None:
+        base, why = wrapped.base_for(module, name)
+        also = (f"; checked {why} as the row {wrapped.factory_name(module, name, base)}" if base
+                else f"; {why}")
+        return f"cannot run on the protocol: a wrapper, needs a base optimizer{also}", source
+    if (cls is not None and wrapped.model_level(cls)) or "'generator' object has no attribute" in message:
+        return "cannot run on the protocol: a model-level optimizer (it takes the model, not its parameters)", source
+    missing = _MISSING.search(message)
+    if missing:
+        args = missing.group(1).strip().rstrip(".")
+        return (f"cannot run on the protocol: needs a required argument {args} "
+                "(give it with --opt NAME=VALUE)"), source
+    error = message.split("): ", 1)[1] if "): " in message else message
+    return f"cannot run on the protocol: {error.split(' at ')[0].strip()[:160]}", source
+
+
+def _source_of(cls: object) -> str | None:
+    """``package/file.py:LINE`` of a class (the path from its top-level package), or None."""
+    if cls is None:
+        return None
+    try:
+        path = inspect.getsourcefile(cls)  # type: ignore[arg-type]
+        line = inspect.getsourcelines(cls)[1]  # type: ignore[arg-type]
+    except (TypeError, OSError):
+        return None
+    if path is None:
+        return None
+    top = getattr(cls, "__module__", "").split(".")[0]
+    parts = path.replace("\\", "/").split("/")
+    short = "/".join(parts[parts.index(top):]) if top in parts else parts[-1]
+    return f"{short}:{line}"
 
 
 # -------------------------------------------------------------- wrappers, as instance factories
@@ -131,6 +237,5 @@ WRAPPERS = {"atlas-pytorch-optimizer": ("invariance.report.atlas:lookahead_adam"
 
 
 @functools.cache
-def targets_of(key: str) -> tuple[str, ...]:
-    lib = next(lib for lib in LIBRARIES if lib.key == key)
-    return library_targets(lib) + WRAPPERS.get(key, ())
+def targets_of(lib: Library) -> tuple[str, ...]:
+    return library_targets(lib) + WRAPPERS.get(lib.key, ())

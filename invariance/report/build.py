@@ -137,16 +137,17 @@ def _row(result: Result, m: SectionMeasurement, margin: float) -> Row:
         result=result,
         output_symmetry=j["output_symmetry"],
         breaks_at=result.breaks_at,
-        **_reason(result.target, m.spec.kind),
+        **_reason(result, m.spec.kind),
     )
 
 
-def _reason(target: str, kind: str) -> dict:
+def _reason(result: Result, kind: str) -> dict:
     if kind != "atlas":
         return {}
     from invariance.report.atlas import reason_of
 
-    reason, source = reason_of(target)
+    failed = result.diagnosis is not None and result.diagnosis.value == "error"
+    reason, source = reason_of(result.target, result.message, failed)
     return {"reason": reason, "source": source}
 
 

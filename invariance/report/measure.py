@@ -17,7 +17,8 @@ the scikit-learn regressors run as defined in the zoo. Every setting used is rec
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from invariance.curves.hyperparams import (
     TORCH_CURVE_SETTINGS,
@@ -35,6 +36,9 @@ from invariance.report.runs import (  # re-exported: the runs were defined here
 )
 from invariance.threads import one_thread
 from invariance.workers import Workers
+
+if TYPE_CHECKING:
+    from invariance.report.atlas import Library
 
 __all__ = [
     "BUILTIN_ORDER",
@@ -137,18 +141,20 @@ ATLAS_TRIALS = 1
 ATLAS_K_STEPS = 8
 
 
-def atlas_sections(*, d: int = 128, curves: bool = True) -> list[SectionSpec]:
-    """One section per optimizer library of :mod:`invariance.report.atlas`; a library that is not
-    installed gives an omitted section (with the extra that installs it)."""
+def atlas_sections(*, d: int = 128, curves: bool = True, libraries: Sequence[Library] | None = None
+                   ) -> list[SectionSpec]:
+    """One section per optimizer library (default: :data:`invariance.report.atlas.LIBRARIES`, the report's;
+    ``invcheck atlas PACKAGE…`` gives its own, :func:`~invariance.report.atlas.library_for`); a library that
+    is not installed gives an omitted section (with the extra that installs it)."""
     from invariance.report import atlas
 
     out = []
-    for lib in atlas.LIBRARIES:
+    for lib in atlas.LIBRARIES if libraries is None else libraries:
         have = atlas.installed(lib)
         version = atlas.version(lib) if have else None
         broken = None
         try:
-            targets = atlas.targets_of(lib.key) if have else ()
+            targets = atlas.targets_of(lib) if have else ()
             again = atlas.reexports(lib) if have else ()
         except Exception as exc:  # installed but unusable (a torch build it was not made for): a note, not a crash
             targets, again = (), ()
