@@ -59,6 +59,16 @@ def _positive_int(value: Any) -> bool:
     return isinstance(value, int) and value >= 1
 
 
+def _model_spec(value: Any) -> bool:
+    """A built-in model's name, or ``FILE.py:FACTORY`` / ``module:FACTORY`` (a factory of your own network)."""
+    if value is None or value in MODELS:
+        return True
+    if not isinstance(value, str) or value.count(":") < 1:
+        return False
+    head, _, name = value.rpartition(":")
+    return bool(head) and name.replace(".", "_").isidentifier()
+
+
 def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], bool]:
     return lambda value: value in allowed
 
@@ -182,8 +192,11 @@ OPTIONS: tuple[Option, ...] = (
            type=int, valid=_positive_int, invalid="{flag} must be a positive integer, got {value!r}",
            checked_by=ADAPTER),
     Option("model", "linear neuron (default), a linear layer with --outputs H outputs (also asks the output "
-           "side: Y ↦ YVᵀ must give Ŷ ↦ ŶVᵀ), or an MLP with a fully connected input layer", section=TORCH,
-           home=ADAPTER, choices=MODELS, valid=_one_of(MODELS), invalid=_not_one_of(MODELS), checked_by=ADAPTER),
+           "side: Y ↦ YVᵀ must give Ŷ ↦ ŶVᵀ), an MLP with a fully connected input layer, or your own network: "
+           "FILE.py:FACTORY or module:FACTORY, factory(d, outputs) returning a torch.nn.Module (docs/networks.md)",
+           section=TORCH, home=ADAPTER, metavar="{linear,layer,mlp,FILE.py:FACTORY}", valid=_model_spec,
+           invalid="{flag} must be one of linear, layer, mlp, or FILE.py:FACTORY / module:FACTORY (a function "
+                   "factory(d, outputs) returning a torch.nn.Module), got {value!r}", checked_by=ADAPTER),
     Option("hidden", "MLP hidden width (default 16)", section=TORCH, home=ADAPTER, type=int, valid=_positive_int,
            invalid="{flag} must be a positive integer, got {value!r}", checked_by=ADAPTER),
     Option("activation", "MLP activation: tanh (default), relu, identity", section=TORCH, home=ADAPTER,

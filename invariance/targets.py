@@ -24,7 +24,7 @@ from typing import Any
 from invariance.contract import Learner, as_learner, check_outputs, declaration_of
 from invariance.errors import InvarianceError, UsageError
 
-__all__ = ["load", "load_many", "learners_of", "target_of"]
+__all__ = ["load", "load_many", "learners_of", "resolve", "target_of"]
 
 
 def load_many(targets: list[str], *, options: dict | None = None) -> list[Learner]:
@@ -105,6 +105,15 @@ def load(target: str, *, options: dict | None = None) -> list[Learner]:
             )
         return _learners_of_module(obj, target, options)
     return [_to_learner(obj, name=attr.split(".")[-1], target=target, options=options)]
+
+
+def resolve(spec: str, *, what: str) -> Any:
+    """The object ``spec`` names (``package.module:NAME`` or ``path/to/file.py:NAME``), imported as a TARGET
+    is; :class:`UsageError` (one line, naming the option ``what``) where it cannot be."""
+    modpart, sep, attr = _split(spec.strip()) if isinstance(spec, str) else ("", "", "")
+    if not sep:
+        raise UsageError(f"{what} {spec!r} needs the form FILE.py:NAME or module:NAME")
+    return _getattr(_import(modpart), attr, spec)
 
 
 def _split(target: str) -> tuple[str, str, str]:

@@ -64,6 +64,8 @@ def layer_outputs(model: str, outputs: Any) -> int | None:
     one-output model, where ``--outputs`` is a usage error."""
     if model == "layer":
         return check_outputs(True if outputs in (None, False) else outputs, "--outputs")
+    if ":" in str(model):  # your own network: H as given, else what its output says (probes.probe_model)
+        return None if outputs in (None, False) else check_outputs(outputs, "--outputs")
     if outputs not in (None, False):
         raise UsageError(f"--outputs {outputs} needs --model layer (a weight matrix with one row per output); "
                          f"--model {model} has one output")

@@ -193,7 +193,7 @@ def test_sgd_mlp_with_gaussian_first_layer_is_invariant_in_distribution():
     [
         ({"activation": "gelu"}, "--activation 'gelu' is not one of tanh, relu, identity"),
         ({"init": "xavier"}, "--init 'xavier' is not one of gaussian, uniform, orthogonal"),
-        ({"model": "cnn"}, "--model 'cnn' is not one of linear, layer, mlp"),
+        ({"model": "cnn"}, "--model must be one of linear, layer, mlp, or FILE.py:FACTORY / module:FACTORY"),
         ({"passes": 0}, "--passes must be a positive integer, got 0"),
         ({"batch_size": -1}, "--batch-size must be a positive integer, got -1"),
         ({"hidden": 2.5}, "--hidden must be a positive integer, got 2.5"),

@@ -24,7 +24,7 @@ import numpy as np
 
 from invariance.adapters.torch.model import OPTIMIZER_DEFAULTS, build_model, construct, short_name, torch_module
 from invariance.adapters.torch.options import TorchOptions
-from invariance.adapters.torch.protocol import _Reusing, run, run_context, step
+from invariance.adapters.torch.protocol import _Reusing, predictions, run, run_context, step
 from invariance.probe.stacks import gap, words
 
 __all__ = ["BatchProfile", "fit_many", "probe_batching", "PROBE_SHAPES"]
@@ -85,7 +85,7 @@ def _run_many(torch: Any, optimizer_cls: Any, problems: Sequence[Problem], opts:
     with torch.no_grad():
         for model, (_, _, Xt) in zip(models, problems, strict=True):
             Xt_ = torch.as_tensor(Xt, dtype=torch.float64, device=opts.device)
-            pred = model(Xt_) if opts.model == "layer" else model(Xt_)[:, 0]
+            pred = predictions(model, Xt_, opts)
             out.append(pred.detach().cpu().numpy().astype(np.float64))
     return out
 
@@ -119,7 +119,7 @@ def _group_closure(torch: Any, models: list, optimizer: Any, params: list[list],
         with torch.enable_grad(), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Using backward\\(\\) with create_graph=True")
             for i, (xb, yb) in zip(active, batches, strict=True):
-                out = models[i](xb) if layer else models[i](xb)[:, 0]
+                out = predictions(models[i], xb, opts)
                 loss = 0.5 * ((out - yb) ** 2).reshape(len(xb), -1).sum(1).mean()
                 loss.backward(create_graph=bool(opts.create_graph))
                 total = total + loss.detach()
@@ -136,7 +136,7 @@ def _probe_group(opts: TorchOptions) -> list[Problem]:
     rng = np.random.default_rng(0xBA7C)
     out = []
     for n, d, scale in PROBE_SHAPES:
-        ys = n if opts.model != "layer" else (n, opts.outputs or 1)
+        ys = (n, opts.outputs or 1) if opts.multi_output else n
         X, y = scale * rng.standard_normal((n, d)), scale * rng.integers(-3, 4, ys).astype(np.float64)
         out.append((X, y, rng.standard_normal((3, d))))
     return out

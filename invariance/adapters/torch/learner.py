@@ -13,7 +13,7 @@ from invariance.adapters.defaults import own_lr, takes_lr
 from invariance.adapters.torch.batched import fit_many, probe_batching
 from invariance.adapters.torch.model import torch_module, validate_optimizer_kwargs, where
 from invariance.adapters.torch.options import TorchOptions
-from invariance.adapters.torch.probes import PrecisionProfile, probe_precision, probe_steps
+from invariance.adapters.torch.probes import PrecisionProfile, probe_model, probe_precision, probe_steps
 from invariance.adapters.torch.protocol import train_predict
 from invariance.adapters.torch.replay import breaks_at
 from invariance.contract import Learner
@@ -33,7 +33,7 @@ def learner_from_optimizer(cls: Any, *, name: str, target: str, options: Mapping
     precision (:func:`~.probes.step_precision`) and, for a precision coarser than float64,
     :attr:`Learner.exact`: the same learner with its casts rewritten to float64
     (:func:`~.probes.exact_variant`), or None with :attr:`Learner.exact_note` saying why."""
-    opts = _with_lr(cls, TorchOptions.from_options(options))
+    opts = _with_lr(cls, probe_model(TorchOptions.from_options(options)))
     opts = probe_steps(cls, opts).applied(opts)
     _check_device(opts)
     validate_optimizer_kwargs(torch_module(), cls, opts)

@@ -1,5 +1,5 @@
-"""What a torch learner trains: the model (linear neuron, linear layer, MLP) and the optimizer on its
-parameters, built the same way for every run; and the names an optimizer is shown by."""
+"""What a torch learner trains: the model (linear neuron, linear layer, MLP, a network of your own) and the
+optimizer on its parameters, built the same way for every run; and the names an optimizer is shown by."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from invariance.adapters.torch.options import TorchOptions
 from invariance.errors import MissingDependency, UsageError
 
 __all__ = ["torch_module", "short_name", "where", "OPTIMIZER_DEFAULTS", "construct", "build_model",
-           "build_optimizer", "validate_optimizer_kwargs"]
+           "build_optimizer", "model_factory", "own_model", "validate_optimizer_kwargs"]
 
 #: per-optimizer keyword defaults of the adapter (override with --opt KEY=VALUE). L-BFGS's own
 #: defaults (20 inner iterations, 100 pairs of history) make one online step cost ~2000 dot products;
@@ -67,7 +67,10 @@ def build_optimizer(make: Any, model: Any, opts: TorchOptions) -> Any:
 
 
 def build_model(torch: Any, d: int, opts: TorchOptions, gen: Any) -> Any:
-    """Zero weights for the linear neuron and layer; an MLP's weights drawn from ``gen``."""
+    """Zero weights for the linear neuron and layer; an MLP's weights drawn from ``gen``; a network of
+    your own from its factory (:func:`own_model`)."""
+    if opts.custom:
+        return own_model(torch, d, opts, int(gen.initial_seed()))
     nn = torch.nn
     dt = torch.float64
 
@@ -95,6 +98,38 @@ def build_model(torch: Any, d: int, opts: TorchOptions, gen: Any) -> Any:
         second.weight.copy_(torch.randn(1, h, generator=gen, dtype=dt) / np.sqrt(h))
     act = {"tanh": nn.Tanh(), "relu": nn.ReLU(), "identity": nn.Identity()}[opts.activation]
     return nn.Sequential(first, act, second)
+
+
+@functools.cache
+def model_factory(spec: str) -> Any:
+    """The factory ``spec`` names (``FILE.py:FACTORY`` or ``module:FACTORY``); a :class:`UsageError`
+    (one line) where it cannot be imported or is not callable."""
+    from invariance.targets import resolve
+
+    obj = resolve(spec, what="--model")
+    if not callable(obj):
+        raise UsageError(f"--model {spec} is a {type(obj).__name__}, not a factory; give a function "
+                         "factory(d, outputs) that returns a torch.nn.Module")
+    return obj
+
+
+def own_model(torch: Any, d: int, opts: TorchOptions, seed: int) -> Any:
+    """``factory(d, outputs)`` with torch's global generator seeded by ``seed`` (forked: the caller's stream is
+    untouched) and float64 as torch's default dtype (so that ``nn.Linear`` and the like are built and
+    initialised in float64, not rounded through float32), moved to the run's device. Raises what the factory
+    raises, and a ``TypeError`` for anything but a ``torch.nn.Module``."""
+    factory = model_factory(opts.model)
+    default = torch.get_default_dtype()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        torch.set_default_dtype(torch.float64)
+        try:
+            model = factory(d, opts.outputs or 1)
+        finally:
+            torch.set_default_dtype(default)
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"--model {opts.model} returned a {type(model).__name__}, not a torch.nn.Module")
+    return model.to(dtype=torch.float64, device=opts.device)
 
 
 def validate_optimizer_kwargs(torch: Any, cls: Any, opts: TorchOptions) -> None:

@@ -25,7 +25,7 @@ __all__ = ["TorchOptions", "Options", "DEFAULTS", "MODELS", "ACTIVATIONS", "INIT
 CLOSURE_PASSED, CLOSURE_REJECTED, CLOSURE_NONE = "passed", "rejected: plain step()", "none"
 
 #: recorded in a learner's options, not listed in its description
-_UNLISTED = ("optimizer_kwargs", "create_graph", "global_rng", "lr_source", "closure")
+_UNLISTED = ("optimizer_kwargs", "create_graph", "global_rng", "lr_source", "closure", "model_random")
 _MLP_ONLY = ("hidden", "activation", "init")
 
 
@@ -53,6 +53,9 @@ class TorchOptions:
     lr_source: str | None = None
     #: run with torch's, NumPy's and Python's global generators forked and seeded per call
     global_rng: bool = False
+    #: a network of your own (``model="FILE.py:FACTORY"``) whose initial weights depend on the seed (decided
+    #: by :func:`~invariance.adapters.torch.probes.probe_model`)
+    model_random: bool = False
     #: run with every cast to a coarser floating dtype rewritten to float64 (not a recorded option)
     exact: bool = False
 
@@ -81,9 +84,20 @@ class TorchOptions:
         return self.model in ("linear", "layer") and not self.create_graph
 
     @property
+    def custom(self) -> bool:
+        """Whether the model is a network of your own (``FILE.py:FACTORY`` or ``module:FACTORY``)."""
+        return ":" in self.model
+
+    @property
+    def multi_output(self) -> bool:
+        """Whether predictions are n×H: the layer, or a network of your own with H > 1 outputs."""
+        return self.model == "layer" or (self.custom and (self.outputs or 1) > 1)
+
+    @property
     def randomized(self) -> bool:
-        """Whether a learner with these options takes ``rng`` (an MLP's initialisation, a global draw)."""
-        return self.model == "mlp" or self.global_rng
+        """Whether a learner with these options takes ``rng`` (an MLP's initialisation, a network of your
+        own whose initialisation draws, a global draw)."""
+        return self.model == "mlp" or self.model_random or self.global_rng
 
     def as_dict(self) -> dict[str, Any]:
         """The options a learner records (every field but :attr:`exact`), in field order."""
@@ -100,7 +114,7 @@ class TorchOptions:
         for key, value in self.as_dict().items():
             if key in _UNLISTED or (key in _MLP_ONLY and self.model != "mlp"):
                 continue
-            if key == "outputs" and self.model != "layer":
+            if key == "outputs" and not self.multi_output:
                 continue
             yield key, value
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from invariance.adapters.defaults import FALLBACK_LR, fallback_source, lr_defaults_to_none
 from invariance.adapters.torch.exact import exact_mode
-from invariance.adapters.torch.model import short_name, torch_module
+from invariance.adapters.torch.model import own_model, short_name, torch_module
 from invariance.adapters.torch.options import CLOSURE_PASSED, CLOSURE_REJECTED, Options, TorchOptions
 from invariance.adapters.torch.precision import coarsest, describe, its, precision_of, state_dtypes, watch, where_seen
 from invariance.adapters.torch.protocol import (
@@ -25,6 +25,7 @@ from invariance.adapters.torch.protocol import (
     train_predict,
     train_predict_info,
 )
+from invariance.errors import UsageError
 
 __all__ = ["StepProfile", "PrecisionProfile", "probe_steps", "probe_precision", "closure_protocol",
            "needs_create_graph", "uses_global_rng", "step_precision", "exact_variant"]
@@ -58,6 +59,39 @@ class PrecisionProfile:
     note: str | None
     exact: TorchOptions | None
     exact_note: str | None
+
+
+def probe_model(opts: TorchOptions) -> TorchOptions:
+    """For a network of your own (``model="FILE.py:FACTORY"``): its outputs H (``--outputs`` where given,
+    else the width of its output; H > 1 asks the output side too) and whether its initial weights depend on
+    the seed (then the learner is randomised and judged by the two-sample test). Built at d = 3 with seeds 0
+    and 1. A factory that raises, returns no ``torch.nn.Module``, or gives an output of another width than
+    ``--outputs`` is a :class:`UsageError` (one line)."""
+    if not opts.custom:
+        return opts
+    torch = torch_module()
+    x = torch.zeros(2, 3, dtype=torch.float64, device=opts.device) + torch.tensor([[1.0], [-0.5]], dtype=torch.float64)
+    try:
+        first, second = (own_model(torch, 3, opts, s) for s in (0, 1))
+        with torch.no_grad():
+            out = first(x)
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a user's factory or forward: one line, then stop
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise UsageError(f"--model {opts.model}: building it at d = 3 and running it on 2 rows raised "
+                         f"{type(exc).__name__}{': ' + msg if msg else ''}") from None
+    width = 1 if out.ndim == 1 else int(out.shape[1])
+    if out.ndim not in (1, 2) or out.shape[0] != 2:
+        raise UsageError(f"--model {opts.model}: on 2 rows of 3 features it returned shape {tuple(out.shape)}; "
+                         "a network must map (n, d) to (n,) or (n, H)")
+    if opts.outputs is not None and width != opts.outputs:
+        raise UsageError(f"--model {opts.model} returns {width} output{'s' * (width != 1)} per row, but --outputs "
+                         f"{opts.outputs} was asked; build factory(d, outputs) with that many, or drop --outputs")
+    if not any(p.requires_grad for p in first.parameters()):
+        raise UsageError(f"--model {opts.model} has no parameters to train")
+    a, b = (torch.cat([p.detach().reshape(-1) for p in m.parameters()]) for m in (first, second))
+    return replace(opts, outputs=width if width > 1 else None, model_random=not torch.equal(a, b))
 
 
 def probe_steps(cls: Any, opts: TorchOptions) -> StepProfile:

@@ -117,8 +117,16 @@ def run(torch: Any, optimizer_cls: Any, X: np.ndarray, y: np.ndarray, Xt: np.nda
     if modes:
         optimizer.eval()
     with torch.no_grad():
-        out = model(Xt_) if opts.model == "layer" else model(Xt_)[:, 0]
-        return out.detach().cpu().numpy().astype(np.float64)
+        return predictions(model, Xt_, opts).detach().cpu().numpy().astype(np.float64)
+
+
+def predictions(model: Any, X: Any, opts: TorchOptions) -> Any:
+    """The model's output on ``X``: n×H where :attr:`TorchOptions.multi_output`, else a vector (the first
+    column of an n×1 output)."""
+    out = model(X)
+    if opts.multi_output or out.ndim == 1:
+        return out
+    return out[:, 0]
 
 
 def _train(torch: Any, model: Any, optimizer: Any, X: np.ndarray, y: np.ndarray, opts: TorchOptions,
@@ -180,15 +188,13 @@ def _neuron_gradient(torch: Any, w: Any, xb: Any, yb: Any) -> Callable[[], Any]:
 def _autograd_gradient(torch: Any, model: Any, optimizer: Any, params: list, opts: TorchOptions, xb: Any,
                        yb: Any) -> Callable[[], Any]:
     """zero_grad, forward, ``backward(create_graph=…)``, reusing the precomputed gradient (:class:`_Reusing`)."""
-    layer = opts.model == "layer"
-
     def backward() -> Any:
         optimizer.zero_grad()
         with torch.enable_grad(), warnings.catch_warnings():
             # torch warns that a graph-carrying .grad forms a reference cycle; the adapter clears every
             # .grad after training (run)
             warnings.filterwarnings("ignore", message="Using backward\\(\\) with create_graph=True")
-            out = model(xb) if layer else model(xb)[:, 0]
+            out = predictions(model, xb, opts)
             loss = 0.5 * ((out - yb) ** 2).reshape(len(xb), -1).sum(1).mean()
             loss.backward(create_graph=bool(opts.create_graph))
         return loss

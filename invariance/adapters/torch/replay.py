@@ -54,7 +54,7 @@ def breaks_at(optimizer_cls: Any, opts: Options, cx: Any) -> dict | None:
     from invariance.render.messages import STATE_FIT
 
     opts = TorchOptions.of(opts)
-    if opts.model == "mlp":
+    if opts.model not in ("linear", "layer"):
         return {"key": None, "note": "state replay covers the linear neuron and layer only (--model linear|layer)"}
     U = np.asarray(cx.U, dtype=float)
     V = None if getattr(cx, "V", None) is None else np.asarray(cx.V, dtype=float)
