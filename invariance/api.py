@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from invariance.contract import Learner
-from invariance.errors import UsageError
+from invariance.errors import UsageError, on_surface
 from invariance.options import ADAPTER, API, CONFIG, DOMAIN, NAMES, OPTIONS, flag_of_key
 from invariance.result.model import Result
 from invariance.settings import CheckConfig
@@ -76,7 +76,7 @@ def _with_option_warning(result: Result, learner: Learner, config: CheckConfig) 
     if not ignored:
         return result
     names = ", ".join(flag_of_key(k) for k in ignored)
-    note = f"{names} ignored: they set up torch optimizer targets, and {learner.target} is not one"
+    note = on_surface(f"{names} ignored: they set up torch optimizer targets, and {learner.target} is not one")
     return replace(result, warnings=(note,) + tuple(result.warnings))
 
 

@@ -6,8 +6,48 @@ prints ``str(exc)`` and exits with ``exc.exit_code`` instead of showing a traceb
 
 from __future__ import annotations
 
+import contextvars
+
 __all__ = ["InvarianceError", "UsageError", "LearnerFailure", "MissingDependency", "SkippedWarning",
-           "run_subcommand"]
+           "run_subcommand", "SURFACE", "API_WORDS", "api_words", "on_surface", "on_the_command_line"]
+
+#: who is asking: "cli" while the command line runs (messages name its flags: ``--passes``), "api" otherwise
+#: (messages name the keywords of :func:`invariance.check`: ``passes``)
+SURFACE: contextvars.ContextVar[str] = contextvars.ContextVar("invcheck_surface", default="api")
+
+
+def on_the_command_line(run):
+    """Decorate a subcommand's ``run(argv)``: while it runs, messages name the command line's flags."""
+    import functools
+
+    @functools.wraps(run)
+    def wrapped(*args, **kwargs):
+        token = SURFACE.set("cli")
+        try:
+            return run(*args, **kwargs)
+        finally:
+            SURFACE.reset(token)
+
+    return wrapped
+
+
+#: flag → the API's keyword (``--max-examples`` → ``max_examples``): filled by :mod:`invariance.options` from
+#: its table when it is imported (this module, the root of every other, imports nothing of invcheck's)
+API_WORDS: dict[str, str] = {}
+
+
+def api_words(text: str) -> str:
+    """``text`` with every flag of :data:`API_WORDS` written as the API's keyword: ``--max-examples 0`` →
+    ``max_examples 0``, ``--opt KEY=VALUE`` → ``opt KEY=VALUE``; other flags are left as they are."""
+    import re
+
+    return re.sub(r"(?<![\w-])--[a-z][a-z0-9-]*(?![\w-])", lambda m: API_WORDS.get(m.group(0), m.group(0)), text)
+
+
+def on_surface(text: str) -> str:
+    """``text`` in the words of the surface asking: unchanged on the command line; in the API, every flag of
+    the options table as its keyword (:func:`api_words`)."""
+    return text if SURFACE.get() == "cli" else api_words(text)
 
 
 class SkippedWarning(UserWarning):
@@ -22,9 +62,19 @@ class InvarianceError(Exception):
 
 
 class UsageError(InvarianceError):
-    """The caller asked for something that cannot work: bad target, bad option, not a learner."""
+    """The caller asked for something that cannot work: bad target, bad option, not a learner. Its text
+    names options as the surface asking spells them (:func:`on_surface`): ``--passes`` on the command line,
+    ``passes`` in the API."""
 
     exit_code = 2
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.surface = SURFACE.get()  # where it was raised decides its words, not where it is printed
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return text if self.surface == "cli" else api_words(text)
 
 
 class MissingDependency(UsageError):
@@ -57,7 +107,7 @@ def run_subcommand(run, argv) -> int:
     import sys
 
     try:
-        return run(list(sys.argv[1:] if argv is None else argv))
+        return on_the_command_line(run)(list(sys.argv[1:] if argv is None else argv))
     except InvarianceError as exc:
         print(f"invcheck: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return exc.exit_code

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from invariance.errors import UsageError
+from invariance.errors import API_WORDS, UsageError
 from invariance.verdict import PRECISIONS
 
 __all__ = ["Option", "OPTIONS", "NAMES", "by_name", "in_section", "flag_of_key", "MODELS", "ACTIVATIONS", "INITS",
@@ -241,3 +241,8 @@ def in_section(section: str) -> tuple[Option, ...]:
         if option.help_after is not None:
             out.insert(out.index(_BY_NAME[option.help_after]) + 1, option)
     return tuple(out)
+
+
+# the API's words for the command line's flags (errors.api_words): the table's, and three of the API's own
+API_WORDS.update({option.flag: option.name for option in OPTIONS}
+                 | {"--dask": "dask", "--jobs": "jobs", "--expect": "expect"})

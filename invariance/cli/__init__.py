@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"invcheck {__version__}\n")
         return 0
+    from invariance.errors import SURFACE
+
+    surface = SURFACE.set("cli")  # messages name flags (--passes), not the API's keywords
     try:
         _private_hypothesis_home()
         _one_line_notes()
@@ -58,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"invcheck: error: {exc}\n")
             return exc.exit_code
         raise
+    finally:
+        SURFACE.reset(surface)
 
 
 def _private_hypothesis_home() -> None:

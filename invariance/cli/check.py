@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from invariance.cli.parser import Parser
+from invariance.errors import on_the_command_line
 from invariance.options import CHECK, OPTIONS, SHOWN, TORCH, in_section
 from invariance.verdict import VERDICT_ORDER
 from invariance.workers import DASK_HELP
@@ -62,6 +63,7 @@ def _options(args: argparse.Namespace) -> dict:
     return {option.name: values[option.name] for option in OPTIONS if option.given(values[option.name])}
 
 
+@on_the_command_line
 def run(argv: list[str]) -> int:
     args = _check_parser().parse_args(argv)
     for option in OPTIONS:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 
 from invariance.cli.parser import Parser
+from invariance.errors import on_the_command_line
 
 __all__ = ["run"]
 
 
+@on_the_command_line
 def run(argv: list[str]) -> int:
     p = Parser(prog="invcheck list", description="List registered learners with their declared verdicts and reasons.")
     p.add_argument("targets", nargs="*", metavar="TARGET", default=["algorithms"], help="default: algorithms")

@@ -13,6 +13,7 @@ import os
 import sys
 
 from invariance.cli.parser import Parser
+from invariance.errors import on_the_command_line
 
 __all__ = ["run"]
 
@@ -30,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+@on_the_command_line
 def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     import json

@@ -46,6 +46,7 @@ __all__ = [
     "Problem",
     "Draw",
     "problem_of",
+    "problem_title",
     "sylvester",
     "check_d",
 ]
@@ -61,6 +62,11 @@ _TITLE = {
     "noisy": "noisy Gaussian regression",
     "logistic": "sparse logistic regression",
 }
+
+
+def problem_title(name: str) -> str:
+    """A problem's name in words ("random ±1" for ``pm1``); the name itself for one not listed."""
+    return _TITLE.get(name, name)
 
 
 def sylvester(d: int) -> np.ndarray:
@@ -130,7 +136,7 @@ class Problem:
 
     @property
     def title(self) -> str:
-        return _TITLE[self.name]
+        return problem_title(self.name)
 
     @property
     def metric(self) -> str:

@@ -262,7 +262,7 @@ class Caller:
             raise CallError(
                 Diagnosis.TIMEOUT,
                 f"one call ran past the {self.timeout:g} s limit (n={len(y)}, d={X.shape[1]}, m={len(Xt)}); "
-                "make it faster or raise --timeout",
+                "make it faster or raise the per-call limit (--timeout S; timeout= in the API)",
             ) from None
         except (KeyboardInterrupt, SystemExit, MissingDependency):
             raise

@@ -67,13 +67,16 @@ def contradiction_lines(names: list[str], declared: list[str | None], ks, means,
             for name, f in declared_contradictions(names, declared, ks, means, bound, margin=margin, ses=ses)]
 
 
-def fit_flag(k: int, train_loss: float | None, target_loss: float, reason: str) -> Flag | None:
-    """``did-not-fit`` (:func:`invariance.judge.curves.fit_finding`) with the figure and the reason."""
+def fit_flag(k: int, train_loss: float | None, target_loss: float, reason: str, problem: str | None = None
+             ) -> Flag | None:
+    """``did-not-fit`` (:func:`invariance.judge.curves.fit_finding`) with the problem it is about (a row
+    shows several: the figure must say which), the figure and the reason."""
     f = fit_finding(k, train_loss, target_loss)
     if f is None:
         return None
     figure = "non-finite" if f.train_loss is None else f"{f.train_loss:.3g}"
-    return Flag(FlagKind.DID_NOT_FIT, f"did not fit: training loss {figure} at k = {f.k} (the target's: "
+    on = f" on the {problem} problem" if problem else ""
+    return Flag(FlagKind.DID_NOT_FIT, f"did not fit{on}: training loss {figure} at k = {f.k} (the target's: "
                                       f"{f.target_loss:.3g}; tolerance {FIT_TOLERANCE:g}): {reason}")
 
 

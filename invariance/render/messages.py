@@ -159,8 +159,7 @@ def skipped(exc: Exception) -> str:
 def fatal(run: Any) -> str:
     """A learner failure during a search, with the input it failed on."""
     c = run.fatal_case
-    where = "" if c is None else f" during the {run.name} search (d={c.d}, n={c.n}, m={c.m})"
-    return f"{run.fatal}{where}"
+    return run.fatal if c is None else f"in the {run.name} search (d={c.d}, n={c.n}, m={c.m}): {run.fatal}"
 
 
 def narrowing_hint(shapes: list[tuple[int, int, int, bool]]) -> str:

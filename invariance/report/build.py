@@ -83,6 +83,13 @@ def _fit_of(curves: dict[str, Curves], target: str) -> dict[str, dict]:
     return out
 
 
+def _problem_title(c: Curves) -> str:
+    """The problem a curve is on, in words ("random ±1", "sign-flipped Hadamard", …)."""
+    from invariance.curves.problems import problem_title
+
+    return problem_title(c.problem)
+
+
 def _fit_flags(row_fit: dict[str, dict], curves: dict[str, Curves], target: str,
                curated: str | None) -> tuple[Flag, ...]:
     bad = [k for k, f in row_fit.items() if not f.get("fits", True)]
@@ -90,7 +97,7 @@ def _fit_flags(row_fit: dict[str, dict], curves: dict[str, Curves], target: str,
         return ()
     first = row_fit[bad[0]]
     why = fit_reason(curves[bad[0]].tuning.get(target), curated, first["train_loss"])
-    flag = fit_flag(first["k"], first["train_loss"], first["target_loss"], why)
+    flag = fit_flag(first["k"], first["train_loss"], first["target_loss"], why, _problem_title(curves[bad[0]]))
     if flag is None:
         return ()
     if len(bad) > 1:

@@ -191,20 +191,21 @@ def test_sgd_mlp_with_gaussian_first_layer_is_invariant_in_distribution():
 @pytest.mark.parametrize(
     "options, words",
     [
-        ({"activation": "gelu"}, "--activation 'gelu' is not one of tanh, relu, identity"),
-        ({"init": "xavier"}, "--init 'xavier' is not one of gaussian, uniform, orthogonal"),
-        ({"model": "cnn"}, "--model must be one of linear, layer, mlp, or FILE.py:FACTORY / module:FACTORY"),
-        ({"passes": 0}, "--passes must be a positive integer, got 0"),
-        ({"batch_size": -1}, "--batch-size must be a positive integer, got -1"),
-        ({"hidden": 2.5}, "--hidden must be a positive integer, got 2.5"),
-        ({"lr": 0}, "--lr must be a positive number, got 0"),
+        ({"activation": "gelu"}, "activation 'gelu' is not one of tanh, relu, identity"),
+        ({"init": "xavier"}, "init 'xavier' is not one of gaussian, uniform, orthogonal"),
+        ({"model": "cnn"}, "model must be one of linear, layer, mlp, or FILE.py:FACTORY / module:FACTORY"),
+        ({"passes": 0}, "passes must be a positive integer, got 0"),
+        ({"batch_size": -1}, "batch_size must be a positive integer, got -1"),
+        ({"hidden": 2.5}, "hidden must be a positive integer, got 2.5"),
+        ({"lr": 0}, "lr must be a positive number, got 0"),
         ({"optimizer_kwargs": {"betaz": 0.9}}, "has no keyword argument 'betaz'; did you mean betas?"),
-        ({"optimizer_kwargs": {"betas": "oops"}}, "--opt betas='oops' rejected by torch.optim.adam.Adam: TypeError"),
+        ({"optimizer_kwargs": {"betas": "oops"}}, "opt betas='oops' rejected by torch.optim.adam.Adam: TypeError"),
         ({"optimizer_kwargs": {"eps": -1}}, "rejected by torch.optim.adam.Adam: ValueError: Invalid epsilon value: -1"),
-        ({"optimizer_kwargs": {"lr": 0.1}}, "set the learning rate with --lr"),
+        ({"optimizer_kwargs": {"lr": 0.1}}, "set the learning rate with lr"),
     ],
 )
 def test_bad_options_are_usage_errors(options, words):
+    """In the API's words (``batch_size``, ``lr``): tests/core/test_options.py shows the command line's."""
     with pytest.raises(UsageError) as info:
         load("torch.optim:Adam", options=options)
     assert words in str(info.value)
@@ -241,7 +242,7 @@ def test_valid_optimizer_keywords_pass_through():
         (["torch.optim:Adam", "--opt", "betas=oops"], 2, "rejected by torch.optim.adam.Adam"),
         (["torch.optim:Adam", "--opt", "betaz=0.9"], 2, "did you mean betas?"),
         (["torch.optim:Adam", "--opt", "betas"], 2, "is not KEY=VALUE"),
-        (["torch.optim:Adam", "--activation", "gelu"], 2, "--activation 'gelu'"),
+        (["torch.optim:Adam", "--activation", "gelu"], 2, "activation 'gelu'"),
         (["torch.optim:Adamm"], 2, "did you mean Adam"),
         (["torch.optim:SparseAdam", "--json"], 3, None),
     ],

@@ -154,7 +154,7 @@ def test_check_many_and_bad_options():
 def test_torch_options_on_a_numpy_learner_are_a_warning():
     r = invariance.check(ls, lr=0.1, **BUDGET)
     assert r.verdict is Verdict.INVARIANT
-    assert any("--lr ignored" in w for w in r.warnings)
+    assert any(w.startswith("lr ignored") for w in r.warnings)
 
 
 def test_the_python_api_leaves_no_hypothesis_directory_in_the_users_directory(tmp_path):

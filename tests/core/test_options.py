@@ -87,9 +87,9 @@ def test_config_from_refuses_a_bad_option_in_one_line(options, words):
 
 def test_the_adapter_options_wait_for_the_adapter():
     assert config_from(passes=0).options == {"passes": 0}  # a NumPy learner ignores it (with a warning)
-    with pytest.raises(UsageError, match="^--passes must be a positive integer, got 0$"):
+    with pytest.raises(UsageError, match="^passes must be a positive integer, got 0$"):
         TorchOptions.from_options({"passes": 0})
-    with pytest.raises(UsageError, match="^--activation 'sigmoid' is not one of tanh, relu, identity$"):
+    with pytest.raises(UsageError, match="^activation 'sigmoid' is not one of tanh, relu, identity$"):
         TorchOptions.from_options({"activation": "sigmoid"})
 
 
@@ -107,3 +107,24 @@ def test_the_command_line_words_its_own_checks(argv, words):
     with pytest.raises(UsageError) as info:
         run(["algorithms.gd", *argv])
     assert str(info.value) == words
+
+
+# ------------------------------------------------------------- messages in the words of the surface asking
+
+
+def test_api_messages_name_keywords_and_cli_messages_name_flags(capsys):
+    """The same mistake, asked twice: the API answers in keywords (``passes``, ``lr``), the command line
+    in flags (``--passes``, ``--lr``); an API user has no ``--passes`` to type."""
+    import invariance
+    from invariance.cli import main
+    from invariance.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        invariance.check("torch.optim:SGD", passes=0)
+    assert str(caught.value) == "passes must be a positive integer, got 0"
+    r = invariance.check("algorithms.gd", lr=0.1, max_examples=5)
+    assert r.warnings[0].startswith("lr ignored:") and "--lr" not in r.warnings[0]
+    assert main(["torch.optim:SGD", "--passes", "0"]) == 2
+    assert capsys.readouterr().err.strip() == "invcheck: error: --passes must be a positive integer, got 0"
+    assert main(["algorithms.gd", "--lr", "0.1", "--max-examples", "5", "--json"]) == 0
+    assert "--lr ignored:" in capsys.readouterr().out

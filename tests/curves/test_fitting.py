@@ -155,8 +155,9 @@ def test_a_learner_that_cannot_fit_is_flagged_with_its_figure_and_reason():
     fit = c.fit_at(8)
     assert not fit[0]["fits"] and fit[0]["train_loss"] == pytest.approx(1.0)
     assert fit[1]["fits"]
-    flag = fit_flag(8, fit[0]["train_loss"], fit[0]["target_loss"], "predicts 0")
+    flag = fit_flag(8, fit[0]["train_loss"], fit[0]["target_loss"], "predicts 0", "sign-flipped Hadamard")
     assert flag is not None and "1 at k = 8" in flag.text and "predicts 0" in flag.text
+    assert flag.text.startswith("did not fit on the sign-flipped Hadamard problem:")
     assert fit_flag(8, fit[1]["train_loss"], fit[1]["target_loss"], "fits") is None
 
 
