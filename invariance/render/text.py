@@ -21,6 +21,23 @@ def matrix_text(a: np.ndarray | None, limit: int = 8) -> str:
     return np.array2string(a, precision=4, suppress_small=True, max_line_width=120)
 
 
+def _difference(cx: Counterexample) -> list[str]:
+    """The two predictions' difference, absolute, and the size the deviation divides it by: two sides that
+    print alike at six digits, or a 200 % deviation of predictions and labels near 0, read right."""
+    if cx.y_hat is None or cx.y_hat_transformed is None:
+        return []
+    a, b = np.asarray(cx.y_hat, dtype=np.float64), np.asarray(cx.y_hat_transformed, dtype=np.float64)
+    if a.shape != b.shape:
+        return []
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = b - a
+        scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)),
+                    float(np.max(np.abs(np.asarray(cx.y_train, dtype=np.float64)), initial=0.0)), 1e-12)
+    text = np.array2string(diff, formatter={"float_kind": lambda v: f"{v:.2e}"}, max_line_width=120)
+    return [f"ŷ′ − ŷ            = {text} (absolute; the deviation divides by the largest |ŷ|, |ŷ′|, |y|: "
+            f"{scale:.3g})"]
+
+
 def counterexample_text(cx: Counterexample) -> str:
     """A counterexample as plain text: the data, both predictions, the numbers and how to replay it."""
     lines = [
@@ -45,6 +62,7 @@ def counterexample_text(cx: Counterexample) -> str:
     lines += [
         f"ŷ(x | X, y)       = {y0}",
         f"ŷ(Ux | XUᵀ, y)    = {y1}",
+        *_difference(cx),
         f"deviation {fmt_dev(cx.deviation)} > threshold {fmt_dev(cx.threshold)} "
         f"(rounding noise measured on this example: {fmt_dev(cx.noise)})",
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pytest
 from conftest import LEARNERS
 
@@ -224,3 +225,25 @@ def test_pack_items_never_splits_an_item():
     lines = [text.plain for text in pack_items(items, 60, indent=4)]
     assert all(len(text) <= 60 for text in lines)
     assert lines == ["    orth. dev 7.3e-01 · ±1 dev 7.4e-16", "    symmetry signed-permutations · 1204 evals in 2.70s"]
+
+
+def tiny_term(X_train, y_train, X_test):
+    """Least squares plus 1e-7·tanh(x₁): not invariant by a hair (issue 20, item 5)."""
+    return X_test @ (np.linalg.pinv(X_train) @ y_train) + 1e-7 * np.tanh(X_test[:, 0])
+
+
+def test_a_counterexample_shows_the_absolute_difference_and_the_scale_it_is_divided_by():
+    """Both sides print alike at six digits, and on zero labels a difference of 1e-7 is a deviation of
+    2.0: the text says the absolute difference and the size the deviation divides it by."""
+    from invariance import check
+    from invariance.render.text import counterexample_text
+
+    r = check(tiny_term, max_examples=40)
+    assert r.verdict is not None and r.verdict.value == "not-invariant"
+    for cx in r.counterexamples.values():
+        text = counterexample_text(cx)
+        line = next(x for x in text.splitlines() if x.startswith("ŷ′ − ŷ"))
+        diff = float(line.split("[")[1].split()[0].rstrip("]"))
+        scale = float(line.rsplit(": ", 1)[1].rstrip(")"))
+        assert 0 < abs(diff) < 1e-6  # the hair, absolute
+        assert abs(cx.deviation - abs(diff) / scale) <= 0.05 * cx.deviation  # what the deviation is
