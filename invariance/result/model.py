@@ -222,6 +222,12 @@ class Result:
     fits: str | None = None
 
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the verdict badge, the deviations, the counterexample (:mod:`invariance.render.notebook`)."""
+        from invariance.render.notebook import result_html
+
+        return result_html(self)
+
     def __str__(self) -> str:
         """One paragraph: the verdict (or diagnosis) with its reason and numbers, and where it came from."""
         diagnosis = self.diagnosis.value if self.diagnosis is not None else "no verdict"
