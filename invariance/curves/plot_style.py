@@ -22,6 +22,8 @@ MAX_LINES = 8  # learner lines in one panel; more are split into panels
 BOUND_WIDTH = 2.8
 LINE_WIDTH = 1.7
 DPI = 110
+#: the smallest text a plot draws (legends), in points: MIN_TEXT_PT · DPI / 72 ≈ 13 px in the PNG
+MIN_TEXT_PT = 8.5
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from invariance.curves.plot_style import (  # re-exported: the styles were defin
     DPI,
     LINE_WIDTH,
     MAX_LINES,
+    MIN_TEXT_PT,
     PROBLEM_STYLES,
     VERDICT_GROUPS,
     ProblemStyle,
@@ -174,12 +175,12 @@ def _dress_axes(fig, ax, dr: _Drawing, *, first_column: bool, title: str, member
         ax.set_title(f"{title} — {len(members)} learner{'s' if len(members) != 1 else ''}", fontsize=10.5)
     handles, labels = ax.get_legend_handles_labels()
     if single:  # right of the axes, top-aligned
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8.5,
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=MIN_TEXT_PT,
                   borderaxespad=0.0, frameon=False, handlelength=3.2)
     else:  # under the panel, clear of its tick labels and x label (a fixed distance in points)
         under = offset_copy(ax.transAxes, fig=fig, y=-40, units="points")
         ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=under,
-                  ncol=2, fontsize=8.5, frameon=False, handlelength=3.2, columnspacing=1.5)
+                  ncol=2, fontsize=MIN_TEXT_PT, frameon=False, handlelength=3.2, columnspacing=1.5)
 
 
 def _captions(fig, dr: _Drawing, *, single: bool, verdict_word: str) -> None:

@@ -38,14 +38,15 @@ body{margin:0;background:#eef0f4;color:var(--fg);\
 font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 main{max-width:1500px;margin:0 auto;padding:28px 36px 56px;background:#fff;min-height:100vh}
 h1{font-size:26px;margin:0 0 6px}h2{font-size:20px;margin:36px 0 6px;padding-top:8px;border-top:2px solid var(--line)}
-p{margin:6px 0}.muted{color:var(--muted)}\
+p,li{margin:6px 0;overflow-wrap:anywhere}.muted{color:var(--muted)}\
 code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f3f5f8;padding:1px 4px;\
 border-radius:4px}
 .summary{font-size:15px;margin:14px 0;padding:10px 14px;background:#f6f8fb;border-left:4px solid var(--accent);\
 border-radius:4px}
 ul.method{margin:8px 0 0 0;padding-left:20px;color:var(--muted);font-size:13px}
 nav a{color:var(--accent);text-decoration:none;margin-right:14px}
-table{border-collapse:collapse;width:100%;margin:12px 0 8px;font-size:12.5px}
+.scroll{overflow-x:auto;max-width:100%;margin:12px 0 8px}
+table{border-collapse:collapse;width:100%;font-size:12.5px}
 th,td{padding:5px 7px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{background:var(--head);font-weight:600;font-size:12px;line-height:1.25}
 td.decl,td.sym{white-space:nowrap}
@@ -66,9 +67,13 @@ tr.contradiction td{background:#fff0ef!important}
 .f-contradiction{background:#b3261e;color:#fff}.f-note{background:#f3e6b3;color:#5c4700}.f-no-curve{background:#d6d9df;color:#333}
 .f-did-not-fit{background:#e8d9f5;color:#4b2a6b}
 ul.flags{margin:6px 0 10px;padding-left:20px}ul.flags li{margin:3px 0}
-.plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:18px;margin:14px 0}
+.plots{display:grid;grid-template-columns:minmax(0,1fr);gap:18px;margin:14px 0}
 figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px;background:#fff}
-figure img{width:100%;height:auto;display:block}figcaption{font-size:12px;color:var(--muted);margin-top:4px}
+figure img{max-width:100%;height:auto;display:block;cursor:zoom-in}
+figcaption{font-size:12px;color:var(--muted);margin-top:4px}
+input.zoom{position:absolute;opacity:0;pointer-events:none}
+input.zoom:checked+img{position:fixed;inset:0;margin:auto;max-width:98vw;max-height:98vh;width:auto;height:auto;\
+z-index:10;background:#fff;box-shadow:0 0 0 100vmax rgba(20,24,32,.72);cursor:zoom-out}
 details{margin:8px 0;font-size:12.5px}summary{cursor:pointer;color:var(--accent)}
 details li{margin:4px 0}
 """
@@ -136,14 +141,14 @@ def _section_html(s: Section, images: dict[str, bytes]) -> list[str]:
         return out + [f'<p class="muted"><em>{_e(s.omitted)}.</em></p>']
     out.append(f"<p>{_e(s.description)} <span class=\"muted\">{_e(_plan_text(s))}</span></p>")
     head = "".join(f"<th>{_e(c)}</th>" for c in _columns(s))
-    out.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
+    out.append(f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>')
     if s.kind == "atlas":
         out += ["<tr>" + "".join(f"<td{_NUM_CLASS if i in _ATLAS_NUMERIC else ''}>{_e(c)}</td>"
                                  for i, c in enumerate(_atlas_cells(r)))
                 + "</tr>" for r in s.rows]
     else:
         out += [_row_html(r, s.paper) for r in s.rows]
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     flagged = [(r, f) for r in s.rows for f in r.flags]
     if flagged:
         out.append('<ul class="flags">')
@@ -158,7 +163,7 @@ def _section_html(s: Section, images: dict[str, bytes]) -> list[str]:
             "<tr>" + "".join(f"<td{_NUM_CLASS if i >= 2 else ''}>{_e(c)}</td>" for i, c in enumerate(r)) + "</tr>"
             for r in rows
         )
-        out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        out.append(f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
     figures = []
     for key, png in s.plots.items():
         data = images.get(png)
@@ -166,7 +171,9 @@ def _section_html(s: Section, images: dict[str, bytes]) -> list[str]:
             continue
         uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
         alt, caption = _plot_caption(s, key)
-        figures.append(f'<figure><img alt="{_e(alt)}" src="{uri}"><figcaption>{_e(caption)}</figcaption></figure>')
+        # a click on the plot opens it at full size over the page, another closes it (a checkbox: no script)
+        figures.append(f'<figure><label><input type="checkbox" class="zoom" aria-label="enlarge">'
+                       f'<img alt="{_e(alt)}" src="{uri}"></label><figcaption>{_e(caption)}</figcaption></figure>')
     if figures:
         out += ['<div class="plots">', *figures, "</div>"]
     details = [f"<li><code>{_e(r.name)}</code> ({_e(r.target)}): {_e(r.message)}</li>" for r in s.rows]
