@@ -245,6 +245,19 @@ def non_finite(searched: Sequence[Any]) -> str:
             f"d={c['d']}, n={c['n']}, m={c['m']} (shrunk); {counts}. Fix the learner; {narrowing_hint(shapes)}")
 
 
+def _skipped_words(r: PropertyReport) -> str:
+    """Why examples of a search could not be compared, by cause: refused (raised alike on both sides), NaN/inf
+    on both sides, NaN/inf on one side; a NaN is not a refusal."""
+    nf = r.non_finite or {}
+    both, one = nf.get("count", 0), nf.get("one_sided", 0)
+    refused = r.skips - both - one
+    causes = [f"{refused} refused on both sides" + (f" ({', '.join(r.refused[:3])})" if r.refused else "")
+              if refused > 0 else "",
+              f"{both} NaN/inf on both sides" if both else "", f"{one} NaN/inf on one side" if one else ""]
+    said = "; ".join(c for c in causes if c)
+    return f"; {r.skips} of {r.examples} examples could not be compared: {said}" if r.skips and said else ""
+
+
 def inconclusive(verdict: Verdict, short: list[PropertyReport], searched: Sequence[Any],
                  limited: Sequence[Any] = ()) -> str:
     parts = [f"inconclusive: the evidence would say {verdict.value}, but it does not carry it"]
@@ -258,9 +271,7 @@ def inconclusive(verdict: Verdict, short: list[PropertyReport], searched: Sequen
         return "; ".join(parts + ["make the learner stay finite on these inputs, "
                                   "or narrow the question (--max-d, --min-n, --n-above-d)"])
     for r in short:
-        refused = f"; refused shapes: {', '.join(r.refused[:3])}" if r.refused else ""
-        skipped = f"; the learner refused {r.skips} of {r.examples} examples on both sides{refused}" if r.skips else ""
-        parts.append(f"{NAMES[r.name]} search: {r.evidence}{skipped}")
+        parts.append(f"{NAMES[r.name]} search: {r.evidence}{_skipped_words(r)}")
     # the unstable-rounding rule, not refusals
     if all(r.usable and (r.evidence or "").startswith("on ") for r in short):
         parts.append("the learner's answer moves with rounding: fix its numerics (an arbitrary eigenbasis, a chaotic "

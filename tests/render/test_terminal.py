@@ -247,3 +247,19 @@ def test_a_counterexample_shows_the_absolute_difference_and_the_scale_it_is_divi
         scale = float(line.rsplit(": ", 1)[1].rstrip(")"))
         assert 0 < abs(diff) < 1e-6  # the hair, absolute
         assert abs(cx.deviation - abs(diff) / scale) <= 0.05 * cx.deviation  # what the deviation is
+
+
+def test_an_inconclusive_search_says_refusals_and_nan_apart():
+    """Issue 20, item 13: NaN/inf is not a refusal; the inconclusive message counts each cause."""
+    from invariance.render.messages import inconclusive
+    from invariance.result.model import PropertyReport
+    from invariance.verdict import Verdict
+
+    r = PropertyReport(name="orthogonal", passed=True, examples=40, skips=30, max_deviation=1e-16, max_noise=0.0,
+                       counterexample=None, seconds=0.1, usable=10, evidence="only 10 of 40 examples usable",
+                       refused=("d=2, n=1, m=1: ValueError: too small",),
+                       non_finite={"d": 1, "n": 1, "m": 1, "count": 12, "one_sided": 0})
+    text = inconclusive(Verdict.INVARIANT, [r], [])
+    assert ("30 of 40 examples could not be compared: 18 refused on both sides (d=2, n=1, m=1: ValueError: too "
+            "small); 12 NaN/inf on both sides") in text
+    assert "refused 30" not in text
