@@ -15,6 +15,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
+from invariance.errors import SURFACE
+
 __all__ = ["InProcessWarning", "fork_hazard", "start_method", "local_pool", "run_processes"]
 
 
@@ -146,11 +148,13 @@ def _inherit(shared: Any) -> None:
     _SHARED[:] = [shared]
 
 
-def _spawned_init(filters: list, files: list[tuple[str, str]], blob: bytes | None) -> None:
-    """A spawned process's initializer: the caller's warning filters, then the ``files`` modules loaded
-    by path, then the shared objects unpickled (``blob``; None: nothing shared)."""
+def _spawned_init(filters: list, files: list[tuple[str, str]], blob: bytes | None, surface: str = "api") -> None:
+    """A spawned process's initializer: the caller's warning filters and surface (messages spelled for the
+    command line or the API, :data:`~invariance.errors.SURFACE`), then the ``files`` modules loaded by path,
+    then the shared objects unpickled (``blob``; None: nothing shared)."""
     import importlib.util
 
+    SURFACE.set(surface)
     cast(list, warnings.filters)[:] = filters  # a fresh process: nothing warned yet, no registry to reset
     for name, path in files:
         if name not in sys.modules:
@@ -236,7 +240,8 @@ def local_pool(jobs: int, shared: Any, *, what: str, modules: Any = None):
                              "this call is at the top level, and run it again: put the call under "
                              "`if __name__ == \"__main__\":`, or use jobs=1")
         return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_spawned_init, initargs=(_portable_filters(), files, blob))
+                                   initializer=_spawned_init,
+                                   initargs=(_portable_filters(), files, blob, SURFACE.get()))
     if method == "fork":
         return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                    initializer=_inherit, initargs=(shared,))

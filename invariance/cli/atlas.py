@@ -13,8 +13,9 @@ that cannot run on the protocol is a row with its one-line reason (a required ar
 needs a base optimizer, a model-level optimizer); a wrapper is also tried around torch's SGD, then Adam.
 Writes ``invariance.json``, ``invariance.md``, ``invariance.html`` and the plots to DIR.
 
-Exit codes: 0 written; 2 a usage error (one line on stderr: a package that is not installed, or that
-exports no optimizer). An optimizer that fails is a row, not an exit code.
+Exit codes: 0 written; 1 written, with a verdict its Hadamard curve contradicts (said on stderr); 2 a
+usage error (one line on stderr: a package that is not installed, or that exports no optimizer). An
+optimizer that fails is a row, not an exit code.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         "computed precision, where it breaks, and the Hadamard loss at k = d/2; as invariance.md, "
         "invariance.json and a self-contained invariance.html.",
         epilog="Example: invcheck atlas torch_optimizer dadaptation -j 2 --out atlas/. Exit status: 0 written; "
-        "2 usage error (a package not installed, or exporting no optimizer).",
+        "1 written, with a verdict its curve contradicts; 2 usage error (a package not installed, or exporting "
+        "no optimizer).",
     )
     p.add_argument("packages", nargs="+", metavar="PACKAGE",
                    help="importable module names (torch_optimizer, optax.contrib, …)")
@@ -77,7 +79,7 @@ def _run(argv: list[str]) -> int:
     workers = Workers(jobs=args.jobs, dask=args.dask)
     libraries = list(dict.fromkeys(library_for(p) for p in args.packages))  # UsageError: not installed, no optimizer
     plots = want_plots(args, "atlas")
-    specs = atlas_sections(d=args.d, curves=not args.no_curves, libraries=libraries)
+    specs = atlas_sections(d=args.d, curves=not args.no_curves, libraries=libraries, samples=args.samples)
     for spec in specs:
         if spec.broken is not None:
             raise UsageError(f"{spec.broken}; fix the installation or leave it out")

@@ -37,8 +37,13 @@ def deviation(a: np.ndarray, b: np.ndarray, y: np.ndarray) -> float:
         return float("inf")
     if a.size == 0:
         return 0.0
-    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), float(np.max(np.abs(y), initial=0.0)), TINY)
-    return float(np.max(np.abs(a - b))) / scale
+    return float(np.max(np.abs(a - b))) / deviation_scale(a, b, y)
+
+
+def deviation_scale(a: np.ndarray, b: np.ndarray, y: np.ndarray) -> float:
+    """What :func:`deviation` divides by: max(‖a‖∞, ‖b‖∞, ‖y‖∞, TINY)."""
+    return max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)),
+               float(np.max(np.abs(np.asarray(y, dtype=np.float64)), initial=0.0)), TINY)
 
 
 class _Timeout(BaseException):

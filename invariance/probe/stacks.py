@@ -98,10 +98,10 @@ def words(exc: BaseException) -> str:
 
 
 def gap(a: np.ndarray, b: np.ndarray) -> float:
-    """The largest absolute difference of two predictions (0 when equal bit for bit, NaN where NaN; inf for
-    different shapes)."""
-    if a.shape != b.shape:
-        return float("inf")
+    """The largest absolute difference of two predictions: 0 when equal bit for bit (NaN where both are NaN),
+    inf for different shapes or a NaN on one side only."""
+    if a.shape != b.shape or not np.array_equal(np.isnan(a), np.isnan(b)):
+        return float("inf")  # a NaN on one side only is no agreement
     if np.array_equal(a, b, equal_nan=True):
         return 0.0
     with np.errstate(invalid="ignore"):

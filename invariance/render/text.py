@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from invariance.probe.call import deviation_scale
 from invariance.render.numbers import fmt_dev
-from invariance.result.model import Counterexample
 
 __all__ = ["counterexample_text", "matrix_text"]
 
@@ -21,25 +23,28 @@ def matrix_text(a: np.ndarray | None, limit: int = 8) -> str:
     return np.array2string(a, precision=4, suppress_small=True, max_line_width=120)
 
 
-def _difference(cx: Counterexample) -> list[str]:
+def _difference(cx: Any) -> list[str]:
     """The two predictions' difference, absolute, and the size the deviation divides it by: two sides that
     print alike at six digits, or a 200 % deviation of predictions and labels near 0, read right."""
-    if cx.y_hat is None or cx.y_hat_transformed is None:
-        return []
+    if cx.y_hat is None or cx.y_hat_transformed is None or cx.notes.get("deviation") == "KS statistic":
+        return []  # no pair of runs (a failure), or a law test's means, whose deviation is a KS statistic
     a, b = np.asarray(cx.y_hat, dtype=np.float64), np.asarray(cx.y_hat_transformed, dtype=np.float64)
+    if cx.V is not None and a.ndim == 2:  # an output property: ŷ′ is compared with ŷ Vᵀ
+        a = a @ np.asarray(cx.V, dtype=np.float64).T
     if a.shape != b.shape:
         return []
     with np.errstate(invalid="ignore", over="ignore"):
         diff = b - a
-        scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)),
-                    float(np.max(np.abs(np.asarray(cx.y_train, dtype=np.float64)), initial=0.0)), 1e-12)
+        scale = deviation_scale(a, b, cx.y_train)
     text = np.array2string(diff, formatter={"float_kind": lambda v: f"{v:.2e}"}, max_line_width=120)
-    return [f"ŷ′ − ŷ            = {text} (absolute; the deviation divides by the largest |ŷ|, |ŷ′|, |y|: "
-            f"{scale:.3g})"]
+    expected = "ŷ Vᵀ" if cx.V is not None else "ŷ"
+    return [f"ŷ′ − {expected}{' ' * (12 - len(expected))}= {text} (absolute; the deviation divides by the largest "
+            f"|{expected}|, |ŷ′|, |y|: {scale:.3g})"]
 
 
-def counterexample_text(cx: Counterexample) -> str:
-    """A counterexample as plain text: the data, both predictions, the numbers and how to replay it."""
+def counterexample_text(cx: Any) -> str:
+    """A counterexample (:class:`~invariance.result.model.Counterexample`; not imported: the result model
+    imports this renderer for Jupyter) as plain text: the data, both predictions, the numbers and how to replay it."""
     lines = [
         f"property: {cx.property}   d = {cx.d}, n = {cx.n}, m = {cx.m}   data: {cx.data_kind}   "
         f"{'shrunk by Hypothesis' if cx.shrunk else 'not shrunk by Hypothesis (found by the seeded sample or sweep)'}",

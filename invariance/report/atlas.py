@@ -63,13 +63,18 @@ def library_for(module: str) -> Library:
 
     for lib in LIBRARIES:
         if lib.module == module:
+            if not installed(lib):
+                raise UsageError(f"no module named {module!r}; install it first (pip install 'invcheck[{lib.extra}]')")
             return lib
     if not module.replace(".", "").replace("_", "").isalnum():
         raise UsageError(f"{module!r} is not a module name; give an importable package, e.g. torch_optimizer")
+    from invariance.targets import cwd_on_path
+
+    cwd_on_path()  # a package in the folder it runs in, as a TARGET's module is found
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
+        if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
             hint = f"; install it first (pip install {module.split('.')[0].replace('_', '-')})"
             raise UsageError(f"no module named {module!r}{hint}") from None
         raise UsageError(f"importing {module} failed: {exc} (a dependency it needs is missing)") from None

@@ -141,11 +141,12 @@ ATLAS_TRIALS = 1
 ATLAS_K_STEPS = 8
 
 
-def atlas_sections(*, d: int = 128, curves: bool = True, libraries: Sequence[Library] | None = None
-                   ) -> list[SectionSpec]:
+def atlas_sections(*, d: int = 128, curves: bool = True, libraries: Sequence[Library] | None = None,
+                   samples: int | None = None) -> list[SectionSpec]:
     """One section per optimizer library (default: :data:`invariance.report.atlas.LIBRARIES`, the report's;
     ``invcheck atlas PACKAGE…`` gives its own, :func:`~invariance.report.atlas.library_for`); a library that
-    is not installed gives an omitted section (with the extra that installs it)."""
+    is not installed gives an omitted section (with the extra that installs it). ``samples``: seeds per side
+    for randomised rows (default :data:`~invariance.report.atlas.SAMPLES`)."""
     from invariance.report import atlas
 
     out = []
@@ -178,7 +179,7 @@ def atlas_sections(*, d: int = 128, curves: bool = True, libraries: Sequence[Lib
             lib.key, f"Optimizer atlas: {lib.module}" + (f" {version}" if version else ""), description, targets,
             CurvePlan(d, ATLAS_TRIALS, max(1, d // ATLAS_K_STEPS), ("hadamard",)) if curves else None,
             requires=lib.module.split(".")[0], install=f"pip install 'invcheck[{lib.extra}]'",
-            check_options=atlas.CHECK_OPTIONS, max_examples=atlas.MAX_EXAMPLES, samples=atlas.SAMPLES,
+            check_options=atlas.CHECK_OPTIONS, max_examples=atlas.MAX_EXAMPLES, samples=samples or atlas.SAMPLES,
             tune_fixed=("passes",), kind="atlas", broken=broken,
         ))
     return out

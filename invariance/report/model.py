@@ -153,14 +153,6 @@ class Report:
     seconds: float
     margin: float = MARGIN
 
-    def _repr_html_(self) -> str:
-        """Jupyter's view: the report's own HTML, without its plots (written by ``invcheck report``)."""
-        from dataclasses import replace
-
-        from invariance.report.render import render_html
-
-        return render_html(replace(self, sections=tuple(replace(s, plots={}) for s in self.sections)), {})
-
     @property
     def rows(self) -> list[Row]:
         return [r for s in self.sections for r in s.rows]

@@ -115,4 +115,7 @@ def __getattr__(name: str) -> Callable[..., Any]:
     cls, _, base = head.rpartition("_around_")
     if not cls or base not in BASES or not module:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return _factory(module.replace("__", "."), cls, base)
+    try:
+        return _factory(module.replace("__", "."), cls, base)
+    except (ImportError, AttributeError) as exc:  # the wrapped package is gone or renamed: no such row here
+        raise AttributeError(f"{name}: {type(exc).__name__}: {exc}") from None

@@ -76,7 +76,7 @@ def test_a_learner_refusing_every_pm1_input_is_inconclusive(tmp_path, monkeypatc
     pm1 = r.properties["pm1"]
     assert (pm1.usable, pm1.skips, pm1.examples) == (0, FAST, FAST)
     assert pm1.evidence == f"only 0 of {FAST} examples were usable (at least 50% are needed)"
-    assert r.message.startswith("inconclusive: ") and "refused shapes: d=4" in r.message, r.message
+    assert r.message.startswith("inconclusive: ") and "refused on both sides (d=4" in r.message, r.message
     assert r.failed and not r.properties["orthogonal"].evidence  # the generic side is fine
     (tmp_path / "mine.py").write_text(
         "import numpy as np\n"

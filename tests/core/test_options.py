@@ -128,3 +128,20 @@ def test_api_messages_name_keywords_and_cli_messages_name_flags(capsys):
     assert capsys.readouterr().err.strip() == "invcheck: error: --passes must be a positive integer, got 0"
     assert main(["algorithms.gd", "--lr", "0.1", "--max-examples", "5", "--json"]) == 0
     assert "--lr ignored:" in capsys.readouterr().out
+
+
+def test_worker_processes_spell_for_the_command_line_too(tmp_path, monkeypatch, capsys):
+    """With -j 2 the learners run in spawned processes: they must see the command line's surface too."""
+    import json
+
+    from invariance.cli import main
+
+    (tmp_path / "surf.py").write_text(
+        "from invariance.errors import SURFACE\n\n"
+        "def one(X_train, y_train, X_test):\n    raise ValueError('surface=' + SURFACE.get())\n\n"
+        "def two(X_train, y_train, X_test):\n    raise ValueError('surface=' + SURFACE.get())\n")
+    monkeypatch.chdir(tmp_path)
+    main(["surf.py", "-j", "2", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    messages = [r["message"] for r in doc["results"]]
+    assert len(messages) == 2 and all("surface=cli" in m for m in messages), messages

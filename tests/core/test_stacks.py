@@ -158,3 +158,10 @@ def test_hyperparameters_set_on_the_call_reach_the_stacks():
     alone = slow(X, y, Xt)
     assert np.array_equal(slow.batch([(X, y, Xt), (X, y, Xt)])[0], alone)
     assert not np.allclose(lrn(X, y, Xt), alone)  # control: η matters on this problem
+
+
+def test_a_nan_on_one_side_is_no_agreement():
+    from invariance.probe.stacks import gap
+
+    assert gap(np.array([1.0, 2.0]), np.array([1.0, np.nan])) == float("inf")
+    assert gap(np.array([1.0, np.nan]), np.array([1.0, np.nan])) == 0.0

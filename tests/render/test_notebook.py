@@ -1,5 +1,4 @@
-"""Jupyter's view of a result, ``Result._repr_html_``: the verdict badge, the deviations, the counterexample
-(the report's, ``Report._repr_html_``, is tested in tests/report/test_report.py)."""
+"""Jupyter's view of a result, ``Result._repr_html_``: the verdict badge, the deviations, the counterexample."""
 
 from __future__ import annotations
 

@@ -263,3 +263,23 @@ def test_an_inconclusive_search_says_refusals_and_nan_apart():
     assert ("30 of 40 examples could not be compared: 18 refused on both sides (d=2, n=1, m=1: ValueError: too "
             "small); 12 NaN/inf on both sides") in text
     assert "refused 30" not in text
+
+
+def test_an_output_counterexample_shows_the_difference_the_deviation_measures():
+    """For Y ↦ YVᵀ the deviation compares ŷ′ with ŷ Vᵀ: the line must subtract that, not ŷ."""
+    from invariance import check, learner
+    from invariance.render.text import counterexample_text
+
+    @learner("invariant", reason="no: a cube per output", outputs=True)
+    def cubic(X_train, y_train, X_test):
+        P = X_test @ (np.linalg.pinv(X_train) @ y_train)
+        return P + 1e-3 * P**3
+
+    r = check(cubic, max_examples=30)
+    outs = {k: cx for k, cx in r.counterexamples.items() if k.startswith("output-")}
+    assert outs, r.message
+    for cx in outs.values():
+        line = next(x for x in counterexample_text(cx).splitlines() if x.startswith("ŷ′ − ŷ Vᵀ"))
+        diffs = [abs(float(v)) for v in re.findall(r"-?\d\.\d+e[+-]\d+", line.split("(absolute")[0])]
+        scale = float(line.rsplit(": ", 1)[1].rstrip(")"))
+        assert abs(max(diffs) / scale - cx.deviation) <= 0.05 * cx.deviation, (line, cx.deviation)

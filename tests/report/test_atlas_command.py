@@ -128,3 +128,23 @@ def test_atlas_usage_errors(package, words, tmp_path, capsys):
     assert main(["atlas", package, "--no-curves", "--out", str(tmp_path / "a")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and words in err[0], err
+
+
+def test_a_package_in_the_folder_and_one_missing_a_dependency(tmp_path, monkeypatch, capsys):
+    """A package in the folder invcheck runs in is found, as a TARGET's module is; one whose own import
+    fails for a missing dependency says so instead of 'install it first'."""
+    (tmp_path / "herepkg.py").write_text(textwrap.dedent(PACKAGE))
+    (tmp_path / "needsdep.py").write_text("import no_such_dependency_xyz\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["atlas", "needsdep", "--no-curves", "--out", "a"]) == 2
+    err = capsys.readouterr().err
+    assert "importing needsdep failed" in err and "a dependency it needs is missing" in err
+    from invariance.report.atlas import library_for
+
+    assert library_for("herepkg").kind == "torch"
+
+
+def test_a_wrapper_row_of_a_package_not_installed_is_one_usage_line(capsys):
+    assert main(["invariance.report.wrapped:Foo_around_SGD__no_such_module_xyz"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no_such_module_xyz" in err[0], err

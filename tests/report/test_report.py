@@ -182,11 +182,6 @@ def test_html_is_self_contained(tmp_path):
     assert "torch is not installed" in page
 
 
-def test_a_report_renders_in_jupyter_as_its_html_without_plots():
-    page = fake_report()._repr_html_()
-    assert "<table" in page and "cheater" in page and "data:image/png" not in page
-
-
 # ------------------------------------------------------------------------------------------- staleness
 
 

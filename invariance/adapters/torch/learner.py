@@ -33,9 +33,10 @@ def learner_from_optimizer(cls: Any, *, name: str, target: str, options: Mapping
     precision (:func:`~.probes.step_precision`) and, for a precision coarser than float64,
     :attr:`Learner.exact`: the same learner with its casts rewritten to float64
     (:func:`~.probes.exact_variant`), or None with :attr:`Learner.exact_note` saying why."""
-    opts = _with_lr(cls, probe_model(TorchOptions.from_options(options)))
-    opts = probe_steps(cls, opts).applied(opts)
+    opts = TorchOptions.from_options(options)
     _check_device(opts)
+    opts = _with_lr(cls, probe_model(opts))
+    opts = probe_steps(cls, opts).applied(opts)
     validate_optimizer_kwargs(torch_module(), cls, opts)
     recorded = {"description": f"{where(cls)} ({opts.description()})", **opts.as_dict()}
     return _learner(cls, opts, probe_precision(cls, opts), name=name, target=target, recorded=recorded)

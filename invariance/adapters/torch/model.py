@@ -100,10 +100,16 @@ def build_model(torch: Any, d: int, opts: TorchOptions, gen: Any) -> Any:
     return nn.Sequential(first, act, second)
 
 
-@functools.cache
 def model_factory(spec: str) -> Any:
-    """The factory ``spec`` names (``FILE.py:FACTORY`` or ``module:FACTORY``); a :class:`UsageError`
-    (one line) where it cannot be imported or is not callable."""
+    """The factory ``spec`` names (``FILE.py:FACTORY`` or ``module:FACTORY``, a path relative to the folder
+    it is asked from); a :class:`UsageError` (one line) where it cannot be imported or is not callable."""
+    import os
+
+    return _factory_in(spec, os.getcwd())
+
+
+@functools.cache
+def _factory_in(spec: str, cwd: str) -> Any:
     from invariance.targets import resolve
 
     obj = resolve(spec, what="--model")
@@ -120,7 +126,8 @@ def own_model(torch: Any, d: int, opts: TorchOptions, seed: int) -> Any:
     raises, and a ``TypeError`` for anything but a ``torch.nn.Module``."""
     factory = model_factory(opts.model)
     default = torch.get_default_dtype()
-    with torch.random.fork_rng(devices=[]):
+    cuda = [torch.device(opts.device).index or 0] if opts.device.startswith("cuda") else []
+    with torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
         torch.set_default_dtype(torch.float64)
         try:

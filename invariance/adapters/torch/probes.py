@@ -70,7 +70,7 @@ def probe_model(opts: TorchOptions) -> TorchOptions:
     if not opts.custom:
         return opts
     torch = torch_module()
-    x = torch.zeros(2, 3, dtype=torch.float64, device=opts.device) + torch.tensor([[1.0], [-0.5]], dtype=torch.float64)
+    x = (torch.ones(2, 3, dtype=torch.float64) * torch.tensor([[1.0], [-0.5]], dtype=torch.float64)).to(opts.device)
     try:
         first, second = (own_model(torch, 3, opts, s) for s in (0, 1))
         with torch.no_grad():
