@@ -21,12 +21,11 @@ optimizer that fails is a row, not an exit code.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from invariance.cli.parser import Parser
 from invariance.errors import UsageError, run_subcommand
-from invariance.workers import DASK_HELP, Workers
+from invariance.workers import DASK_HELP
 
 __all__ = ["main", "build_parser"]
 
@@ -63,20 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    from invariance.cli.report import measure_and_write, want_plots
+    from invariance.cli.report import measure_and_write, validate_run, want_plots
     from invariance.curves.experiment import check_experiment
     from invariance.report.atlas import library_for
     from invariance.report.measure import atlas_sections
 
     if not args.no_curves:
         check_experiment(problem="hadamard", d=args.d, trials=1)
-    if args.max_examples is not None and args.max_examples < 1:
-        raise UsageError(f"--max-examples must be at least 1, got {args.max_examples}")
-    if args.samples < 10:
-        raise UsageError(f"--samples must be at least 10, got {args.samples}")
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        raise UsageError(f"--out {args.out!r} is a file; give a folder")
-    workers = Workers(jobs=args.jobs, dask=args.dask)
+    workers = validate_run(args)
     libraries = list(dict.fromkeys(library_for(p) for p in args.packages))  # UsageError: not installed, no optimizer
     plots = want_plots(args, "atlas")
     specs = atlas_sections(d=args.d, curves=not args.no_curves, libraries=libraries, samples=args.samples)

@@ -35,7 +35,7 @@ from invariance.errors import InvarianceError, UsageError, run_subcommand
 from invariance.threads import one_thread_per_worker
 from invariance.workers import DASK_HELP, Workers
 
-__all__ = ["main", "build_parser", "measure_and_write", "want_plots"]
+__all__ = ["main", "build_parser", "measure_and_write", "validate_run", "want_plots"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +89,12 @@ def _validate(args: argparse.Namespace) -> Workers:
             )
     if args.k_step is not None and args.k_step < 1:
         raise UsageError(f"--k-step must be an integer ≥ 1, got {args.k_step}")
+    return validate_run(args)
+
+
+def validate_run(args: argparse.Namespace) -> Workers:
+    """The checks ``invcheck report`` and ``invcheck atlas`` share (--max-examples, --samples, --out, -j,
+    --dask): a one-line :class:`UsageError`, or the :class:`Workers` that ``-j`` / ``--dask`` ask for."""
     if args.max_examples is not None and args.max_examples < 1:
         raise UsageError(f"--max-examples must be at least 1, got {args.max_examples}")
     if args.samples < 10:
