@@ -186,12 +186,18 @@ class _Done:
 
 
 
-def _one_thread_call(fn: Callable[..., Any], unit: tuple) -> Any:
-    """``fn(*unit)`` with one BLAS/OpenMP/torch thread: what a Dask worker runs for each unit."""
+def _one_thread_call(fn: Callable[..., Any], unit: tuple, surface: str = "api") -> Any:
+    """``fn(*unit)`` with one BLAS/OpenMP/torch thread and the caller's surface (messages spelled for the
+    command line or the API, :data:`~invariance.errors.SURFACE`): what a Dask worker runs for each unit."""
+    from invariance.errors import SURFACE
     from invariance.threads import one_thread
 
-    with one_thread():
-        return fn(*unit)
+    token = SURFACE.set(surface)
+    try:
+        with one_thread():
+            return fn(*unit)
+    finally:
+        SURFACE.reset(token)
 
 
 def _run_dask(fn, units, address, done: _Done, meanwhile, held=None) -> list:
@@ -204,7 +210,10 @@ def _run_dask(fn, units, address, done: _Done, meanwhile, held=None) -> list:
             meanwhile()
         return []
     with (contextlib.nullcontext(held) if held is not None else _client(distributed, address)) as client:
-        futures = [client.submit(_one_thread_call, fn, unit, pure=False) for unit in units]
+        from invariance.errors import SURFACE
+
+        surface = SURFACE.get()
+        futures = [client.submit(_one_thread_call, fn, unit, surface, pure=False) for unit in units]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
             if meanwhile is not None:

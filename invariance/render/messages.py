@@ -248,9 +248,7 @@ def non_finite(searched: Sequence[Any]) -> str:
 def _skipped_words(r: PropertyReport) -> str:
     """Why examples of a search could not be compared, by cause: refused (raised alike on both sides), NaN/inf
     on both sides, NaN/inf on one side; a NaN is not a refusal."""
-    nf = r.non_finite or {}
-    both, one = nf.get("count", 0), nf.get("one_sided", 0)
-    refused = r.skips - both - one
+    refused, both, one = r.skipped_by_cause
     causes = [f"{refused} refused on both sides" + (f" ({', '.join(r.refused[:3])})" if r.refused else "")
               if refused > 0 else "",
               f"{both} NaN/inf on both sides" if both else "", f"{one} NaN/inf on one side" if one else ""]

@@ -149,8 +149,7 @@ def warnings_of(caller: Caller, reports=(), law_skips: dict | None = None,
             "fresh copies, so the verdict is unaffected, but callers of this learner may be surprised"
         )
     for r in reports:
-        nf = r.non_finite or {}
-        refused = r.skips - nf.get("count", 0) - nf.get("one_sided", 0)
+        refused = r.skipped_by_cause[0]
         if refused > 0:
             shown = f" (smallest: {r.refused[0]})" if r.refused else ""
             out.append(

@@ -160,6 +160,13 @@ class PropertyReport:
     #: what Hypothesis' shrinking of the counterexample spent: {"evaluations", "budget", "stopped_by_budget"}
     shrink: dict | None = None
 
+    @builtins.property
+    def skipped_by_cause(self) -> tuple[int, int, int]:
+        """The skipped examples by cause: (refused alike on both sides, NaN/inf on both, NaN/inf on one)."""
+        nf = self.non_finite or {}
+        both, one = nf.get("count", 0), nf.get("one_sided", 0)
+        return self.skips - both - one, both, one
+
     def to_json(self) -> dict:
         return _listify(
             {

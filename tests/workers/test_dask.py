@@ -237,3 +237,19 @@ def test_report_dask_local_2_gives_the_same_json_as_jobs_1(tmp_path):
             obj.pop(key)
         outs.append(without_seconds(obj))
     assert outs[0] == outs[1]
+
+
+def test_dask_workers_spell_for_the_command_line_too(tmp_path, monkeypatch, capsys):
+    """Units run on Dask workers see the caller's surface: the command line's words, as with -j 2."""
+    import json
+
+    from invariance.cli import main
+
+    (tmp_path / "surf.py").write_text(
+        "from invariance.errors import SURFACE\n\n"
+        "def one(X_train, y_train, X_test):\n    raise ValueError('surface=' + SURFACE.get())\n\n"
+        "def two(X_train, y_train, X_test):\n    raise ValueError('surface=' + SURFACE.get())\n")
+    monkeypatch.chdir(tmp_path)
+    main(["surf.py", "--dask", "local:2", "--json"])
+    messages = [r["message"] for r in json.loads(capsys.readouterr().out)["results"]]
+    assert len(messages) == 2 and all("surface=cli" in m for m in messages), messages
