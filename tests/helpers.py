@@ -75,3 +75,12 @@ def optimizer_learner(cls, **options) -> Learner:
 
     name = getattr(cls, "__name__", "make")
     return learner_from_optimizer(cls, name=name, target=f"<test>:{name}", options=options)
+
+
+#: a module of two learners that fail with the surface they run under (errors.SURFACE) in their message:
+#: written to a folder and checked with -j 2 or --dask, it shows what a worker process was told
+SURFACE_LEARNERS = (
+    "from invariance.errors import SURFACE\n\n"
+    "def one(X_train, y_train, X_test):\n    raise ValueError('surface=' + SURFACE.get())\n\n"
+    "def two(X_train, y_train, X_test):\n    raise ValueError('surface=' + SURFACE.get())\n"
+)

@@ -134,12 +134,11 @@ def test_worker_processes_spell_for_the_command_line_too(tmp_path, monkeypatch, 
     """With -j 2 the learners run in spawned processes: they must see the command line's surface too."""
     import json
 
+    from helpers import SURFACE_LEARNERS
+
     from invariance.cli import main
 
-    (tmp_path / "surf.py").write_text(
-        "from invariance.errors import SURFACE\n\n"
-        "def one(X_train, y_train, X_test):\n    raise ValueError('surface=' + SURFACE.get())\n\n"
-        "def two(X_train, y_train, X_test):\n    raise ValueError('surface=' + SURFACE.get())\n")
+    (tmp_path / "surf.py").write_text(SURFACE_LEARNERS)
     monkeypatch.chdir(tmp_path)
     main(["surf.py", "-j", "2", "--json"])
     doc = json.loads(capsys.readouterr().out)

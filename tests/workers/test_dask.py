@@ -243,12 +243,11 @@ def test_dask_workers_spell_for_the_command_line_too(tmp_path, monkeypatch, caps
     """Units run on Dask workers see the caller's surface: the command line's words, as with -j 2."""
     import json
 
+    from helpers import SURFACE_LEARNERS
+
     from invariance.cli import main
 
-    (tmp_path / "surf.py").write_text(
-        "from invariance.errors import SURFACE\n\n"
-        "def one(X_train, y_train, X_test):\n    raise ValueError('surface=' + SURFACE.get())\n\n"
-        "def two(X_train, y_train, X_test):\n    raise ValueError('surface=' + SURFACE.get())\n")
+    (tmp_path / "surf.py").write_text(SURFACE_LEARNERS)
     monkeypatch.chdir(tmp_path)
     main(["surf.py", "--dask", "local:2", "--json"])
     messages = [r["message"] for r in json.loads(capsys.readouterr().out)["results"]]
