@@ -83,27 +83,35 @@ def library_for(module: str) -> Library:
     top = module.split(".")[0]
     dist = (importlib.metadata.packages_distributions().get(top) or [top])[0]
     key = "atlas-" + module.replace(".", "-").replace("_", "-").lower()
-    if _exports_torch_optimizers(mod):
+    if _optimizer_classes(mod):
         return Library(key, module, dist, "torch", "atlas")
-    from invariance.adapters.optax import is_optax_factory
-
-    if importlib.util.find_spec("optax") is not None and any(
-            not n.startswith("_") and is_optax_factory(getattr(mod, n, None)) for n in dir(mod)):
+    if importlib.util.find_spec("optax") is not None and _optax_factories(mod):
         return Library(key, module, dist, "optax", "optax")
     raise UsageError(f"{module} exports no torch.optim.Optimizer subclass and no optax-style factory "
                      "(a function taking learning_rate that returns a GradientTransformation); "
                      "name the module that exports them, e.g. optax.contrib")
 
 
-def _exports_torch_optimizers(mod: object) -> bool:
+def _optimizer_classes(module: object) -> list[tuple[str, type]]:
+    """The public ``torch.optim.Optimizer`` subclasses ``module`` exports, by name (the base class itself
+    left out); none where torch is not installed."""
     import sys
 
     if "torch" not in sys.modules and importlib.util.find_spec("torch") is None:
-        return False
+        return []
     import torch
 
-    return any(inspect.isclass(o := getattr(mod, n, None)) and issubclass(o, torch.optim.Optimizer)
-               and o is not torch.optim.Optimizer for n in dir(mod) if not n.startswith("_"))
+    return [(n, o) for n in dir(module) if not n.startswith("_")
+            if inspect.isclass(o := getattr(module, n, None)) and issubclass(o, torch.optim.Optimizer)
+            and o is not torch.optim.Optimizer]
+
+
+def _optax_factories(module: object) -> list[str]:
+    """The names of the optax-style factories ``module`` exports
+    (:func:`~invariance.adapters.optax.is_optax_factory`)."""
+    from invariance.adapters.optax import is_optax_factory
+
+    return [n for n in dir(module) if not n.startswith("_") and is_optax_factory(getattr(module, n, None))]
 
 
 def version(lib: Library) -> str | None:
@@ -123,16 +131,9 @@ def library_targets(lib: Library) -> tuple[str, ...]:
     names = []
     extra: list[str] = []
     if lib.kind == "torch":
-        import torch
-
         from invariance.report import wrapped
 
-        for name in dir(module):
-            obj = getattr(module, name)
-            if name.startswith("_") or not inspect.isclass(obj) or obj is torch.optim.Optimizer:
-                continue
-            if not issubclass(obj, torch.optim.Optimizer):
-                continue
+        for name, obj in _optimizer_classes(module):
             if lib.module != "torch.optim" and obj.__module__.startswith("torch.optim"):
                 continue  # a re-export of torch's class: that section's row
             names.append(name)
@@ -141,9 +142,7 @@ def library_targets(lib: Library) -> tuple[str, ...]:
                 if base is not None:
                     extra.append(f"invariance.report.wrapped:{wrapped.factory_name(lib.module, name, base)}")
     else:
-        from invariance.adapters.optax import is_optax_factory
-
-        names = [n for n in dir(module) if not n.startswith("_") and is_optax_factory(getattr(module, n))]
+        names = _optax_factories(module)
     return tuple(f"{lib.module}:{n}" for n in sorted(names, key=str.lower)) + tuple(sorted(extra, key=str.lower))
 
 
@@ -151,12 +150,8 @@ def reexports(lib: Library) -> tuple[str, ...]:
     """The torch.optim classes ``lib`` exports under its own name (rows of the torch.optim section)."""
     if lib.kind != "torch" or lib.module == "torch.optim":
         return ()
-    import torch
-
     module = importlib.import_module(lib.module)
-    return tuple(sorted(n for n in dir(module) if not n.startswith("_") and inspect.isclass(getattr(module, n))
-                        and issubclass(getattr(module, n), torch.optim.Optimizer)
-                        and getattr(module, n).__module__.startswith("torch.optim")))
+    return tuple(sorted(n for n, o in _optimizer_classes(module) if o.__module__.startswith("torch.optim")))
 
 
 def reason_of(target: str, message: str | None = None, failed: bool = False) -> tuple[str | None, str | None]:

@@ -14,6 +14,7 @@ alone. Two ways of taking a base are known:
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 from collections.abc import Callable
@@ -76,6 +77,7 @@ def _factory(module: str, cls_name: str, base: str) -> Callable[..., Any]:
     return make
 
 
+@functools.cache  # asked by the atlas's row list and again by the row's reason
 def base_for(module: str, cls_name: str) -> tuple[str | None, str]:
     """The first base of :data:`BASES` the wrapper trains with — built on a 1×2 parameter and stepped
     twice without an error — and words for the row: (base, why) or (None, why not)."""
