@@ -9,7 +9,15 @@ from __future__ import annotations
 import contextvars
 
 __all__ = ["InvarianceError", "UsageError", "LearnerFailure", "MissingDependency", "SkippedWarning",
-           "run_subcommand", "SURFACE", "API_WORDS", "api_words", "on_surface", "on_the_command_line"]
+           "run_subcommand", "one_line", "SURFACE", "API_WORDS", "api_words", "on_surface", "on_the_command_line"]
+
+def one_line(exc: BaseException, limit: int | None = None) -> str:
+    """``ExcType: the first line of its message`` (the message cut at ``limit`` characters), or the type
+    alone for an empty message: how every failure is said in one line."""
+    text = str(exc).strip()
+    msg = text.splitlines()[0][:limit] if text else ""
+    return f"{type(exc).__name__}{': ' + msg if msg else ''}"
+
 
 #: who is asking: "cli" while the command line runs (messages name its flags: ``--passes``), "api" otherwise
 #: (messages name the keywords of :func:`invariance.check`: ``passes``)

@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 
 from invariance.contract import Learner, as_learner, check_outputs, declaration_of
-from invariance.errors import InvarianceError, UsageError
+from invariance.errors import InvarianceError, UsageError, one_line
 
 __all__ = ["load", "load_many", "learners_of", "resolve", "target_of"]
 
@@ -329,5 +329,4 @@ def _one_line(exc: BaseException) -> str:
     """``ExcType: message (file:line)`` of the innermost frame: one line, no traceback."""
     tb = traceback.extract_tb(exc.__traceback__)
     where = f" ({os.path.relpath(tb[-1].filename)}:{tb[-1].lineno})" if tb else ""
-    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}{': ' + msg if msg else ''}{where}"
+    return f"{one_line(exc)}{where}"

@@ -20,7 +20,7 @@ import numpy as np
 
 from invariance import judge
 from invariance.contract import Learner
-from invariance.errors import InvarianceError, MissingDependency
+from invariance.errors import InvarianceError, MissingDependency, one_line
 from invariance.verdict import Diagnosis
 
 __all__ = ["CallError", "Caller", "Profile", "Tally", "deviation", "failed_alike", "TINY"]
@@ -272,10 +272,9 @@ class Caller:
         except (KeyboardInterrupt, SystemExit, MissingDependency):
             raise
         except BaseException as exc:  # the learner's own failure, summarised on one line
-            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise CallError(
                 Diagnosis.ERROR,
-                f"{type(exc).__name__}{': ' + msg if msg else ''}{_where(exc)}",
+                f"{one_line(exc)}{_where(exc)}",
                 exc_type=type(exc).__name__,
                 detail="".join(traceback.format_exception(exc)),
             ) from None

@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PROBE_SHAPES", "gap", "stacked", "stacking", "words"]
+from invariance.errors import one_line
+
+__all__ = ["PROBE_SHAPES", "gap", "stacked", "stacking"]
 
 Problem = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -73,12 +75,12 @@ def stacking(fn: Callable, outputs: int | None = None) -> dict[str, Any]:
         try:
             alone = [np.asarray(fn(X, y, Xt), dtype=np.float64) for X, y, Xt in group]
         except Exception as exc:  # noqa: BLE001 - the checks will diagnose it on their own inputs
-            return {"batch": None, "batch_note": f"one by one: its own runs raise on the probe group ({words(exc)})"}
+            return {"batch": None, "batch_note": f"one by one: its own runs raise on the probe group ({one_line(exc)})"}
         try:
             together = [np.asarray(p, dtype=np.float64) for p in batch(group)]
         except Exception as exc:  # noqa: BLE001 - a declaration that does not hold: do not stack
             return {"batch": None, "batch_note": f"one by one, although declared batched=True: a stack raised "
-                                                 f"{words(exc)}"}
+                                                 f"{one_line(exc)}"}
     if not all(np.all(np.isfinite(a)) for a in alone):
         return {"batch": None, "batch_note": "one by one: its own runs diverge on the probe group (NaN/inf), "
                                              "which then shows nothing about stacks"}
@@ -89,12 +91,6 @@ def stacking(fn: Callable, outputs: int | None = None) -> dict[str, Any]:
     return {"batch": batch, "batch_note": f"batched: declared batched=True, and {len(group)} problems of "
                                           f"{len(PROBE_SHAPES)} shapes fitted in stacks give the one-by-one "
                                           "predictions bit for bit"}
-
-
-def words(exc: BaseException) -> str:
-    """An exception in one line: its type and the first line of its message."""
-    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}{': ' + msg if msg else ''}"
 
 
 def gap(a: np.ndarray, b: np.ndarray) -> float:

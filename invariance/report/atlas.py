@@ -59,7 +59,7 @@ def library_for(module: str) -> Library:
     where it is one, else a section of its own whose kind is what it exports — ``torch.optim.Optimizer``
     subclasses, or optax-style factories. A :class:`UsageError` (one line) when it cannot be imported or
     exports neither."""
-    from invariance.errors import UsageError
+    from invariance.errors import UsageError, one_line
 
     for lib in LIBRARIES:
         if lib.module == module:
@@ -79,7 +79,7 @@ def library_for(module: str) -> Library:
             raise UsageError(f"no module named {module!r}{hint}") from None
         raise UsageError(f"importing {module} failed: {exc} (a dependency it needs is missing)") from None
     except Exception as exc:  # noqa: BLE001 - a package that breaks on import: say so in one line
-        raise UsageError(f"importing {module} failed: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}") from None
+        raise UsageError(f"importing {module} failed: {one_line(exc, 160)}") from None
     top = module.split(".")[0]
     dist = (importlib.metadata.packages_distributions().get(top) or [top])[0]
     key = "atlas-" + module.replace(".", "-").replace("_", "-").lower()

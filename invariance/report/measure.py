@@ -27,6 +27,7 @@ from invariance.curves.hyperparams import (
     TORCH_UNITS,
     curve_settings,
 )
+from invariance.errors import one_line
 from invariance.pipeline import CheckConfig
 from invariance.report.plan import CurvePlan, SectionSpec  # re-exported: defined here before
 from invariance.report.runs import (  # re-exported: the runs were defined here
@@ -160,7 +161,7 @@ def atlas_sections(*, d: int = 128, curves: bool = True, libraries: Sequence[Lib
         except Exception as exc:  # installed but unusable (a torch build it was not made for): a note, not a crash
             targets, again = (), ()
             broken = (f"{lib.module} is installed but fails to import "
-                      f"({type(exc).__name__}: {str(exc).splitlines()[0][:120]})")
+                      f"({one_line(exc, 120)})")
         where = f"{lib.module} {version}" if version else lib.module
         description = (
             f"Every optimizer {where} exports ({len(targets)} rows), checked on a linear layer W ∈ R^{{3×d}} "

@@ -20,6 +20,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from invariance.errors import one_line
+
 __all__ = ["BASES", "wrapper_style", "model_level", "factory_name", "base_for"]
 
 #: the documented bases, in the order they are tried
@@ -89,7 +91,7 @@ def base_for(module: str, cls_name: str) -> tuple[str | None, str]:
             _two_steps(torch, _factory(module, cls_name, base))
             return base, f"around torch.optim.{base}"
         except Exception as exc:  # noqa: BLE001 - the next base, or the reason for none
-            tried.append(f"{base}: {type(exc).__name__}: {str(exc).splitlines()[0][:80] if str(exc) else ''}")
+            tried.append(f"{base}: {one_line(exc, 80)}")
     return None, "no base trains: " + "; ".join(tried)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from invariance.adapters.optax.options import OptaxOptions
 from invariance.adapters.optax.precision import coarse_in, coarsest, is_coarse, np_dtype, probe_shapes
 from invariance.adapters.optax.protocol import jax_modules, one_step
+from invariance.errors import one_line
 
 __all__ = ["exact_step", "exact_variant"]
 
@@ -151,9 +152,7 @@ def exact_variant(tx, opts: OptaxOptions, precision: str, where: str) -> tuple[b
     except _Unreachable as exc:
         return False, f"a {precision} computation inside {exc.args[0]} cannot be rewritten; {fallback}"
     except Exception as exc:
-        msg = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else ""
-        return False, (f"the update with casts rewritten to float64 fails "
-                       f"({type(exc).__name__}{': ' + msg if msg else ''}); {fallback}")
+        return False, f"the update with casts rewritten to float64 fails ({one_line(exc, 120)}); {fallback}"
     dtype, at = coarsest(seen)
     if dtype is not None:
         return False, (f"a {np_dtype(dtype)} value still appears in {at} under the rewrite: "

@@ -25,7 +25,8 @@ import numpy as np
 from invariance.adapters.torch.model import OPTIMIZER_DEFAULTS, build_model, construct, short_name, torch_module
 from invariance.adapters.torch.options import TorchOptions
 from invariance.adapters.torch.protocol import _Reusing, predictions, run, run_context, step
-from invariance.probe.stacks import gap, words
+from invariance.errors import one_line
+from invariance.probe.stacks import gap
 
 __all__ = ["BatchProfile", "fit_many", "probe_batching", "PROBE_SHAPES"]
 
@@ -157,11 +158,11 @@ def probe_batching(optimizer_cls: Any, opts: TorchOptions) -> BatchProfile:
         try:
             alone = [run(torch, optimizer_cls, X, y, Xt, opts, s) for (X, y, Xt), s in zip(group, seeds, strict=True)]
         except Exception as exc:  # noqa: BLE001 - the checks will diagnose it on their own inputs
-            return BatchProfile(False, f"one by one: its own runs raise on the probe group ({words(exc)})")
+            return BatchProfile(False, f"one by one: its own runs raise on the probe group ({one_line(exc)})")
         try:
             together = _run_many(torch, optimizer_cls, group, opts, seeds)
         except Exception as exc:  # noqa: BLE001 - any failure means: do not batch
-            return BatchProfile(False, f"one by one: a batched run raised {words(exc)}")
+            return BatchProfile(False, f"one by one: a batched run raised {one_line(exc)}")
     if not all(np.all(np.isfinite(a)) for a in alone):
         return BatchProfile(False, "one by one: its own runs diverge on the probe group (NaN/inf), which then "
                                    "shows nothing about batching")

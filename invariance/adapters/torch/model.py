@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from invariance.adapters.torch.options import TorchOptions
-from invariance.errors import MissingDependency, UsageError
+from invariance.errors import MissingDependency, UsageError, one_line
 
 __all__ = ["torch_module", "short_name", "where", "OPTIMIZER_DEFAULTS", "construct", "build_model",
            "build_optimizer", "model_factory", "own_model", "validate_optimizer_kwargs"]
@@ -163,9 +163,8 @@ def validate_optimizer_kwargs(torch: Any, cls: Any, opts: TorchOptions) -> None:
         build(**kwargs)
     except Exception as exc:
         given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise UsageError(
-            f"--opt {given} rejected by {where(cls)}: {type(exc).__name__}{': ' + msg if msg else ''} "
+            f"--opt {given} rejected by {where(cls)}: {one_line(exc)} "
             "(values are parsed as JSON, e.g. --opt betas=[0.9,0.99] --opt amsgrad=true)"
         ) from None
 

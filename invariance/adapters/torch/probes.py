@@ -25,7 +25,7 @@ from invariance.adapters.torch.protocol import (
     train_predict,
     train_predict_info,
 )
-from invariance.errors import UsageError
+from invariance.errors import UsageError, one_line
 
 __all__ = ["StepProfile", "PrecisionProfile", "probe_steps", "probe_precision", "closure_protocol",
            "needs_create_graph", "uses_global_rng", "step_precision", "exact_variant"]
@@ -78,9 +78,8 @@ def probe_model(opts: TorchOptions) -> TorchOptions:
     except UsageError:
         raise
     except Exception as exc:  # noqa: BLE001 - a user's factory or forward: one line, then stop
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise UsageError(f"--model {opts.model}: building it at d = 3 and running it on 2 rows raised "
-                         f"{type(exc).__name__}{': ' + msg if msg else ''}") from None
+                         f"{one_line(exc)}") from None
     width = 1 if out.ndim == 1 else int(out.shape[1])
     if out.ndim not in (1, 2) or out.shape[0] != 2:
         raise UsageError(f"--model {opts.model}: on 2 rows of 3 features it returned shape {tuple(out.shape)}; "
@@ -136,11 +135,6 @@ def _rejects_closure(exc: BaseException) -> bool:
     return isinstance(exc, _REJECTIONS) and "closure" in str(exc).lower()
 
 
-def _first_line(exc: BaseException) -> str:
-    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}{': ' + msg[:100] if msg else ''}"
-
-
 def closure_protocol(cls: Any, opts: Options) -> tuple[str, float | None, str | None]:
     """How the learner calls ``step`` and, where the optimizer's ``lr`` defaults to None, whether it
     needs the adapter's: ``(closure, lr, why)`` decided once on the probe problem, the gradient already
@@ -167,7 +161,7 @@ def closure_protocol(cls: Any, opts: Options) -> tuple[str, float | None, str | 
                 train_predict_info(cls, X, y, X[:1], replace(trial, closure=CLOSURE_PASSED), info)
                 return info.closure or CLOSURE_PASSED, lr, None if lr == opts.lr else failed
             except Exception as exc:
-                failed = failed or _first_line(exc)
+                failed = failed or one_line(exc, 100)
                 if not _rejects_closure(exc):
                     continue
             try:
@@ -260,9 +254,7 @@ def exact_variant(cls: Any, opts: Options, precision: str) -> tuple[TorchOptions
     try:
         seen, rewritten = _watched_run(cls, opts, exact=True)
     except Exception as exc:
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return None, (f"the run with casts rewritten to float64 fails ({type(exc).__name__}"
-                      f"{': ' + msg[:120] if msg else ''}): {fallback}")
+        return None, f"the run with casts rewritten to float64 fails ({one_line(exc, 120)}): {fallback}"
     dtype, where = coarsest(torch, seen)
     if dtype is not None and not dtype.is_floating_point:
         return None, (f"{its(where)} is still quantized to {dtype} under the rewrite: "
