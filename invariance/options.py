@@ -17,7 +17,8 @@ from typing import Any
 from invariance.errors import API_WORDS, UsageError
 from invariance.verdict import PRECISIONS
 
-__all__ = ["Option", "OPTIONS", "NAMES", "by_name", "in_section", "flag_of_key", "MODELS", "ACTIVATIONS", "INITS",
+__all__ = ["Option", "OPTIONS", "NAMES", "by_name", "in_section", "flag_of_key", "MODELS", "is_factory_model",
+           "ACTIVATIONS", "INITS",
            "CHECK", "SHOWN", "TORCH", "CONFIG", "DOMAIN", "ADAPTER", "API", "ALWAYS", "SET", "CHANGED",
            "RANDOMIZED", "NEVER"]
 
@@ -59,11 +60,17 @@ def _positive_int(value: Any) -> bool:
     return isinstance(value, int) and value >= 1
 
 
+def is_factory_model(model: Any) -> bool:
+    """Whether ``--model`` names a network of your own (``FILE.py:FACTORY`` / ``module:FACTORY``), not a
+    built-in model: the one test the options, the adapters' defaults and :class:`TorchOptions` share."""
+    return isinstance(model, str) and ":" in model
+
+
 def _model_spec(value: Any) -> bool:
     """A built-in model's name, or ``FILE.py:FACTORY`` / ``module:FACTORY`` (a factory of your own network)."""
     if value is None or value in MODELS:
         return True
-    if not isinstance(value, str) or value.count(":") < 1:
+    if not is_factory_model(value):
         return False
     head, _, name = value.rpartition(":")
     return bool(head) and name.replace(".", "_").isidentifier()

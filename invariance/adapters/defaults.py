@@ -9,6 +9,7 @@ from typing import Any
 
 from invariance.contract import check_outputs
 from invariance.errors import UsageError
+from invariance.options import is_factory_model
 
 __all__ = ["FALLBACK_LR", "own_lr", "takes_lr", "lr_defaults_to_none", "fallback_source", "layer_outputs"]
 
@@ -64,7 +65,7 @@ def layer_outputs(model: str, outputs: Any) -> int | None:
     one-output model, where ``--outputs`` is a usage error."""
     if model == "layer":
         return check_outputs(True if outputs in (None, False) else outputs, "--outputs")
-    if ":" in str(model):  # your own network: H as given, else what its output says (probes.probe_model)
+    if is_factory_model(model):  # your own network: H as given, else what its output says (probes.probe_model)
         return None if outputs in (None, False) else check_outputs(outputs, "--outputs")
     if outputs not in (None, False):
         raise UsageError(f"--outputs {outputs} needs --model layer (a weight matrix with one row per output); "

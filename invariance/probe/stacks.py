@@ -22,7 +22,7 @@ import numpy as np
 
 from invariance.errors import one_line
 
-__all__ = ["PROBE_SHAPES", "gap", "stacked", "stacking"]
+__all__ = ["PROBE_SHAPES", "forced_one_by_one", "gap", "stacked", "stacking"]
 
 Problem = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -63,11 +63,20 @@ def _probe_group(outputs: int | None) -> list[Problem]:
     return out
 
 
+def forced_one_by_one() -> dict[str, Any] | None:
+    """``batch`` and ``batch_note`` of every learner while ``INVCHECK_BATCH=0`` (benchmarks/bench_batched.py:
+    the one-by-one path), else None; asked before any batch probe runs, torch's included."""
+    if os.environ.get("INVCHECK_BATCH", "1") == "0":
+        return {"batch": None, "batch_note": "one by one: INVCHECK_BATCH=0"}
+    return None
+
+
 def stacking(fn: Callable, outputs: int | None = None) -> dict[str, Any]:
     """``batch`` and ``batch_note`` of a learner declared ``batched=True``: its stacks where the probe group
     gives the one-by-one predictions bit for bit, else None and why."""
-    if os.environ.get("INVCHECK_BATCH", "1") == "0":  # benchmarks/bench_batched.py: the one-by-one path
-        return {"batch": None, "batch_note": "one by one: INVCHECK_BATCH=0"}
+    forced = forced_one_by_one()
+    if forced is not None:
+        return forced
     group = _probe_group(outputs)
     batch = stacked(fn)
     with warnings.catch_warnings(), np.errstate(all="ignore"):

@@ -4,7 +4,6 @@ run once, and a ``fit_predict`` that trains with the protocol on every call."""
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -18,6 +17,7 @@ from invariance.adapters.torch.protocol import train_predict
 from invariance.adapters.torch.replay import breaks_at
 from invariance.contract import Learner
 from invariance.errors import UsageError
+from invariance.probe.stacks import forced_one_by_one
 
 __all__ = ["learner_from_optimizer"]
 
@@ -82,8 +82,9 @@ def _fit_predict_for(cls: Any, run: TorchOptions, name: str) -> Callable[..., An
 def _batching(cls: Any, opts: TorchOptions) -> dict[str, Any]:
     """``batch`` and ``batch_note`` of a learner (:func:`~.batched.probe_batching`): fits trained together
     where the probe group gives the one-by-one predictions bit for bit."""
-    if os.environ.get("INVCHECK_BATCH", "1") == "0":  # benchmarks/bench_batched.py: the one-by-one path
-        return {"batch": None, "batch_note": "one by one: INVCHECK_BATCH=0"}
+    forced = forced_one_by_one()
+    if forced is not None:
+        return forced
     found = probe_batching(cls, opts)
     return {"batch": functools.partial(fit_many, cls, opts=opts) if found.batched else None,
             "batch_note": found.why}

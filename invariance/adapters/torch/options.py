@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, TypeAlias
 
 from invariance.adapters.defaults import layer_outputs
-from invariance.options import ACTIVATIONS, ADAPTER, INITS, MODELS, OPTIONS, TORCH
+from invariance.options import ACTIVATIONS, ADAPTER, INITS, MODELS, OPTIONS, TORCH, is_factory_model
 
 __all__ = ["TorchOptions", "Options", "DEFAULTS", "MODELS", "ACTIVATIONS", "INITS", "CLOSURE_PASSED",
            "CLOSURE_REJECTED", "CLOSURE_NONE"]
@@ -86,7 +86,7 @@ class TorchOptions:
     @property
     def custom(self) -> bool:
         """Whether the model is a network of your own (``FILE.py:FACTORY`` or ``module:FACTORY``)."""
-        return ":" in self.model
+        return is_factory_model(self.model)
 
     @property
     def multi_output(self) -> bool:
