@@ -147,8 +147,8 @@ def assert_verdict(target: Any, verdict: str | Verdict, **options: Any) -> Resul
     if result.verdict is not expected:
         from invariance.render.text import counterexample_text
 
-        text = [result.message] + (["", counterexample_text(result.counterexample)]
-                                   if result.counterexample is not None else [])
+        shown = result.shown_counterexample()
+        text = [result.message] + (["", counterexample_text(shown)] if shown is not None else [])
         want = expected.value if expected is not None else "no verdict"
         got = result.verdict.value if result.verdict is not None else "no verdict"
         raise InvarianceAssertion(f"{result.target}: expected {want}, got {got}\n" + "\n".join(text))

@@ -208,11 +208,30 @@ def _getattr(module: ModuleType, attr: str, target: str) -> Any:
             if hasattr(obj, "__path__"):
                 names += [m.name for m in pkgutil.iter_modules(obj.__path__) if not m.name.startswith("_")]
             close = difflib.get_close_matches(part, names, n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            where = getattr(obj, "__name__", type(obj).__name__)
-            raise UsageError(f"{where} has no attribute {part!r} (TARGET {target!r}){hint}")
+            hint = f"; did you mean {', '.join(close)}?" if close else _defined_here(obj)
+            raise UsageError(f"{_where(obj, target)} has no attribute {part!r} (TARGET {target!r}){hint}")
         obj = getattr(obj, part)
     return obj
+
+
+def _where(obj: Any, target: str) -> str:
+    """How to name ``obj`` to the user: a file loaded by path by its path (not its internal module name)."""
+    name = getattr(obj, "__name__", type(obj).__name__)
+    if isinstance(obj, ModuleType) and name.startswith("invcheck_user_") and ":" in target:
+        return target.rpartition(":")[0]
+    return name
+
+
+def _defined_here(obj: Any, shown: int = 8) -> str:
+    """``; it defines f, g, …``: the public callables a module defines itself (not those it imports)."""
+    if not isinstance(obj, ModuleType):
+        return ""
+    own = sorted(n for n, v in vars(obj).items()
+                 if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == obj.__name__)
+    if not own:
+        return "; it defines no public function or class"
+    more = f" and {len(own) - shown} more" if len(own) > shown else ""
+    return f"; it defines {', '.join(own[:shown])}{more}"
 
 
 def _to_learner(obj: Any, *, name: str, target: str, options: dict) -> Learner:

@@ -42,8 +42,9 @@ PROPERTIES = ("orthogonal", "pm1")
 
 def _render(result: Result) -> str:
     text = [result.message]
-    if result.counterexample is not None:
-        text += ["", counterexample_text(result.counterexample)]
+    shown = result.shown_counterexample()
+    if shown is not None:
+        text += ["", counterexample_text(shown)]
     return "\n".join(text)
 
 
@@ -98,7 +99,7 @@ class InvarianceCase:
         if must_pass is None or report is None:
             return result
         if must_pass and not report.passed:
-            cx = result.counterexamples.get(self.property)
+            cx = result.shown_counterexample(self.property)
             raise InvarianceAssertion(
                 f"{self.target} is declared {self.declared.value} ({self.reason}), but the {self.property} property "
                 f"fails:\n{counterexample_text(cx) if cx else result.message}"

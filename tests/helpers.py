@@ -38,6 +38,12 @@ BAD = [
     pytest.param("algorithms:adagrad_dig", ["has no attribute 'adagrad_dig'", "did you mean adagrad_diag"],
                  id="typo-in-unimported-submodule"),
     pytest.param("learners.registered:np", ["is the module 'numpy', not a learner"], id="an-imported-module"),
+    pytest.param("tests/learners/plain.py:nosuch",
+                 ["tests/learners/plain.py has no attribute 'nosuch'", "it defines helper, mean_predictor, ridge"],
+                 id="file-missing-attribute-lists-its-names"),
+    pytest.param("learners.plain:zzz",
+                 ["learners.plain has no attribute 'zzz'", "it defines helper, mean_predictor, ridge"],
+                 id="module-missing-attribute-lists-its-names"),
 ]
 
 def without_seconds(doc):

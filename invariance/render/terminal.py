@@ -9,6 +9,7 @@ imported from them here (``to_json``, ``fmt_dev``, ``_counterexample_text``) kee
 from __future__ import annotations
 
 from invariance import judge
+from invariance.render import messages
 from invariance.render.breaks import breaks_at_line  # re-exported: its wording lives there
 from invariance.render.json import to_json  # re-exported
 from invariance.render.numbers import (  # fmt_dev re-exported
@@ -252,15 +253,7 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
         if shown is not None:
             body.append("")
             if shown is not r.counterexample and r.counterexample is not None:
-                m = r.counterexample
-                body.append(
-                    f"strongest counterexample found (deviation {fmt_dev(shown.deviation)} = "
-                    f"{shown.deviation / shown.threshold:.3g} × its threshold); "
-                    f"the minimal one (d={m.d}, n={m.n}, m={m.m}: "
-                    f"{fmt_dev(m.deviation)} vs threshold {fmt_dev(m.threshold)}) "
-                    f"is within {judge.STRONG_RATIO:g}× of its threshold "
-                    f"— {'shown below' if verbose else 'shown with -v'}"
-                )
+                body.append(messages.strongest_shown(shown, r.counterexample, verbose))
             body.append(_counterexample_text(shown))
             if r.breaks_at is not None:
                 body.append(breaks_at_line(r.breaks_at))
@@ -279,13 +272,5 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
 
 
 def shown_counterexample(r: Result):
-    """The counterexample a panel shows: the minimal one, unless it is within :data:`STRONG_RATIO` × its
-    threshold and the search saw a stronger one (then that one, shrunk while it stayed strong)."""
-    cx = r.counterexample
-    if cx is None or cx.error is not None or not cx.threshold:
-        return cx
-    prop = r.properties.get(cx.property)
-    strong = getattr(prop, "strongest", None)
-    if strong is not None and cx.deviation < judge.STRONG_RATIO * cx.threshold:
-        return strong
-    return cx
+    """The counterexample a panel shows (:meth:`Result.shown_counterexample`)."""
+    return r.shown_counterexample()

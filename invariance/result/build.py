@@ -71,10 +71,13 @@ def replay_info(learner: Learner, config: CheckConfig, *, blob: str | None = Non
         command += f" {by_name('lr').flag} {opts['lr']:g}"
     out = {"seed": config.seed, "command": command, "reproduce_failure": blob}
     if command is None:
-        out["note"] = (
-            f"{learner.target} cannot be re-imported; define it at module level (or save the counterexample "
-            "with --save and call Counterexample.replay() in Python)"
-        )
+        if learner.target.endswith(" in __main__>"):  # defined in a notebook or the REPL: no file to import
+            out["note"] = (f"{learner.target} was defined in an interactive session (a notebook, the REPL), which no "
+                           "command can re-import: call result.counterexample.replay() in the session, or move "
+                           "it into a file and check FILE.py:NAME")
+        else:
+            out["note"] = (f"{learner.target} cannot be re-imported: define it at module level, or call "
+                           "result.counterexample.replay() in the same session")
     return out
 
 

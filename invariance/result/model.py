@@ -235,11 +235,35 @@ class Result:
 
         return result_html(self)
 
+    def __repr__(self) -> str:
+        """One line (a notebook's plain-text view, a REPL): target, verdict or diagnosis, symmetry, match;
+        every field is an attribute, and ``to_json()`` has them all."""
+        word = self.verdict.value if self.verdict is not None else (
+            self.diagnosis.value if self.diagnosis is not None else "skipped" if self.skipped else None)
+        symmetry = None if self.symmetry is None else self.symmetry.value
+        return f"Result(target={self.target!r}, verdict={word!r}, symmetry={symmetry!r}, match={self.match!r})"
+
     def __str__(self) -> str:
         """One paragraph: the verdict (or diagnosis) with its reason and numbers, and where it came from."""
         diagnosis = self.diagnosis.value if self.diagnosis is not None else "no verdict"
         head = self.message if self.verdict is not None or self.skipped else f"{diagnosis}: {self.message}"
         return f"{head} [{self.target}; {self.evaluations} evaluations, {self.seconds:.2f} s]"
+
+    def shown_counterexample(self, prop: str | None = None) -> Counterexample | None:
+        """The counterexample to show (and save) for property ``prop`` (default: the verdict's): the minimal
+        one, unless the judge says the strongest one the search saw stands in for it
+        (:func:`~invariance.judge.tolerance.shows_strongest`: the minimal one is marginal, or a twin whose
+        deviation a mere column permutation matches)."""
+        from invariance.judge.tolerance import shows_strongest
+
+        cx = self.counterexample if prop is None else self.counterexamples.get(prop)
+        if cx is None or cx.error is not None or not cx.threshold:
+            return cx
+        strong = getattr(self.properties.get(cx.property), "strongest", None)
+        if strong is not None and shows_strongest(cx.deviation, cx.threshold,
+                                                  (cx.notes or {}).get("column_permutation_deviation")):
+            return strong
+        return cx
 
     @property
     def failed(self) -> bool:

@@ -73,9 +73,10 @@ def save(result, directory: str, settings: dict) -> list[str]:
     predictions shows them)."""
     os.makedirs(directory, exist_ok=True)
     written = []
-    for prop, cx in result.counterexamples.items():
+    for prop in result.counterexamples:
         if result.distribution is not None:
             continue
+        cx = result.shown_counterexample(prop)  # the strongest where the minimal one shows only arithmetic
         stem = os.path.join(directory, _stem(result.name, prop))
         arrays = {k: np.asarray(getattr(cx, k), dtype=np.float64) for k in ARRAYS}
         for k in OPTIONAL:

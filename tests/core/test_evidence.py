@@ -67,6 +67,15 @@ def weak_small_strong_large(X_train, y_train, X_test):
     return p
 
 
+def standardised_least_squares(X_train, y_train, X_test):
+    """Per-feature standardisation, then least squares: not invariant (each column's spread is a
+    per-coordinate statistic, different between ±1 twins). A constant ±1 column has spread 1e-8, which
+    makes small twins' answers hang on arithmetic order (a column permutation moves them as far)."""
+    mu, sd = X_train.mean(0), X_train.std(0) + 1e-8
+    Z, Zt = (X_train - mu) / sd, (X_test - mu) / sd
+    return Zt @ np.linalg.lstsq(Z, y_train - y_train.mean(), rcond=None)[0] + y_train.mean()
+
+
 # ------------------------------------------------------------------------------------------ evidence
 
 
@@ -212,3 +221,34 @@ def test_the_panel_shows_the_strongest_counterexample_when_the_minimal_one_is_ma
     render_rich([r], console)
     assert "strongest counterexample found" in console.export_text()
     assert r.to_json()["properties"][cx.property]["strongest"]["d"] == strong.d
+
+
+def test_a_twin_counterexample_that_a_column_permutation_matches_gives_way_to_the_strongest(tmp_path, monkeypatch):
+    """A minimal twin counterexample whose deviation a mere column permutation of its own data matches shows
+    arithmetic order, not structure: the panel, pytest's message and --save show the strongest violation
+    instead (found on a real learner), and the rule keys on that control (a constructed control)."""
+    from dataclasses import replace
+
+    from invariance.judge import set_by_arithmetic
+
+    r = invariance.check(standardised_least_squares, max_examples=20)
+    assert r.verdict is Verdict.NOT_INVARIANT
+    shown = r.shown_counterexample("pm1")
+    perm = (shown.notes or {}).get("column_permutation_deviation")
+    assert shown.deviation >= 10 * shown.threshold
+    assert not (perm is not None and set_by_arithmetic(perm, shown.deviation))
+    monkeypatch.chdir(tmp_path)
+    from invariance.result.replay import save
+
+    save(r, str(tmp_path / "cx"), {})
+    assert json.loads((tmp_path / "cx" / "standardised_least_squares-pm1.json").read_text())["deviation"] == \
+        shown.deviation
+
+    minimal = r.counterexamples["pm1"]
+    strong = r.properties["pm1"].strongest
+    assert strong is not None
+    big = replace(minimal, deviation=1e-6, threshold=1e-10)  # 10⁴ × its threshold: not marginal
+    for perm_dev, expected in ((1e-6, strong), (1e-12, big)):
+        cx = replace(big, notes={**big.notes, "column_permutation_deviation": perm_dev})
+        forged = replace(r, counterexamples={**r.counterexamples, "pm1": cx})
+        assert forged.shown_counterexample("pm1") is (strong if expected is strong else cx)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 import invariance
 
 
@@ -27,3 +29,36 @@ def test_a_result_escapes_what_it_quotes():
     assert "&lt;b&gt;no&lt;/b&gt; &amp; more" in page and "<b>no</b>" not in page
     assert ">error</span>" in page
 
+
+
+def test_a_results_plain_view_is_one_short_line():
+    """A notebook stores text/plain beside the HTML, and a REPL shows it: one line, not the dataclass's
+    every field (counterexample arrays included)."""
+    r = invariance.check("algorithms.adagrad_diag", max_examples=20)
+    text = repr(r)
+    assert text == ("Result(target='algorithms.adagrad_diag:adagrad_diag', verdict='pm1-invariant', "
+                    "symmetry='signed-permutations', match=True)")
+
+    def angled(X_train, y_train, X_test):
+        raise ValueError("no")
+
+    assert "verdict='error'" in repr(invariance.check(angled))
+
+
+def test_a_notebook_learner_is_told_how_to_replay_it(monkeypatch):
+    """A function defined in a notebook (``__main__`` without a file) cannot be re-imported by a command:
+    the note says so, and what works instead (the replay in the session), not to define it at module level."""
+    import types
+
+    main = types.ModuleType("__main__")  # a kernel's __main__ has no __file__
+    monkeypatch.setitem(__import__("sys").modules, "__main__", main)
+
+    def coordinatewise(X_train, y_train, X_test):
+        return X_test @ (np.linalg.pinv(X_train) @ y_train) + 1e-3 * np.abs(X_test).sum(1)
+
+    coordinatewise.__module__, coordinatewise.__qualname__ = "__main__", "coordinatewise"  # as at a top level
+    r = invariance.check(coordinatewise, max_examples=20)
+    note = r.counterexample.replay_info["note"]
+    assert r.target == "<coordinatewise in __main__>" and r.counterexample.replay_info["command"] is None
+    assert "interactive session" in note and "result.counterexample.replay()" in note
+    assert "module level" not in note
