@@ -55,6 +55,17 @@ print("counterexample on", cx.property, "data")
 print("replayed deviation above its threshold:", cx.replay() > cx.threshold)
 print("the HTML names the verdict and the counterexample:",
       "pm1-invariant" in scaled._repr_html_() and "counterexample" in scaled._repr_html_())"""),
+    ("markdown", """A report written by `invcheck report` (or `invcheck atlas`) shows inline too. Here, two built-in
+learners without their learning curves, into a temporary folder:"""),
+    ("code", """# NBVAL_IGNORE_OUTPUT
+import subprocess
+import sys
+import tempfile
+
+out = tempfile.mkdtemp()
+subprocess.run([sys.executable, "-m", "invariance", "report", "algorithms.gd", "algorithms.egu", "--no-curves",
+                "--out", out, "--quiet"], check=True)
+invariance.view_report(out)"""),
 ]
 
 

@@ -6,6 +6,7 @@ Public API (docs/design.md#contracts)::
     result = invariance.check(my_learner, seed=0)        # -> invariance.Result
     results = invariance.check_many(["algorithms"], jobs=2)
     invariance.assert_verdict(my_learner, "invariant")   # raises with the shrunk counterexample
+    invariance.view_report("reports/")                   # a written report, inline in Jupyter
 
 A target is a function ``f(X_train, y_train, X_test) -> y_hat``, a ``@learner``-decorated one, a
 scikit-learn estimator class or instance, a ``torch.optim.Optimizer`` subclass, a module, or a
@@ -21,6 +22,7 @@ from invariance.errors import (
     MissingDependency,
     UsageError,
 )
+from invariance.report.view import view_report
 from invariance.result.model import Counterexample, PropertyReport, Result
 from invariance.settings import Budget, CheckConfig
 from invariance.verdict import Diagnosis, Symmetry, Verdict
@@ -45,5 +47,6 @@ __all__ = [
     "UsageError",
     "Verdict",
     "learner",
+    "view_report",
 ]
 __version__ = "0.1.0"

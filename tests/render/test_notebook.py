@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 import invariance
 
@@ -62,3 +63,24 @@ def test_a_notebook_learner_is_told_how_to_replay_it(monkeypatch):
     assert r.target == "<coordinatewise in __main__>" and r.counterexample.replay_info["command"] is None
     assert "interactive session" in note and "result.counterexample.replay()" in note
     assert "module level" not in note
+
+
+def test_a_written_report_shows_inline(tmp_path):
+    """``invariance.view_report(DIR)``: the page ``invcheck report`` wrote, inside an iframe (its styles and
+    plots stay in it), escaped; a folder without a report, or a file that is not a page, is a usage error."""
+    from pathlib import Path
+
+    from invariance import UsageError, view_report
+
+    reports = Path(__file__).resolve().parents[2] / "reports"
+    view = view_report(reports)
+    page = view._repr_html_()
+    assert page.startswith("<iframe ") and page.endswith("></iframe>")
+    assert "srcdoc=\"&lt;!DOCTYPE html&gt;" in page and "invcheck: rotation-invariance report" in page
+    assert page.count("<") == 2  # the iframe's own tags: everything of the page is escaped inside srcdoc
+    assert view_report(reports / "invariance.html").page == view.page
+    with pytest.raises(UsageError, match="no report at .*invcheck report"):
+        view_report(tmp_path)
+    (tmp_path / "invariance.md").write_text("# not a page")
+    with pytest.raises(UsageError, match="is not a report page"):
+        view_report(tmp_path / "invariance.md")
