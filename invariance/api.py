@@ -145,10 +145,9 @@ def assert_verdict(target: Any, verdict: str | Verdict, **options: Any) -> Resul
     if result.skipped:
         raise InvarianceAssertion(f"{result.target}: {result.message}")
     if result.verdict is not expected:
-        from invariance.render.text import counterexample_text
+        from invariance.render.text import shown_text
 
-        shown = result.shown_counterexample()
-        text = [result.message] + (["", counterexample_text(shown)] if shown is not None else [])
+        text = [result.message] + (["", shown_text(result)] if result.counterexample is not None else [])
         want = expected.value if expected is not None else "no verdict"
         got = result.verdict.value if result.verdict is not None else "no verdict"
         raise InvarianceAssertion(f"{result.target}: expected {want}, got {got}\n" + "\n".join(text))

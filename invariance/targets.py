@@ -226,8 +226,15 @@ def _defined_here(obj: Any, shown: int = 8) -> str:
     """``; it defines f, g, …``: the public callables a module defines itself (not those it imports)."""
     if not isinstance(obj, ModuleType):
         return ""
-    own = sorted(n for n, v in vars(obj).items()
-                 if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == obj.__name__)
+    exported = getattr(obj, "__all__", None)
+    if isinstance(exported, (list, tuple)):  # what the module says it exports (a package re-exporting its parts)
+        own = sorted(str(n) for n in exported)
+    else:
+        own = sorted(n for n, v in vars(obj).items()
+                     if not n.startswith("_") and callable(v) and getattr(v, "__module__", None) == obj.__name__)
+    if hasattr(obj, "__path__"):  # a package: its submodules are targets too
+        own += sorted(m.name for m in pkgutil.iter_modules(obj.__path__)
+                      if not m.name.startswith("_") and m.name not in own)
     if not own:
         return "; it defines no public function or class"
     more = f" and {len(own) - shown} more" if len(own) > shown else ""

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from invariance.api import InvarianceAssertion, assert_verdict
 from invariance.judge import IMPLIED
 from invariance.pipeline import check_learner
-from invariance.render.text import counterexample_text
+from invariance.render.text import shown_text
 from invariance.result.model import Result
 from invariance.settings import CheckConfig
 from invariance.verdict import Verdict
@@ -42,9 +42,8 @@ PROPERTIES = ("orthogonal", "pm1")
 
 def _render(result: Result) -> str:
     text = [result.message]
-    shown = result.shown_counterexample()
-    if shown is not None:
-        text += ["", counterexample_text(shown)]
+    if result.counterexample is not None:
+        text += ["", shown_text(result)]
     return "\n".join(text)
 
 
@@ -99,10 +98,10 @@ class InvarianceCase:
         if must_pass is None or report is None:
             return result
         if must_pass and not report.passed:
-            cx = result.shown_counterexample(self.property)
+            cx = result.counterexamples.get(self.property)
             raise InvarianceAssertion(
                 f"{self.target} is declared {self.declared.value} ({self.reason}), but the {self.property} property "
-                f"fails:\n{counterexample_text(cx) if cx else result.message}"
+                f"fails:\n{shown_text(result, self.property) if cx else result.message}"
             )
         if not must_pass and report.passed:
             raise InvarianceAssertion(

@@ -44,6 +44,9 @@ BAD = [
     pytest.param("learners.plain:zzz",
                  ["learners.plain has no attribute 'zzz'", "it defines helper, mean_predictor, ridge"],
                  id="module-missing-attribute-lists-its-names"),
+    pytest.param("algorithms:qqqqq", ["algorithms has no attribute 'qqqqq'",
+                                      "it defines adagrad_diag, adagrad_diag_batch, adagrad_full"],
+                 id="package-missing-attribute-lists-its-modules"),
 ]
 
 def without_seconds(doc):

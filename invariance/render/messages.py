@@ -142,7 +142,7 @@ def precision_suggestion(lower: str, allowance: float) -> str:
             f"here): if the learner computes in {lower}, ask at that precision: --precision {lower}")
 
 
-def strongest_shown(shown: Any, minimal: Any, verbose: bool) -> str:
+def strongest_shown(shown: Any, minimal: Any, where_minimal: str) -> str:
     """Why a panel shows the strongest counterexample instead of the minimal one
     (:func:`invariance.judge.shows_strongest`)."""
     m = minimal
@@ -154,7 +154,7 @@ def strongest_shown(shown: Any, minimal: Any, verbose: bool) -> str:
     return (f"strongest counterexample found (deviation {fmt_dev(shown.deviation)} = "
             f"{shown.deviation / shown.threshold:.3g} × its threshold); the minimal one (d={m.d}, n={m.n}, m={m.m}: "
             f"{fmt_dev(m.deviation)} vs threshold {fmt_dev(m.threshold)}) {why} "
-            f"— {'shown below' if verbose else 'shown with -v'}")
+            f"— {where_minimal}")
 
 
 def permutation_control(set_by_arithmetic: bool, dev: float) -> str:

@@ -253,7 +253,8 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
         if shown is not None:
             body.append("")
             if shown is not r.counterexample and r.counterexample is not None:
-                body.append(messages.strongest_shown(shown, r.counterexample, verbose))
+                body.append(messages.strongest_shown(shown, r.counterexample,
+                                                     "shown below" if verbose else "shown with -v"))
             body.append(_counterexample_text(shown))
             if r.breaks_at is not None:
                 body.append(breaks_at_line(r.breaks_at))

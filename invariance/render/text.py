@@ -87,3 +87,18 @@ def counterexample_text(cx: Any) -> str:
     if rp.get("note"):
         lines.append(f"replay: {rp['note']}")
     return "\n".join(lines)
+
+
+def shown_text(result: Any, prop: str | None = None) -> str:
+    """The counterexample a result shows for ``prop`` (:meth:`~invariance.result.model.Result.shown_counterexample`)
+    as text, saying first when it is the strongest rather than the minimal one (pytest, ``assert_verdict``)."""
+    from invariance.render.messages import strongest_shown
+
+    minimal = result.counterexample if prop is None else result.counterexamples.get(prop)
+    shown = result.shown_counterexample(prop)
+    if shown is None:
+        return ""
+    if shown is not minimal and minimal is not None:
+        head = strongest_shown(shown, minimal, f"result.counterexamples[{minimal.property!r}]")
+        return head + "\n" + counterexample_text(shown)
+    return counterexample_text(shown)

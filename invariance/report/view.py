@@ -19,8 +19,10 @@ class ReportView:
         self.page, self.path = page, path
 
     def _repr_html_(self) -> str:
+        # the page's own links (#section) resolve against the notebook unless the frame says where it is
+        page = self.page.replace("<head>", '<head><base href="about:srcdoc">', 1)
         return ('<iframe title="invcheck report" style="width:100%;height:80vh;border:1px solid #d0d7de" '
-                f'srcdoc="{html.escape(self.page, quote=True)}"></iframe>')
+                f'srcdoc="{html.escape(page, quote=True)}"></iframe>')
 
     def __repr__(self) -> str:
         return f"ReportView({self.path!r})"
@@ -36,4 +38,9 @@ def view_report(path: str | Path = "reports") -> ReportView:
         raise UsageError(f"no report at {p}; write one with `invcheck report TARGET… --out DIR` and give that DIR")
     if p.suffix != ".html":
         raise UsageError(f"{p} is not a report page; give the report's folder or its invariance.html")
-    return ReportView(p.read_text(encoding="utf-8"), str(p))
+    try:
+        page = p.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as exc:
+        raise UsageError(f"{p} is not a report page ({type(exc).__name__}); give the folder invcheck report "
+                         "wrote, or its invariance.html") from None
+    return ReportView(page, str(p))

@@ -238,10 +238,12 @@ class Result:
     def __repr__(self) -> str:
         """One line (a notebook's plain-text view, a REPL): target, verdict or diagnosis, symmetry, match;
         every field is an attribute, and ``to_json()`` has them all."""
-        word = self.verdict.value if self.verdict is not None else (
-            self.diagnosis.value if self.diagnosis is not None else "skipped" if self.skipped else None)
+        verdict = None if self.verdict is None else self.verdict.value
         symmetry = None if self.symmetry is None else self.symmetry.value
-        return f"Result(target={self.target!r}, verdict={word!r}, symmetry={symmetry!r}, match={self.match!r})"
+        extra = f", diagnosis={self.diagnosis.value!r}" if self.diagnosis is not None else (
+            ", skipped=True" if self.skipped else "")
+        return (f"Result(target={self.target!r}, verdict={verdict!r}{extra}, symmetry={symmetry!r}, "
+                f"match={self.match!r})")
 
     def __str__(self) -> str:
         """One paragraph: the verdict (or diagnosis) with its reason and numbers, and where it came from."""

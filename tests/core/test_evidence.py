@@ -67,15 +67,6 @@ def weak_small_strong_large(X_train, y_train, X_test):
     return p
 
 
-def standardised_least_squares(X_train, y_train, X_test):
-    """Per-feature standardisation, then least squares: not invariant (each column's spread is a
-    per-coordinate statistic, different between ±1 twins). A constant ±1 column has spread 1e-8, which
-    makes small twins' answers hang on arithmetic order (a column permutation moves them as far)."""
-    mu, sd = X_train.mean(0), X_train.std(0) + 1e-8
-    Z, Zt = (X_train - mu) / sd, (X_test - mu) / sd
-    return Zt @ np.linalg.lstsq(Z, y_train - y_train.mean(), rcond=None)[0] + y_train.mean()
-
-
 # ------------------------------------------------------------------------------------------ evidence
 
 
@@ -224,6 +215,8 @@ def test_the_panel_shows_the_strongest_counterexample_when_the_minimal_one_is_ma
 
 
 def test_a_twin_counterexample_that_a_column_permutation_matches_gives_way_to_the_strongest(tmp_path, monkeypatch):
+    from learners import controls as C
+
     """A minimal twin counterexample whose deviation a mere column permutation of its own data matches shows
     arithmetic order, not structure: the panel, pytest's message and --save show the strongest violation
     instead (found on a real learner), and the rule keys on that control (a constructed control)."""
@@ -231,7 +224,7 @@ def test_a_twin_counterexample_that_a_column_permutation_matches_gives_way_to_th
 
     from invariance.judge import set_by_arithmetic
 
-    r = invariance.check(standardised_least_squares, max_examples=20)
+    r = invariance.check(C.standardised_least_squares, max_examples=20)
     assert r.verdict is Verdict.NOT_INVARIANT
     shown = r.shown_counterexample("pm1")
     perm = (shown.notes or {}).get("column_permutation_deviation")
@@ -243,6 +236,15 @@ def test_a_twin_counterexample_that_a_column_permutation_matches_gives_way_to_th
     save(r, str(tmp_path / "cx"), {})
     assert json.loads((tmp_path / "cx" / "standardised_least_squares-pm1.json").read_text())["deviation"] == \
         shown.deviation
+
+    from invariance.testing import InvarianceAssertion, InvarianceCase
+
+    case = InvarianceCase("learners.controls:standardised_least_squares", "standardised_least_squares",
+                          Verdict.INVARIANT, "declared wrongly, for the message", "pm1", max_examples=20)
+    with pytest.raises(InvarianceAssertion) as info:  # pytest's message for the pm1 case
+        case.check()
+    assert "strongest counterexample found" in str(info.value)
+    assert "matched by a mere column permutation of its own data" in str(info.value)
 
     minimal = r.counterexamples["pm1"]
     strong = r.properties["pm1"].strongest

@@ -43,7 +43,7 @@ def test_a_results_plain_view_is_one_short_line():
     def angled(X_train, y_train, X_test):
         raise ValueError("no")
 
-    assert "verdict='error'" in repr(invariance.check(angled))
+    assert "verdict=None, diagnosis='error'" in repr(invariance.check(angled))
 
 
 def test_a_notebook_learner_is_told_how_to_replay_it(monkeypatch):
@@ -78,9 +78,13 @@ def test_a_written_report_shows_inline(tmp_path):
     assert page.startswith("<iframe ") and page.endswith("></iframe>")
     assert "srcdoc=\"&lt;!DOCTYPE html&gt;" in page and "invcheck: rotation-invariance report" in page
     assert page.count("<") == 2  # the iframe's own tags: everything of the page is escaped inside srcdoc
+    assert "&lt;base href=&quot;about:srcdoc&quot;&gt;" in page  # its #section links stay inside the frame
     assert view_report(reports / "invariance.html").page == view.page
     with pytest.raises(UsageError, match="no report at .*invcheck report"):
         view_report(tmp_path)
     (tmp_path / "invariance.md").write_text("# not a page")
     with pytest.raises(UsageError, match="is not a report page"):
         view_report(tmp_path / "invariance.md")
+    (tmp_path / "latin.html").write_bytes("<html>caf\xe9</html>".encode("latin-1"))
+    with pytest.raises(UsageError, match="is not a report page .UnicodeDecodeError"):
+        view_report(tmp_path / "latin.html")
