@@ -142,21 +142,6 @@ def precision_suggestion(lower: str, allowance: float) -> str:
             f"here): if the learner computes in {lower}, ask at that precision: --precision {lower}")
 
 
-def strongest_shown(shown: Any, minimal: Any, where_minimal: str) -> str:
-    """Why a panel shows the strongest counterexample instead of the minimal one
-    (:func:`invariance.judge.shows_strongest`)."""
-    m = minimal
-    perm = (m.notes or {}).get("column_permutation_deviation")
-    if m.deviation < judge.STRONG_RATIO * m.threshold:
-        why = f"is within {judge.STRONG_RATIO:g}× of its threshold"
-    else:
-        why = f"is matched by a mere column permutation of its own data ({fmt_dev(perm)}): its arithmetic, not a proof"
-    return (f"strongest counterexample found (deviation {fmt_dev(shown.deviation)} = "
-            f"{shown.deviation / shown.threshold:.3g} × its threshold); the minimal one (d={m.d}, n={m.n}, m={m.m}: "
-            f"{fmt_dev(m.deviation)} vs threshold {fmt_dev(m.threshold)}) {why} "
-            f"— {where_minimal}")
-
-
 def permutation_control(set_by_arithmetic: bool, dev: float) -> str:
     """The permutation control beside a twin violation, read by :func:`invariance.judge.set_by_arithmetic`."""
     if set_by_arithmetic:

@@ -9,7 +9,6 @@ imported from them here (``to_json``, ``fmt_dev``, ``_counterexample_text``) kee
 from __future__ import annotations
 
 from invariance import judge
-from invariance.render import messages
 from invariance.render.breaks import breaks_at_line  # re-exported: its wording lives there
 from invariance.render.json import to_json  # re-exported
 from invariance.render.numbers import (  # fmt_dev re-exported
@@ -22,6 +21,7 @@ from invariance.render.numbers import (  # fmt_dev re-exported
 from invariance.render.text import (
     counterexample_text as _counterexample_text,  # re-exported
 )
+from invariance.render.text import strongest_shown
 from invariance.result.model import Result
 from invariance.verdict import VERDICT_ORDER
 
@@ -253,7 +253,7 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
         if shown is not None:
             body.append("")
             if shown is not r.counterexample and r.counterexample is not None:
-                body.append(messages.strongest_shown(shown, r.counterexample,
+                body.append(strongest_shown(shown, r.counterexample,
                                                      "shown below" if verbose else "shown with -v"))
             body.append(_counterexample_text(shown))
             if r.breaks_at is not None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from invariance import judge
 from invariance.probe.call import deviation_scale
 from invariance.render.numbers import fmt_dev
 
@@ -92,8 +93,6 @@ def counterexample_text(cx: Any) -> str:
 def shown_text(result: Any, prop: str | None = None) -> str:
     """The counterexample a result shows for ``prop`` (:meth:`~invariance.result.model.Result.shown_counterexample`)
     as text, saying first when it is the strongest rather than the minimal one (pytest, ``assert_verdict``)."""
-    from invariance.render.messages import strongest_shown
-
     minimal = result.counterexample if prop is None else result.counterexamples.get(prop)
     shown = result.shown_counterexample(prop)
     if shown is None:
@@ -102,3 +101,18 @@ def shown_text(result: Any, prop: str | None = None) -> str:
         head = strongest_shown(shown, minimal, f"result.counterexamples[{minimal.property!r}]")
         return head + "\n" + counterexample_text(shown)
     return counterexample_text(shown)
+
+
+def strongest_shown(shown: Any, minimal: Any, where_minimal: str) -> str:
+    """Why a panel shows the strongest counterexample instead of the minimal one
+    (:func:`invariance.judge.shows_strongest`)."""
+    m = minimal
+    perm = (m.notes or {}).get("column_permutation_deviation")
+    if m.deviation < judge.STRONG_RATIO * m.threshold:
+        why = f"is within {judge.STRONG_RATIO:g}× of its threshold"
+    else:
+        why = f"is matched by a mere column permutation of its own data ({fmt_dev(perm)}): its arithmetic, not a proof"
+    return (f"strongest counterexample found (deviation {fmt_dev(shown.deviation)} = "
+            f"{shown.deviation / shown.threshold:.3g} × its threshold); the minimal one (d={m.d}, n={m.n}, m={m.m}: "
+            f"{fmt_dev(m.deviation)} vs threshold {fmt_dev(m.threshold)}) {why} "
+            f"— {where_minimal}")
