@@ -17,8 +17,8 @@ __all__ = ["FLOOR", "DIVERGED", "diverged_count", "NOISE_FACTOR", "F32_WEIGHT", 
            "ALLOWANCE_PRECISIONS", "CONFIRM_PROBES", "allowance", "floor_at", "jitter_unit", "sensitivity",
            "threshold", "EXACT_FACTOR", "ExampleJudgement", "noise_needed", "judge_example",
            "suggest_precision", "PERMUTATION_FACTOR", "permutation_excuses", "JITTER_DRAWS",
-           "allowance_excuses", "learns", "is_structural", "STRONG_RATIO", "shows_strongest", "STRONG_KEEPS",
-           "scaling_of", "set_by_arithmetic"]
+           "allowance_excuses", "learns", "is_structural", "STRONG_RATIO", "shows_strongest", "marginal",
+           "STRONG_KEEPS", "scaling_of", "set_by_arithmetic"]
 
 #: relative deviation that is rounding for any float64 learner (sound learners show 1e-16–1e-12)
 FLOOR = 1e-10
@@ -213,9 +213,15 @@ def shows_strongest(deviation: float, threshold: float, column_permutation_devia
     ``threshold``): the minimal one is within :data:`STRONG_RATIO` of its threshold, or (a twin) a mere column
     permutation of its data moves the predictions as far (:func:`set_by_arithmetic`), so it shows the data's
     arithmetic rather than the learner's structure. Which example is shown, never the verdict."""
-    if deviation < STRONG_RATIO * threshold:
+    if marginal(deviation, threshold):
         return True
     return column_permutation_deviation is not None and set_by_arithmetic(column_permutation_deviation, deviation)
+
+
+def marginal(deviation: float, threshold: float) -> bool:
+    """A violation within :data:`STRONG_RATIO` of its threshold (a solver-tolerance flip rather than the
+    structural violation)."""
+    return deviation < STRONG_RATIO * threshold
 
 
 def set_by_arithmetic(column_permutation_deviation: float, twin_deviation: float) -> bool:

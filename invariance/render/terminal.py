@@ -21,7 +21,7 @@ from invariance.render.numbers import (  # fmt_dev re-exported
 from invariance.render.text import (
     counterexample_text as _counterexample_text,  # re-exported
 )
-from invariance.render.text import strongest_shown
+from invariance.render.text import shown_text
 from invariance.result.model import Result
 from invariance.verdict import VERDICT_ORDER
 
@@ -252,10 +252,7 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
         shown = shown_counterexample(r)
         if shown is not None:
             body.append("")
-            if shown is not r.counterexample and r.counterexample is not None:
-                body.append(strongest_shown(shown, r.counterexample,
-                                                     "shown below" if verbose else "shown with -v"))
-            body.append(_counterexample_text(shown))
+            body.append(shown_text(r, where_minimal="shown below" if verbose else "shown with -v"))
             if r.breaks_at is not None:
                 body.append(breaks_at_line(r.breaks_at))
             if verbose and shown is not r.counterexample and r.counterexample is not None:

@@ -90,16 +90,17 @@ def counterexample_text(cx: Any) -> str:
     return "\n".join(lines)
 
 
-def shown_text(result: Any, prop: str | None = None) -> str:
+def shown_text(result: Any, prop: str | None = None, where_minimal: str | None = None) -> str:
     """The counterexample a result shows for ``prop`` (:meth:`~invariance.result.model.Result.shown_counterexample`)
-    as text, saying first when it is the strongest rather than the minimal one (pytest, ``assert_verdict``)."""
+    as text, saying first when it is the strongest rather than the minimal one and where the minimal one is
+    (``where_minimal``; default: its place in the result, for pytest and ``assert_verdict``)."""
     minimal = result.counterexample if prop is None else result.counterexamples.get(prop)
     shown = result.shown_counterexample(prop)
     if shown is None:
         return ""
     if shown is not minimal and minimal is not None:
-        head = strongest_shown(shown, minimal, f"result.counterexamples[{minimal.property!r}]")
-        return head + "\n" + counterexample_text(shown)
+        where = where_minimal or f"result.counterexamples[{minimal.property!r}]"
+        return strongest_shown(shown, minimal, where) + "\n" + counterexample_text(shown)
     return counterexample_text(shown)
 
 
@@ -108,7 +109,7 @@ def strongest_shown(shown: Any, minimal: Any, where_minimal: str) -> str:
     (:func:`invariance.judge.shows_strongest`)."""
     m = minimal
     perm = (m.notes or {}).get("column_permutation_deviation")
-    if m.deviation < judge.STRONG_RATIO * m.threshold:
+    if judge.marginal(m.deviation, m.threshold):
         why = f"is within {judge.STRONG_RATIO:g}× of its threshold"
     else:
         why = f"is matched by a mere column permutation of its own data ({fmt_dev(perm)}): its arithmetic, not a proof"
