@@ -10,6 +10,7 @@ Where the units run is :mod:`invariance.workers`' business.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
 from invariance.contract import Learner
 from invariance.pipeline import check_learner
@@ -34,10 +35,11 @@ def check_unit(target: str, name: str, expected, config: CheckConfig) -> Result:
 
 
 def check_all(learners: list[Learner], config: CheckConfig, *, workers: Workers | None = None,
-              show_progress: bool = False) -> list[Result]:
+              show_progress: bool = False, seconds: Mapping[str, float] | None = None) -> list[Result]:
     """Check ``learners`` in order. ``workers`` says where (default: this process): in this process, in
     ``-j N`` processes or on Dask. Learners whose target starts with ``<`` (not re-loadable) are checked
-    in this process, while the others run elsewhere."""
+    in this process, while the others run elsewhere. ``seconds`` (target → seconds its check took last
+    time) hands the longest checks to the workers first; it changes no result."""
     workers = workers if workers is not None else Workers()
     local = [i for i, lrn in enumerate(learners) if not lrn.reloadable]
     remote = [i for i in range(len(learners)) if i not in local]
@@ -53,8 +55,9 @@ def check_all(learners: list[Learner], config: CheckConfig, *, workers: Workers 
 
     show = show_progress and len(learners) > 1 and sys.stderr.isatty()
     units = [(learners[i].target, learners[i].name, learners[i].expected, config) for i in remote]
+    cost = None if seconds is None else [seconds.get(learners[i].target, float("nan")) for i in remote]
     out = run_units(check_unit, units, workers, progress=_progress_line(workers) if show else None,
-                    meanwhile=check_local if local else None)
+                    meanwhile=check_local if local else None, cost=cost)
     if show:
         sys.stderr.write("\r\x1b[K")
         sys.stderr.flush()

@@ -20,15 +20,19 @@ from invariance.errors import SURFACE
 __all__ = ["InProcessWarning", "fork_hazard", "start_method", "local_pool", "run_processes"]
 
 
-def run_processes(pool, fn, units, with_shared: bool, done: Callable[[int, Any], None], meanwhile) -> list:
-    """Submit every unit to ``pool`` (a :func:`local_pool`), ``done(i, result)`` as each finishes; the
-    results in unit order (the first exception in unit order re-raised, the rest cancelled)."""
+def run_processes(pool, fn, units, with_shared: bool, done: Callable[[int, Any], None], meanwhile,
+                  order: Sequence[int] | None = None) -> list:
+    """Submit every unit to ``pool`` (a :func:`local_pool`) in ``order`` (default: unit order),
+    ``done(i, result)`` as each finishes; the results in unit order (the first exception in unit order
+    re-raised, the rest cancelled)."""
     from concurrent.futures import as_completed
 
     from invariance.threads import one_thread_per_worker
 
     with one_thread_per_worker(), pool:  # the processes start on the first submit
-        futures = [pool.submit(_shared_call, fn, unit) if with_shared else pool.submit(fn, *unit) for unit in units]
+        futures: list[Any] = [None] * len(units)
+        for i in order if order is not None else range(len(units)):
+            futures[i] = pool.submit(_shared_call, fn, units[i]) if with_shared else pool.submit(fn, *units[i])
         index = {f: i for i, f in enumerate(futures)}
         try:
             if meanwhile is not None:

@@ -46,8 +46,8 @@ from invariance.pool import (  # re-exported: the local pool's names stay import
     start_method,
 )
 
-__all__ = ["Workers", "parse_dask", "run_units", "session", "DASK_FORMS", "DASK_HELP", "CONNECT_TIMEOUT",
-           "InProcessWarning", "fork_hazard", "start_method"]
+__all__ = ["Workers", "parse_dask", "run_units", "session", "submission_order", "DASK_FORMS", "DASK_HELP",
+           "CONNECT_TIMEOUT", "InProcessWarning", "fork_hazard", "start_method"]
 
 #: the forms ``--dask`` accepts, for messages and help
 DASK_FORMS = "local:N (a LocalCluster of N worker processes), tcp://HOST:PORT, HOST:PORT or tls://HOST:PORT"
@@ -129,6 +129,7 @@ def run_units(
     progress: Callable[[int, int], None] | None = None,
     each: Callable[[int, Any], None] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    cost: Sequence[float] | None = None,
 ) -> list:
     """``[fn(*unit) for unit in units]`` (with ``shared``: ``[fn(shared, *unit) …]``), run where
     ``workers`` says, in unit order.
@@ -149,18 +150,23 @@ def run_units(
     submitted (in process: after them), for work that cannot leave this process. A unit's exception
     is re-raised here (the first in unit order), and the units not yet finished are cancelled. Raises
     :class:`UsageError` when the scheduler cannot be reached and :class:`MissingDependency` when Dask
-    is asked for and not installed."""
+    is asked for and not installed.
+
+    ``cost`` (one number per unit, e.g. its seconds last time) only orders the submissions to a pool or
+    cluster, largest first (:func:`submission_order`), so that a long unit does not start last while the
+    other workers idle; the results and their order are the same."""
     workers = workers if workers is not None else Workers()
     units = [tuple(u) for u in units]
     done = _Done(len(units), progress, each)
+    order = submission_order(cost, len(units))
     if workers.dask is not None:
         if shared is not None:
             raise ValueError("run_units: shared objects travel to local processes only, not to Dask")
-        return _run_dask(fn, units, workers.dask, done, meanwhile, workers.client)
+        return _run_dask(fn, units, workers.dask, done, meanwhile, workers.client, order)
     if workers.jobs > 1 and len(units) > 1:
         pool = local_pool(min(workers.jobs, len(units)), shared, what=f"-j {workers.jobs}: {what}")
         if pool is not None:
-            return run_processes(pool, fn, units, shared is not None, done, meanwhile)
+            return run_processes(pool, fn, units, shared is not None, done, meanwhile, order)
     out = []
     for i, unit in enumerate(units):
         out.append(fn(*unit) if shared is None else fn(shared, *unit))
@@ -168,6 +174,19 @@ def run_units(
     if meanwhile is not None:
         meanwhile()
     return out
+
+
+def submission_order(cost: Sequence[float] | None, n: int) -> list[int]:
+    """The order in which ``n`` units are handed to workers: unit order without ``cost``; with it, the
+    costliest first (longest-processing-time first: with a few workers, the finish comes close to the
+    total cost over the workers instead of waiting on a long unit started last), ties and NaN (unknown:
+    a unit not measured before, ranked first) in unit order."""
+    if cost is None:
+        return list(range(n))
+    if len(cost) != n:
+        raise ValueError(f"run_units: {len(cost)} costs for {n} units")
+    key = [float("inf") if c != c else float(c) for c in cost]  # NaN: unknown, so first
+    return sorted(range(n), key=lambda i: -key[i])
 
 
 class _Done:
@@ -200,7 +219,7 @@ def _one_thread_call(fn: Callable[..., Any], unit: tuple, surface: str = "api") 
         SURFACE.reset(token)
 
 
-def _run_dask(fn, units, address, done: _Done, meanwhile, held=None) -> list:
+def _run_dask(fn, units, address, done: _Done, meanwhile, held=None, order: Sequence[int] | None = None) -> list:
     try:
         import distributed
     except ImportError as exc:
@@ -213,7 +232,9 @@ def _run_dask(fn, units, address, done: _Done, meanwhile, held=None) -> list:
         from invariance.errors import SURFACE
 
         surface = SURFACE.get()
-        futures = [client.submit(_one_thread_call, fn, unit, surface, pure=False) for unit in units]
+        futures: list[Any] = [None] * len(units)
+        for i in order if order is not None else range(len(units)):
+            futures[i] = client.submit(_one_thread_call, fn, units[i], surface, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         try:
             if meanwhile is not None:

@@ -154,7 +154,7 @@ def measure_and_write(specs: list, args: argparse.Namespace, workers: Workers, *
     verdict is not matched or a verdict contradicts its curve (each said on stderr, even with --quiet)."""
     from invariance.pipeline import CheckConfig
     from invariance.report.build import build_report, report_json
-    from invariance.report.measure import measure_section
+    from invariance.report.measure import earlier_seconds, measure_section
 
     curves = not args.no_curves
     config = CheckConfig(seed=args.seed, max_examples=args.max_examples, samples=args.samples)
@@ -163,9 +163,13 @@ def measure_and_write(specs: list, args: argparse.Namespace, workers: Workers, *
     t0 = time.perf_counter()
     from invariance.workers import session
 
+    # the checks' seconds in the report this run replaces, if any: the longest are handed out first
+    before = earlier_seconds(args.out)
+
     # and measure_section limits this process (threads.one_thread)
     with one_thread_per_worker(), session(workers) as workers:
-        measured = [measure_section(s, config, seed=args.seed, workers=workers, progress=say)
+        measured = [measure_section(s, config, seed=args.seed, workers=workers, progress=say,
+                                    seconds=before.get(s.key))
                     for s in specs]
     report = build_report(
         measured,

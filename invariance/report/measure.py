@@ -17,7 +17,7 @@ the scikit-learn regressors run as defined in the zoo. Every setting used is rec
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from invariance.curves.hyperparams import (
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from invariance.report.atlas import Library
 
 __all__ = [
+    "earlier_seconds",
     "BUILTIN_ORDER",
     "TORCH_OPTIMIZERS",
     "TORCH_SPARSE_ONLY",
@@ -203,6 +204,28 @@ def target_section(targets: list[str], *, d: int = 128, trials: int = 5, k_step:
     )
 
 
+def earlier_seconds(folder: str) -> dict[str, dict[str, float]]:
+    """Section key → target → seconds its check took, from the report an earlier run wrote to ``folder``
+    (``invariance.json``); empty where there is none or it cannot be read. Only a schedule reads it
+    (:func:`measure_section`'s ``seconds``): nothing measured depends on it."""
+    import json
+    import os
+
+    try:
+        with open(os.path.join(folder, "invariance.json"), encoding="utf-8") as fh:
+            old = json.load(fh)
+        out: dict[str, dict[str, float]] = {}
+        results, i = old["results"], 0
+        for sec in old["sections"]:
+            rows = sec["rows"]
+            out[sec["key"]] = {res["target"]: float(res["seconds"]) for res in results[i:i + len(rows)]
+                               if isinstance(res.get("seconds"), int | float)}
+            i += len(rows)
+        return out
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 def measure_section(
     spec: SectionSpec,
     config: CheckConfig,
@@ -210,8 +233,11 @@ def measure_section(
     seed: int = 0,
     workers: Workers | None = None,
     progress: Callable[[str], None] | None = None,
+    seconds: Mapping[str, float] | None = None,
 ) -> SectionMeasurement:
     """Check every learner of ``spec`` and, if it has a curve plan, tune and measure its learning curves.
+    ``seconds`` (target → its check's seconds in an earlier report, :func:`earlier_seconds`) only orders
+    the checks, longest first.
 
     A section whose dependency is missing comes back with ``omitted`` set instead of raising. A
     learner the checker could not judge (a diagnosis, or skipped) gets no curve. ``workers``
@@ -225,4 +251,4 @@ def measure_section(
     say = progress or (lambda _msg: None)
     learners = load_section(spec)
     with one_thread():
-        return measure_learners(spec, learners, config, seed, workers, say)
+        return measure_learners(spec, learners, config, seed, workers, say, seconds)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -95,10 +95,12 @@ def _curves(learners: list[Learner], problem: str, d: int, plan: CurvePlan, seed
 
 
 def measure_learners(spec: SectionSpec, learners: list[Learner], config: CheckConfig, seed: int,
-                     workers: Workers | None, say: Callable[[str], None]) -> SectionMeasurement:
+                     workers: Workers | None, say: Callable[[str], None],
+                     seconds: Mapping[str, float] | None = None) -> SectionMeasurement:
     """Check ``learners`` (the section's, loaded) and, if the section has a curve plan, tune and
     measure the curves of those the checker could judge: :func:`invariance.report.measure.measure_section`
-    without the dependency check."""
+    without the dependency check. ``seconds`` (target → its check's seconds in an earlier report) orders
+    the work, longest first (:func:`invariance.parallel.check_all`)."""
     from invariance.curves.fitting import tune_all
     from invariance.curves.hyperparams import no_fit_reason
     from invariance.parallel import check_all
@@ -111,7 +113,7 @@ def measure_learners(spec: SectionSpec, learners: list[Learner], config: CheckCo
         config = replace(config, samples=spec.samples)
     if spec.check_options:  # workers re-load every learner with the configuration's options
         config = replace(config, options={**config.options, **dict(spec.check_options)})
-    results = check_all(learners, config, workers=workers)
+    results = check_all(learners, config, workers=workers, seconds=seconds)
     seconds = {"checks": time.perf_counter() - t0}
     if spec.plan is None:
         return SectionMeasurement(spec, tuple(learners), tuple(results), seconds=seconds)

@@ -1,0 +1,87 @@
+"""The longest units go to the workers first (``run_units(cost=…)``, fed by an earlier report's seconds):
+only the order of submission changes, never a result or the order of the results."""
+
+from __future__ import annotations
+
+import json
+import operator
+from concurrent.futures import Future
+
+import pytest
+
+import invariance.workers
+from invariance.parallel import check_all
+from invariance.pool import run_processes
+from invariance.report.measure import earlier_seconds
+from invariance.settings import CheckConfig
+from invariance.targets import load
+from invariance.workers import Workers, submission_order
+
+
+def test_submission_order_is_longest_first_with_unknown_costs_first_and_ties_in_unit_order():
+    assert submission_order(None, 4) == [0, 1, 2, 3]
+    assert submission_order([1.0, 5.0, 3.0, 5.0], 4) == [1, 3, 2, 0]
+    assert submission_order([1.0, float("nan"), 9.0], 3) == [1, 2, 0]  # never measured: ranked first
+    with pytest.raises(ValueError, match="2 costs for 3 units"):
+        submission_order([1.0, 2.0], 3)
+
+
+class _Pool:
+    """A stand-in pool that records what was submitted, in order, and answers at once."""
+
+    def __init__(self):
+        self.submitted = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args):
+        self.submitted.append(args)
+        f = Future()
+        f.set_result(fn(*args))
+        return f
+
+
+def test_a_pool_receives_the_units_in_the_given_order_and_the_results_come_back_in_unit_order():
+    units = [(1, 1), (2, 2), (3, 3)]
+    pool = _Pool()
+    out = run_processes(pool, operator.add, units, False, lambda i, r: None, None, [2, 0, 1])
+    assert pool.submitted == [(3, 3), (1, 1), (2, 2)]
+    assert out == [2, 4, 6]
+    control = _Pool()
+    run_processes(control, operator.add, units, False, lambda i, r: None, None)
+    assert control.submitted == units
+
+
+def test_check_all_hands_the_longest_check_out_first(monkeypatch):
+    seen = {}
+
+    def spy(pool, fn, units, with_shared, done, meanwhile, order=None):
+        seen["order"] = [units[i][0] for i in order]
+        return [None] * len(units)
+
+    monkeypatch.setattr(invariance.workers, "run_processes", spy)
+    learners = [load(t)[0] for t in ("algorithms.gd:gd", "algorithms.egu:egu", "algorithms.adam:adam")]
+    targets = [lrn.target for lrn in learners]
+    check_all(learners, CheckConfig(), workers=Workers(jobs=2), seconds={targets[1]: 9.0, targets[2]: 0.5})
+    assert seen["order"] == [targets[0], targets[1], targets[2]]  # gd not measured before: first
+    check_all(learners, CheckConfig(), workers=Workers(jobs=2), seconds=dict(zip(targets, (1, 9, 5), strict=True)))
+    assert seen["order"] == [targets[1], targets[2], targets[0]]
+    check_all(learners, CheckConfig(), workers=Workers(jobs=2))
+    assert seen["order"] == targets
+
+
+def test_earlier_seconds_reads_a_report_by_section_and_ignores_what_is_not_one(tmp_path):
+    report = {"sections": [{"key": "a", "rows": [{}, {}]}, {"key": "b", "rows": [{}]}],
+              "results": [{"target": "x", "seconds": 1.5}, {"target": "y", "seconds": 7},
+                          {"target": "x", "seconds": 2.0}]}
+    (tmp_path / "invariance.json").write_text(json.dumps(report))
+    assert earlier_seconds(str(tmp_path)) == {"a": {"x": 1.5, "y": 7.0}, "b": {"x": 2.0}}
+    assert earlier_seconds(str(tmp_path / "none")) == {}
+    (tmp_path / "invariance.json").write_text("[1, 2]")
+    assert earlier_seconds(str(tmp_path)) == {}
+    (tmp_path / "invariance.json").write_text("{not json")
+    assert earlier_seconds(str(tmp_path)) == {}
