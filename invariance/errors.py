@@ -95,6 +95,10 @@ class MissingDependency(UsageError):
         )
         self.package = package
         self.extra = extra
+        self.purpose = purpose
+
+    def __reduce__(self):  # rebuilt from its own arguments where it crosses a process (a -j N or Dask worker)
+        return type(self), (self.package, self.extra, self.purpose), self.__dict__
 
 
 class LearnerFailure(InvarianceError):
@@ -107,6 +111,9 @@ class LearnerFailure(InvarianceError):
     def __init__(self, diagnosis: str, message: str):
         super().__init__(message)
         self.diagnosis = diagnosis
+
+    def __reduce__(self):
+        return type(self), (self.diagnosis, str(self)), self.__dict__
 
 
 def run_subcommand(run, argv) -> int:

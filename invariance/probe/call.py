@@ -63,6 +63,9 @@ class CallError(InvarianceError):
         self.exc_type = exc_type
         self.detail = detail  # full traceback text, for --verbose
 
+    def __reduce__(self):  # rebuilt from its own arguments where it crosses a process
+        return type(self), (self.kind, self.message, self.exc_type, self.detail), self.__dict__
+
 
 def failed_alike(a: object, b: object) -> bool:
     """Both sides of a comparison failed the same way (same diagnosis, same exception type): the learner

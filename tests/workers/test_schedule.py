@@ -85,3 +85,23 @@ def test_earlier_seconds_reads_a_report_by_section_and_ignores_what_is_not_one(t
     assert earlier_seconds(str(tmp_path)) == {}
     (tmp_path / "invariance.json").write_text("{not json")
     assert earlier_seconds(str(tmp_path)) == {}
+
+
+def test_the_checkers_own_errors_survive_a_trip_through_a_worker_process():
+    """What a -j N or Dask worker raises comes back pickled: each of invcheck's errors with arguments of its own
+    is rebuilt whole (before, LearnerFailure, MissingDependency and CallError could not be unpickled)."""
+    import pickle
+
+    from invariance.errors import LearnerFailure, MissingDependency, UsageError
+    from invariance.probe.call import CallError
+    from invariance.verdict import Diagnosis
+
+    errors = [LearnerFailure("non-finite", "it returned NaN at k=3"),
+              MissingDependency("torch", "torch", "--model mlp"),
+              CallError(Diagnosis.NON_FINITE, "NaN on one side", "ValueError", "Traceback …"),
+              UsageError("no such file")]
+    errors[1].surface = "cli"  # raised on the command line's surface, in a worker: it keeps its words
+    for err in errors:
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err) and str(back) == str(err)
+        assert vars(back) == vars(err)
