@@ -61,6 +61,10 @@ def main() -> None:
     ap.add_argument("--row", action="append", dest="rows", metavar="'TARGET [OPTIONS…]'",
                     help="a row, quoted, repeatable (default: the built-in list)")
     args = ap.parse_args()
+    if args.baseline_batched and not args.baseline:
+        ap.error("--baseline-batched needs --baseline")
+    if args.no_one_by_one and not args.baseline:
+        ap.error("--no-one-by-one needs --baseline (else there is nothing to compare)")
     rows = args.rows or ROWS
     paths = (["old"] if args.baseline else []) + ([] if args.no_one_by_one else ["0"]) + ["1"]
     names = {"old": "before", "0": "one by one", "1": "batched"}

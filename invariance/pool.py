@@ -30,11 +30,14 @@ def run_processes(pool, fn, units, with_shared: bool, done: Callable[[int, Any],
     from invariance.threads import one_thread_per_worker
 
     with one_thread_per_worker(), pool:  # the processes start on the first submit
+        order = list(range(len(units))) if order is None else list(order)
+        if sorted(order) != list(range(len(units))):
+            raise ValueError(f"run_processes: the order {order} is not one of the {len(units)} units each")
         futures: list[Any] = [None] * len(units)
-        for i in order if order is not None else range(len(units)):
-            futures[i] = pool.submit(_shared_call, fn, units[i]) if with_shared else pool.submit(fn, *units[i])
-        index = {f: i for i, f in enumerate(futures)}
         try:
+            for i in order:
+                futures[i] = pool.submit(_shared_call, fn, units[i]) if with_shared else pool.submit(fn, *units[i])
+            index = {f: i for i, f in enumerate(futures)}
             if meanwhile is not None:
                 meanwhile()
             for f in as_completed(futures):
@@ -43,7 +46,8 @@ def run_processes(pool, fn, units, with_shared: bool, done: Callable[[int, Any],
             return [f.result() for f in futures]
         except BaseException:
             for f in futures:
-                f.cancel()
+                if f is not None:
+                    f.cancel()
             raise
 
 

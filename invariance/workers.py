@@ -179,13 +179,13 @@ def run_units(
 def submission_order(cost: Sequence[float] | None, n: int) -> list[int]:
     """The order in which ``n`` units are handed to workers: unit order without ``cost``; with it, the
     costliest first (longest-processing-time first: with a few workers, the finish comes close to the
-    total cost over the workers instead of waiting on a long unit started last), ties and NaN (unknown:
-    a unit not measured before, ranked first) in unit order."""
+    total cost over the workers instead of waiting on a long unit started last), ties in unit order; a
+    cost of None or NaN is unknown (a unit not measured before) and ranks first."""
     if cost is None:
         return list(range(n))
     if len(cost) != n:
         raise ValueError(f"run_units: {len(cost)} costs for {n} units")
-    key = [float("inf") if c != c else float(c) for c in cost]  # NaN: unknown, so first
+    key = [float("inf") if c is None or c != c else float(c) for c in cost]  # None/NaN: unknown, so first
     return sorted(range(n), key=lambda i: -key[i])
 
 

@@ -169,7 +169,7 @@ def measure_and_write(specs: list, args: argparse.Namespace, workers: Workers, *
     # and measure_section limits this process (threads.one_thread)
     with one_thread_per_worker(), session(workers) as workers:
         measured = [measure_section(s, config, seed=args.seed, workers=workers, progress=say,
-                                    seconds=before.get(s.key))
+                                    hint_seconds=before.get(s.key))
                     for s in specs]
     report = build_report(
         measured,

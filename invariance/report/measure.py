@@ -206,9 +206,11 @@ def target_section(targets: list[str], *, d: int = 128, trials: int = 5, k_step:
 
 def earlier_seconds(folder: str) -> dict[str, dict[str, float]]:
     """Section key → target → seconds its check took, from the report an earlier run wrote to ``folder``
-    (``invariance.json``); empty where there is none or it cannot be read. Only a schedule reads it
-    (:func:`measure_section`'s ``seconds``): nothing measured depends on it."""
+    (``invariance.json``); empty where there is none or it cannot be read, and without a section whose rows
+    and results do not line up (target for target) or a time that is not a finite number of seconds. Only a
+    schedule reads it (:func:`measure_section`'s ``hint_seconds``): nothing measured depends on it."""
     import json
+    import math
     import os
 
     try:
@@ -217,12 +219,14 @@ def earlier_seconds(folder: str) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {}
         results, i = old["results"], 0
         for sec in old["sections"]:
-            rows = sec["rows"]
-            out[sec["key"]] = {res["target"]: float(res["seconds"]) for res in results[i:i + len(rows)]
-                               if isinstance(res.get("seconds"), int | float)}
+            rows, got = sec["rows"], results[i:i + len(sec["rows"])]
             i += len(rows)
+            if [r.get("target") for r in rows] != [r.get("target") for r in got]:
+                continue
+            out[sec["key"]] = {r["target"]: float(r["seconds"]) for r in got
+                               if type(r.get("seconds")) in (int, float) and math.isfinite(r["seconds"])}
         return out
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except Exception:  # noqa: BLE001 - a hint only: whatever the file holds, the run goes on in unit order
         return {}
 
 
@@ -233,11 +237,11 @@ def measure_section(
     seed: int = 0,
     workers: Workers | None = None,
     progress: Callable[[str], None] | None = None,
-    seconds: Mapping[str, float] | None = None,
+    hint_seconds: Mapping[str, float] | None = None,
 ) -> SectionMeasurement:
     """Check every learner of ``spec`` and, if it has a curve plan, tune and measure its learning curves.
-    ``seconds`` (target → its check's seconds in an earlier report, :func:`earlier_seconds`) only orders
-    the checks, longest first.
+    ``hint_seconds`` (target → its check's seconds in an earlier report, :func:`earlier_seconds`) only
+    orders the checks, longest first.
 
     A section whose dependency is missing comes back with ``omitted`` set instead of raising. A
     learner the checker could not judge (a diagnosis, or skipped) gets no curve. ``workers``
@@ -251,4 +255,4 @@ def measure_section(
     say = progress or (lambda _msg: None)
     learners = load_section(spec)
     with one_thread():
-        return measure_learners(spec, learners, config, seed, workers, say, seconds)
+        return measure_learners(spec, learners, config, seed, workers, say, hint_seconds)

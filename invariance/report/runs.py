@@ -96,11 +96,11 @@ def _curves(learners: list[Learner], problem: str, d: int, plan: CurvePlan, seed
 
 def measure_learners(spec: SectionSpec, learners: list[Learner], config: CheckConfig, seed: int,
                      workers: Workers | None, say: Callable[[str], None],
-                     seconds: Mapping[str, float] | None = None) -> SectionMeasurement:
+                     hint_seconds: Mapping[str, float] | None = None) -> SectionMeasurement:
     """Check ``learners`` (the section's, loaded) and, if the section has a curve plan, tune and
     measure the curves of those the checker could judge: :func:`invariance.report.measure.measure_section`
-    without the dependency check. ``seconds`` (target → its check's seconds in an earlier report) orders
-    the work, longest first (:func:`invariance.parallel.check_all`)."""
+    without the dependency check. ``hint_seconds`` (target → its check's seconds in an earlier report)
+    orders the checks, longest first (:func:`invariance.parallel.check_all`)."""
     from invariance.curves.fitting import tune_all
     from invariance.curves.hyperparams import no_fit_reason
     from invariance.parallel import check_all
@@ -113,7 +113,7 @@ def measure_learners(spec: SectionSpec, learners: list[Learner], config: CheckCo
         config = replace(config, samples=spec.samples)
     if spec.check_options:  # workers re-load every learner with the configuration's options
         config = replace(config, options={**config.options, **dict(spec.check_options)})
-    results = check_all(learners, config, workers=workers, seconds=seconds)
+    results = check_all(learners, config, workers=workers, seconds=hint_seconds)
     seconds = {"checks": time.perf_counter() - t0}
     if spec.plan is None:
         return SectionMeasurement(spec, tuple(learners), tuple(results), seconds=seconds)

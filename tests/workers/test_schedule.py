@@ -22,6 +22,7 @@ def test_submission_order_is_longest_first_with_unknown_costs_first_and_ties_in_
     assert submission_order(None, 4) == [0, 1, 2, 3]
     assert submission_order([1.0, 5.0, 3.0, 5.0], 4) == [1, 3, 2, 0]
     assert submission_order([1.0, float("nan"), 9.0], 3) == [1, 2, 0]  # never measured: ranked first
+    assert submission_order([1.0, None, 9.0], 3) == [1, 2, 0]
     with pytest.raises(ValueError, match="2 costs for 3 units"):
         submission_order([1.0, 2.0], 3)
 
@@ -41,7 +42,10 @@ class _Pool:
     def submit(self, fn, *args):
         self.submitted.append(args)
         f = Future()
-        f.set_result(fn(*args))
+        try:
+            f.set_result(fn(*args))
+        except Exception as exc:  # noqa: BLE001 - a unit's failure travels in its future, as in a pool
+            f.set_exception(exc)
         return f
 
 
@@ -56,6 +60,18 @@ def test_a_pool_receives_the_units_in_the_given_order_and_the_results_come_back_
     assert control.submitted == units
 
 
+def _fails(i):
+    raise ValueError(f"unit {i}")
+
+
+def test_under_any_order_the_first_failure_in_unit_order_is_raised_and_a_bad_order_refused():
+    units = [(0,), (1,), (2,)]
+    with pytest.raises(ValueError, match="unit 0"):
+        run_processes(_Pool(), _fails, units, False, lambda i, r: None, None, [2, 1, 0])
+    with pytest.raises(ValueError, match="not one of the 3 units each"):
+        run_processes(_Pool(), operator.neg, [(1,), (2,), (3,)], False, lambda i, r: None, None, [0, 0, 2])
+
+
 def test_check_all_hands_the_longest_check_out_first(monkeypatch):
     seen = {}
 
@@ -64,6 +80,7 @@ def test_check_all_hands_the_longest_check_out_first(monkeypatch):
         return [None] * len(units)
 
     monkeypatch.setattr(invariance.workers, "run_processes", spy)
+    monkeypatch.setattr(invariance.workers, "local_pool", lambda *a, **k: _Pool())  # no executor left behind
     learners = [load(t)[0] for t in ("algorithms.gd:gd", "algorithms.egu:egu", "algorithms.adam:adam")]
     targets = [lrn.target for lrn in learners]
     check_all(learners, CheckConfig(), workers=Workers(jobs=2), seconds={targets[1]: 9.0, targets[2]: 0.5})
@@ -75,12 +92,22 @@ def test_check_all_hands_the_longest_check_out_first(monkeypatch):
 
 
 def test_earlier_seconds_reads_a_report_by_section_and_ignores_what_is_not_one(tmp_path):
-    report = {"sections": [{"key": "a", "rows": [{}, {}]}, {"key": "b", "rows": [{}]}],
+    report = {"sections": [{"key": "a", "rows": [{"target": "x"}, {"target": "y"}]},
+                           {"key": "b", "rows": [{"target": "x"}]}],
               "results": [{"target": "x", "seconds": 1.5}, {"target": "y", "seconds": 7},
                           {"target": "x", "seconds": 2.0}]}
     (tmp_path / "invariance.json").write_text(json.dumps(report))
     assert earlier_seconds(str(tmp_path)) == {"a": {"x": 1.5, "y": 7.0}, "b": {"x": 2.0}}
     assert earlier_seconds(str(tmp_path / "none")) == {}
+    # a time that is no finite number of seconds is left out; a section whose rows and results do not line up
+    # target for target is left out whole
+    report["results"][0]["seconds"], report["results"][1]["seconds"] = True, float("nan")
+    report["results"][2]["target"] = "z"
+    (tmp_path / "invariance.json").write_text(json.dumps(report))
+    assert earlier_seconds(str(tmp_path)) == {"a": {}}
+    report["results"][0]["seconds"] = 10**400  # json reads it; float() overflows
+    (tmp_path / "invariance.json").write_text(json.dumps(report))
+    assert earlier_seconds(str(tmp_path)) == {}
     (tmp_path / "invariance.json").write_text("[1, 2]")
     assert earlier_seconds(str(tmp_path)) == {}
     (tmp_path / "invariance.json").write_text("{not json")

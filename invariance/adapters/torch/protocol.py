@@ -122,10 +122,8 @@ def run(torch: Any, optimizer_cls: Any, X: np.ndarray, y: np.ndarray, Xt: np.nda
 
 def predictions(model: Any, X: Any, opts: TorchOptions) -> Any:
     """The model's output on ``X``: n×H where :attr:`TorchOptions.multi_output`, else a vector (the first
-    column of an n×1 output). A built-in model (:func:`~invariance.adapters.torch.model.build_model`)
-    runs its forward function directly: the same operations, without the module calls."""
-    forward = getattr(model, "_invcheck_forward", None)
-    out = model(X) if forward is None else forward(model, X)
+    column of an n×1 output)."""
+    out = model(X)
     if opts.multi_output or out.ndim == 1:
         return out
     return out[:, 0]
