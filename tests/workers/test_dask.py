@@ -150,6 +150,17 @@ def test_run_units_keeps_order_and_reports_progress(cluster):
     assert seen == [(d, 7) for d in range(1, 8)]
 
 
+def test_costs_change_only_the_submission_order_on_dask(cluster):
+    """Longest first (run_units(cost=…)): the results still come back in unit order, and of two failures the
+    first in unit order is raised, though the other was submitted first."""
+    units = [(i, 10 * i) for i in range(5)]
+    assert run_units(operator.add, units, Workers(dask=cluster.scheduler_address), cost=[0, 1, 2, 3, 4]) == \
+        [11 * i for i in range(5)]
+    with pytest.raises(ZeroDivisionError):
+        run_units(operator.truediv, [(1, 0), (1, 1), ("a", 1)], Workers(dask=cluster.scheduler_address),
+                  cost=[0.0, 0.0, 9.0])
+
+
 def test_a_unit_raising_on_a_worker_raises_in_the_caller(cluster):
     with pytest.raises(ZeroDivisionError):
         run_units(operator.truediv, [(1, 1), (1, 0), (2, 1)], Workers(dask=cluster.scheduler_address))
