@@ -256,3 +256,48 @@ def test_the_builtin_models_are_the_modules_torch_builds_and_draw_nothing_from_t
                [(n, p.shape, p.dtype, p.requires_grad, p.is_leaf) for n, p in twin.named_parameters()]
         assert list(layer.state_dict()) == list(twin.state_dict()) and layer.bias is None
 
+
+
+class _LossRecorder(torch.optim.Optimizer):
+    """Plain SGD (independent per parameter) that records the loss its closure returns at every step."""
+
+    losses: list = []
+
+    def __init__(self, params, lr=0.05):
+        super().__init__(params, {"lr": lr})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        with torch.enable_grad():
+            loss = closure()
+        type(self).losses.append(float(loss))
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.add_(p.grad, alpha=-group["lr"])
+        return loss
+
+
+@pytest.mark.parametrize("model", ["linear", "layer"])
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_the_group_closure_returns_the_sum_of_the_problems_own_losses(model, batch_size):
+    """The batched closure's loss is Σ over the running problems of the loss each one's own closure returns at
+    that step (to rounding), with one batch length for the group (batch_size 1) and with mixed lengths (2)."""
+    from invariance.adapters.torch.batched import fit_many
+    from invariance.adapters.torch.protocol import run, run_context
+
+    opts = TorchOptions(model=model, outputs=2 if model == "layer" else None, batch_size=batch_size)
+    problems = [(X, np.stack([y, -y], 1) if model == "layer" else y, Xt) for X, y, Xt in PROBLEMS]
+    _LossRecorder.losses = []
+    fit_many(_LossRecorder, problems, opts=opts)
+    together = list(_LossRecorder.losses)
+    own = []
+    with run_context(torch, opts, 0):
+        for X, y, Xt in problems:
+            _LossRecorder.losses = []
+            run(torch, _LossRecorder, X, y, Xt, opts, None)
+            own.append(list(_LossRecorder.losses))
+    expected = [sum(steps[t] for steps in own if t < len(steps)) for t in range(max(map(len, own)))]
+    assert len(together) == len(expected)
+    assert together == pytest.approx(expected, rel=1e-12)
+    assert any(len(steps) < len(expected) for steps in own)  # problems finish at different steps
