@@ -249,7 +249,7 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
             body.append(f"warning: {w}")
         if r.reason:
             body.append(f"declared because: {r.reason}")
-        shown = shown_counterexample(r)
+        shown = r.shown_counterexample()
         if shown is not None:
             body.append("")
             body.append(shown_text(r, where_minimal="shown below" if verbose else "shown with -v"))
@@ -267,8 +267,3 @@ def render_rich(results: list[Result], console, *, verbose: bool = False) -> Non
         console.print(Panel("\n".join(body), title=r.target, title_align="left", border_style=style))
     ok = not any(r.failed or r.mismatch for r in results)
     console.print(Text(summary_line(results), style="bold green" if ok else "bold red"), highlight=False)
-
-
-def shown_counterexample(r: Result):
-    """The counterexample a panel shows (:meth:`Result.shown_counterexample`)."""
-    return r.shown_counterexample()

@@ -199,7 +199,7 @@ def test_the_table_marks_excused_deviations_and_explains_the_marks(capsys):
 def test_the_panel_shows_the_strongest_counterexample_when_the_minimal_one_is_marginal():
     from rich.console import Console
 
-    from invariance.render.terminal import render_rich, shown_counterexample
+    from invariance.render.terminal import render_rich
 
     r = invariance.check(weak_small_strong_large)
     cx = r.counterexample
@@ -207,7 +207,7 @@ def test_the_panel_shows_the_strongest_counterexample_when_the_minimal_one_is_ma
     assert r.verdict is Verdict.NOT_INVARIANT
     assert cx.deviation < 10 * cx.threshold, (cx.d, cx.deviation, cx.threshold)  # the minimal one is marginal …
     assert strong is not None and strong.d >= 3 and strong.deviation > 1e6 * strong.threshold  # … the strongest is not
-    assert shown_counterexample(r) is strong
+    assert r.shown_counterexample() is strong
     console = Console(width=140, record=True, color_system=None)
     render_rich([r], console)
     assert "strongest counterexample found" in console.export_text()

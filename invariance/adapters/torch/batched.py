@@ -96,6 +96,7 @@ def _group_closure(torch: Any, models: list, optimizer: Any, params: list[list],
     """The closure of one group step: every running problem's gradient into its ``.grad`` (the finished
     ones' set to None), returning the summed loss; reused like a single run's (:class:`_Reusing`)."""
     layer = opts.model == "layer"
+    lengths = {len(xb) for xb, _ in batches}
 
     def by_hand() -> Any:
         residuals = []
@@ -114,9 +115,8 @@ def _group_closure(torch: Any, models: list, optimizer: Any, params: list[list],
             # the summed loss, Σ ½·mean‖r‖² over the problems, in a few operations for the whole group where
             # every batch has one length (else problem by problem): only an optimizer that reads the loss
             # sees it, and such an optimizer couples the problems anyway (the probe runs it one by one)
-            lengths = {len(xb) for xb, _ in batches}
             if len(lengths) == 1:
-                return (torch.cat(residuals) ** 2).sum() * (0.5 / lengths.pop())
+                return (torch.cat(residuals) ** 2).sum() * (0.5 / len(batches[0][0]))
             return sum(0.5 * (r**2).reshape(len(r), -1).sum(1).mean() for r in residuals)
 
     def autograd() -> Any:
