@@ -298,18 +298,22 @@ class PropertyRun:
         # rounding of an inner product (a few ulps of its terms, after the learner rescales its labels), so the
         # jitter grows until it can flip that residual's sign, and stays at rounding level (≤ 2^-45)
         jitter = lambda y, k: y + 2.0**(k - 52) * np.maximum(1.0, np.abs(y)) * rng.choice((-1.0, 1.0), np.shape(y))  # noqa: E731
-        moved = 0.0
+        draws = [(jitter(case.y_train, k), jitter(case.y_t, k)) for k in range(judge.JITTER_DRAWS)]
+        moved, ahead = 0.0, []
         try:
-            for k in range(judge.JITTER_DRAWS):  # one jitter can keep an exact fit exact: several draws
+            for k, (y_k, y_t_k) in enumerate(draws):  # one jitter can keep an exact fit exact: several draws
+                if k == 1:  # the first draw did not excuse it: the rest are fitted ahead, in one batch
+                    ahead = caller.prefetch([side for y1, y2 in draws[1:] for side in
+                                             ((case.X_train, y1, case.X_test), (case.X_train_t, y2, case.X_test_t))])
                 moved = max(moved,
-                            deviation(caller.predict(case.X_train, jitter(case.y_train, k), case.X_test), a,
-                                      case.y_train),
-                            deviation(caller.predict(case.X_train_t, jitter(case.y_t, k), case.X_test_t), b,
-                                      case.y_train))
+                            deviation(caller.predict(case.X_train, y_k, case.X_test), a, case.y_train),
+                            deviation(caller.predict(case.X_train_t, y_t_k, case.X_test_t), b, case.y_train))
                 if judge.permutation_excuses(dev, moved, 0.0, judge.FLOOR):
                     break
         except CallError:
             return None
+        finally:
+            caller.forget_prefetched(ahead)
         if not judge.permutation_excuses(dev, moved, 0.0, judge.FLOOR):
             return None  # (the cheap test first: the generic control costs two more calls)
         if not judge.permutation_excuses(dev, moved, self._generic_permutation(caller, case), judge.FLOOR):

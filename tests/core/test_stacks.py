@@ -10,6 +10,7 @@ that takes ``rng`` is refused.
 from __future__ import annotations
 
 import importlib
+import itertools
 
 import numpy as np
 import pytest
@@ -165,3 +166,35 @@ def test_a_nan_on_one_side_is_no_agreement():
 
     assert gap(np.array([1.0, 2.0]), np.array([1.0, np.nan])) == float("inf")
     assert gap(np.array([1.0, np.nan]), np.array([1.0, np.nan])) == 0.0
+
+
+STACKS: list[np.ndarray] = []  # the labels of every stack ties_nn_stacked is given
+
+
+@learner("not-invariant", reason="1-NN by |inner product|, exact ties broken by the first coordinate", batched=True)
+def ties_nn_stacked(X_train, y_train, X_test):
+    """tests/learners/controls.nearest_neighbour_exact_ties on one problem or, looping, on a stack: its ±1
+    twin violations go through the twin controls (a label jitter does not move a tie-break)."""
+    from learners.controls import nearest_neighbour_exact_ties
+
+    X, y, Xt = (np.asarray(a, dtype=np.float64) for a in (X_train, y_train, X_test))
+    if X.ndim == 2:
+        return nearest_neighbour_exact_ties(X, y, Xt)
+    STACKS.append(y)
+    return np.stack([nearest_neighbour_exact_ties(*p) for p in zip(X, y, Xt, strict=True)])
+
+
+def test_the_twin_controls_label_jitters_are_fitted_in_one_batch(monkeypatch):
+    """A twin violation that a label jitter does not excuse tries every jitter draw: the draws after the
+    first are fitted ahead in one stack (labels a rounding-level jitter apart on the same inputs), and the
+    JSON is that of one by one."""
+    STACKS.clear()
+    fast = check(ties_nn_stacked, seed=0, max_examples=30)
+    jittered = [ys for ys in STACKS if len(ys) > 1 and any(
+        not np.array_equal(a, b) and np.allclose(a, b, rtol=1e-10, atol=0) for a, b in itertools.pairwise(ys))]
+    monkeypatch.setenv("INVCHECK_BATCH", "0")
+    slow = check(ties_nn_stacked, seed=0, max_examples=30)
+    assert fast.verdict is not None and fast.verdict.value == "not-invariant", fast.message
+    assert fast.counterexamples["pm1"].family == "gram-twin"
+    assert jittered, "no stack of jittered labels"
+    assert _timeless(fast.to_json()) == _timeless(slow.to_json())
