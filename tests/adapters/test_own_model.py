@@ -106,3 +106,36 @@ def test_a_bad_network_is_one_usage_line(spec, extra, words, tmp_path, capsys, m
 def test_a_model_that_is_neither_builtin_nor_a_factory_is_refused():
     with pytest.raises(UsageError, match="linear, layer, mlp, or FILE.py:FACTORY"):
         check("torch.optim:SGD", model="resnet")
+
+
+DRAWN = '''
+import torch
+
+def drawn(d, outputs):
+    return torch.nn.Linear(d, outputs, bias=False)  # torch's default initialisation, from the global generator
+'''
+
+
+def test_a_factory_drawing_from_the_global_generator_gets_the_fits_seed(tmp_path):
+    """The model of a fit seeded s is what the factory builds after ``torch.manual_seed(s)`` (invcheck seeds
+    only the CPU generator where no accelerator exists), and the caller's stream is left as it was."""
+    import torch
+
+    from invariance.adapters.torch.model import own_model
+    from invariance.adapters.torch.options import TorchOptions
+
+    (tmp_path / "drawn.py").write_text(DRAWN)
+    opts = TorchOptions(model=f"{tmp_path / 'drawn.py'}:drawn")
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    built = [own_model(torch, 4, opts, s).weight.detach() for s in (5, 6, 5)]
+    assert torch.equal(torch.random.get_rng_state(), before)
+    torch.manual_seed(5)
+    with torch.random.fork_rng(devices=[]):
+        torch.set_default_dtype(torch.float64)
+        try:
+            expected = torch.nn.Linear(4, 1, bias=False).weight.detach()
+        finally:
+            torch.set_default_dtype(torch.float32)
+    assert torch.equal(built[0], expected) and torch.equal(built[0], built[2])
+    assert not torch.equal(built[0], built[1])

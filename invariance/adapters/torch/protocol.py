@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from invariance.adapters.torch.exact import exact_mode
-from invariance.adapters.torch.model import build_model, build_optimizer, torch_module
+from invariance.adapters.torch.model import build_model, build_optimizer, manual_seed, torch_module
 from invariance.adapters.torch.options import CLOSURE_NONE, CLOSURE_PASSED, CLOSURE_REJECTED, Options, TorchOptions
 
 __all__ = ["train_predict", "train_predict_info", "RunInfo", "run", "run_context", "seeded_globals", "step"]
@@ -87,7 +87,7 @@ def seeded_globals(torch: Any, seed: int) -> Iterator[None]:
     the caller's streams untouched."""
     np_state, py_state = np.random.get_state(), random.getstate()
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        manual_seed(torch, seed)
         np.random.seed(seed % 2**32)
         random.seed(seed)
         try:
