@@ -29,6 +29,7 @@ __all__ = [
     "ANGLES",
     "angle_scaling",
     "column_permutation_deviation",
+    "gaussian_inputs",
     "gaussian_noise",
     "input_precision",
     "probe_noise",
@@ -102,6 +103,15 @@ def probe_noise(caller: Caller, X, y, Xt, ref: np.ndarray, rng: np.random.Genera
     p_trip = caller.predict(X_trip, y, Xt_trip, seed=seed)
     p_jit = caller.predict(X_jit, y, Xt_jit, seed=seed)
     return judge.sensitivity(deviation(p_trip, ref, y), deviation(p_jit, ref, y), caller.profile.precision)
+
+
+def gaussian_inputs(caller: Caller, y: np.ndarray, n: int, d: int, m: int,
+                    seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The problems :func:`gaussian_noise` will fit for this shape, labels and seed, in order, without fitting
+    any (the Gaussian problem, then its two rounding perturbations): for fitting them ahead, in one batch."""
+    rng = np.random.default_rng([seed, n, d, m, 0x6E0])
+    X, Xt = rng.standard_normal((n, d)), rng.standard_normal((m, d))
+    return [(X, y, Xt)] + [(Xp, y, Xtp) for Xp, Xtp in _perturbed(X, Xt, rng, caller.profile.precision)]
 
 
 def gaussian_noise(caller: Caller, y: np.ndarray, n: int, d: int, m: int, seed: int) -> float:

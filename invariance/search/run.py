@@ -16,7 +16,7 @@ from invariance import judge
 from invariance.data.rotations import haar
 from invariance.data.strategies import Case
 from invariance.probe.call import Caller, CallError, deviation, failed_alike
-from invariance.probe.noise import gaussian_noise, probe_noise, rounding_inputs, rounding_noise
+from invariance.probe.noise import gaussian_inputs, gaussian_noise, probe_noise, rounding_inputs, rounding_noise
 from invariance.render import messages
 from invariance.verdict import Diagnosis, ExcusedBy
 
@@ -255,7 +255,12 @@ class PropertyRun:
         rounding perturbations fitted ahead in one batch where the learner batches)."""
         noise = 0.0
         ahead = []
-        if kind not in ("exact", "gaussian") and caller.batches:
+        if kind == "gaussian" and caller.batches:  # the probes of Gaussian problems not measured yet
+            ahead = caller.prefetch([p for probe in range(judge.CONFIRM_PROBES)
+                                     if self._gaussian_key(case, probe) not in self._gaussian
+                                     for p in gaussian_inputs(caller, case.y_train, case.n, case.d, case.m,
+                                                              self.seed + probe)])
+        elif kind != "exact" and caller.batches:
             ahead = caller.prefetch([p for probe in range(judge.CONFIRM_PROBES)
                                      for p in rounding_inputs(caller, case, case_seed(self.seed, case) + probe)])
         for probe in range(1 if kind == "exact" else judge.CONFIRM_PROBES):
@@ -381,9 +386,13 @@ class PropertyRun:
         from the case's own seed (:func:`case_seed`)."""
         return self.caller.seeded(case_seed(self.seed, case)) if self.caller.profile.randomized else self.caller
 
-    def _gaussian_noise(self, caller: Caller, case: Case, probe: int) -> float:
+    @staticmethod
+    def _gaussian_key(case: Case, probe: int) -> tuple:
         # keyed by the labels too: a cache hit must give what a fresh run would, whatever ran before
-        key = (case.n, case.d, case.m, probe, _labels_key(case.y_train))
+        return (case.n, case.d, case.m, probe, _labels_key(case.y_train))
+
+    def _gaussian_noise(self, caller: Caller, case: Case, probe: int) -> float:
+        key = self._gaussian_key(case, probe)
         if key not in self._gaussian:
             self._gaussian[key] = gaussian_noise(caller, case.y_train, case.n, case.d, case.m, self.seed + probe)
         return self._gaussian[key]

@@ -198,3 +198,35 @@ def test_the_twin_controls_label_jitters_are_fitted_in_one_batch(monkeypatch):
     assert fast.counterexamples["pm1"].family == "gram-twin"
     assert jittered, "no stack of jittered labels"
     assert _timeless(fast.to_json()) == _timeless(slow.to_json())
+
+
+def test_the_gaussian_controls_fits_come_from_one_batch(monkeypatch):
+    """A twin's rounding noise is measured on Gaussian problems of its size (three fits per probe): for a
+    batching learner they are fitted ahead together, so that every fit the Gaussian control asks for is
+    served from a batch, and the JSON is that of one by one."""
+    from invariance.probe import call, noise
+
+    served: list[bool] = []
+    inside = [False]
+    real_noise, real_predict = noise.gaussian_noise, call.Caller.predict
+
+    def gaussian_noise(*a, **k):
+        inside[0] = True
+        try:
+            return real_noise(*a, **k)
+        finally:
+            inside[0] = False
+
+    def predict(self, *a, **k):
+        out = real_predict(self, *a, **k)
+        if inside[0]:
+            served.append(self.tally.cached)
+        return out
+
+    monkeypatch.setattr("invariance.search.run.gaussian_noise", gaussian_noise)
+    monkeypatch.setattr(call.Caller, "predict", predict)
+    fast = check(ties_nn_stacked, seed=0, max_examples=30)
+    assert served and all(served), served
+    monkeypatch.setenv("INVCHECK_BATCH", "0")
+    slow = check(ties_nn_stacked, seed=0, max_examples=30)
+    assert _timeless(fast.to_json()) == _timeless(slow.to_json())
