@@ -117,13 +117,14 @@ def gaussian_inputs(caller: Caller, y: np.ndarray, n: int, d: int, m: int,
 def gaussian_noise(caller: Caller, y: np.ndarray, n: int, d: int, m: int, seed: int) -> float:
     """The learner's rounding sensitivity (:func:`probe_noise`) on a seeded Gaussian problem of shape
     (n, d, m) — its arithmetic on data without ties; 0 when it refuses such data."""
-    rng = np.random.default_rng([seed, n, d, m, 0x6E0])
-    X, Xt = rng.standard_normal((n, d)), rng.standard_normal((m, d))
+    (X, _, Xt), (X_trip, _, Xt_trip), (X_jit, _, Xt_jit) = gaussian_inputs(caller, y, n, d, m, seed)
     try:
         ref = caller.predict(X, y, Xt)
-        noise = probe_noise(caller, X, y, Xt, ref, rng)
+        trip = deviation(caller.predict(X_trip, y, Xt_trip), ref, y)
+        jit = deviation(caller.predict(X_jit, y, Xt_jit), ref, y)
     except CallError:
         return 0.0  # refuses generic data of this shape: no arithmetic to credit
+    noise = judge.sensitivity(trip, jit, caller.profile.precision)
     return noise if np.isfinite(noise) else 0.0
 
 

@@ -20,6 +20,8 @@ from invariance.probe.noise import gaussian_inputs, gaussian_noise, probe_noise,
 from invariance.render import messages
 from invariance.verdict import Diagnosis, ExcusedBy
 
+Problem = tuple[np.ndarray, np.ndarray, np.ndarray]
+
 __all__ = ["Excusal", "Outcome", "PropertyRun", "case_seed"]
 
 
@@ -151,11 +153,13 @@ class PropertyRun:
         self._batched = all(cached)
         return sides
 
-    def _own_runs(self, caller: Caller, case: Case, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Both sides of a case whose batched predictions deviate above the floor, run on their own (not
-        counted): the same numbers where batching is sound. Where they differ, batching is turned off for
-        the rest of the check (said in the result) and the runs of their own are judged."""
-        fresh = [caller.fresh(*side) for side in case.sides]
+    def _own_runs(self, caller: Caller, case: Case, a: np.ndarray, b: np.ndarray,
+                  sides: list[Problem] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Both sides of a case (or the two ``sides`` given, fitted on its inputs: a label jitter) whose batched
+        predictions ``a``, ``b`` decide something — a deviation above the floor, or an excuse — run on their
+        own (not counted): the same numbers where batching is sound. Where they differ, batching is turned off
+        for the rest of the check (said in the result) and the runs of their own are used."""
+        fresh = [caller.fresh(*side) for side in (case.sides if sides is None else sides)]
         if all(f is not None and f.shape == o.shape and np.array_equal(f, o, equal_nan=True)
                for f, o in zip(fresh, (a, b), strict=True)):
             return a, b
@@ -252,9 +256,10 @@ class PropertyRun:
     def _confirmed(self, caller: Caller, case: Case, a: np.ndarray, b: np.ndarray, dev: float,
                    kind: str) -> tuple[float, judge.ExampleJudgement]:
         """The noise of ``kind`` and the judgement it gives: a violation must survive every probe (their
-        rounding perturbations fitted ahead in one batch where the learner batches)."""
+        problems — the rounding perturbations of the case, or the Gaussian problems of its size and their
+        perturbations — fitted ahead in one batch where the learner batches)."""
         noise = 0.0
-        ahead = []
+        ahead: list[tuple] = []
         if kind == "gaussian" and caller.batches:  # the probes of Gaussian problems not measured yet
             ahead = caller.prefetch([p for probe in range(judge.CONFIRM_PROBES)
                                      if self._gaussian_key(case, probe) not in self._gaussian
@@ -263,17 +268,19 @@ class PropertyRun:
         elif kind != "exact" and caller.batches:
             ahead = caller.prefetch([p for probe in range(judge.CONFIRM_PROBES)
                                      for p in rounding_inputs(caller, case, case_seed(self.seed, case) + probe)])
-        for probe in range(1 if kind == "exact" else judge.CONFIRM_PROBES):
-            if kind == "exact":
-                noise = self._exact_noise(case, a, b)
-            elif kind == "gaussian":
-                noise = max(noise, self._gaussian_noise(caller, case, probe))
-            else:
-                noise = max(noise, rounding_noise(caller, case, a, b, case_seed(self.seed, case) + probe))
-            verdict = judge.judge_example(dev, noise, kind=kind, precision=self.precision, d=case.d, n=case.n)
-            if not verdict.violation:
-                break
-        caller.forget_prefetched(ahead)
+        try:
+            for probe in range(1 if kind == "exact" else judge.CONFIRM_PROBES):
+                if kind == "exact":
+                    noise = self._exact_noise(case, a, b)
+                elif kind == "gaussian":
+                    noise = max(noise, self._gaussian_noise(caller, case, probe))
+                else:
+                    noise = max(noise, rounding_noise(caller, case, a, b, case_seed(self.seed, case) + probe))
+                verdict = judge.judge_example(dev, noise, kind=kind, precision=self.precision, d=case.d, n=case.n)
+                if not verdict.violation:
+                    break
+        finally:
+            caller.forget_prefetched(ahead)
         return noise, verdict
 
     def _note_non_finite(self, case: Case) -> None:
@@ -303,16 +310,21 @@ class PropertyRun:
         # rounding of an inner product (a few ulps of its terms, after the learner rescales its labels), so the
         # jitter grows until it can flip that residual's sign, and stays at rounding level (≤ 2^-45)
         jitter = lambda y, k: y + 2.0**(k - 52) * np.maximum(1.0, np.abs(y)) * rng.choice((-1.0, 1.0), np.shape(y))  # noqa: E731
-        draws = [(jitter(case.y_train, k), jitter(case.y_t, k)) for k in range(judge.JITTER_DRAWS)]
+        sides = [((case.X_train, jitter(case.y_train, k), case.X_test),
+                  (case.X_train_t, jitter(case.y_t, k), case.X_test_t)) for k in range(judge.JITTER_DRAWS)]
+        moves = lambda p, q: max(deviation(p, a, case.y_train), deviation(q, b, case.y_train))  # noqa: E731
         moved, ahead = 0.0, []
         try:
-            for k, (y_k, y_t_k) in enumerate(draws):  # one jitter can keep an exact fit exact: several draws
+            for k, draw in enumerate(sides):  # one jitter can keep an exact fit exact: several draws
                 if k == 1:  # the first draw did not excuse it: the rest are fitted ahead, in one batch
-                    ahead = caller.prefetch([side for y1, y2 in draws[1:] for side in
-                                             ((case.X_train, y1, case.X_test), (case.X_train_t, y2, case.X_test_t))])
-                moved = max(moved,
-                            deviation(caller.predict(case.X_train, y_k, case.X_test), a, case.y_train),
-                            deviation(caller.predict(case.X_train_t, y_t_k, case.X_test_t), b, case.y_train))
+                    ahead = caller.prefetch([side for pair in sides[1:] for side in pair])
+                p = caller.predict(*draw[0])
+                batched = caller.tally.cached
+                q = caller.predict(*draw[1])
+                if (batched or caller.tally.cached) and judge.permutation_excuses(dev, max(moved, moves(p, q)), 0.0,
+                                                                                  judge.FLOOR):
+                    p, q = self._own_runs(caller, case, p, q, list(draw))  # an excuse rests on a batch: re-run
+                moved = max(moved, moves(p, q))
                 if judge.permutation_excuses(dev, moved, 0.0, judge.FLOOR):
                     break
         except CallError:

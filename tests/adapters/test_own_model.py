@@ -116,9 +116,10 @@ def drawn(d, outputs):
 '''
 
 
-def test_a_factory_drawing_from_the_global_generator_gets_the_fits_seed(tmp_path):
-    """The model of a fit seeded s is what the factory builds after ``torch.manual_seed(s)`` (invcheck seeds
-    only the CPU generator where no accelerator exists), and the caller's stream is left as it was."""
+def test_a_factory_drawing_from_the_global_generator_gets_the_fits_seed(tmp_path, monkeypatch):
+    """The model of a fit seeded s is what the factory builds after ``torch.manual_seed(s)``, and the caller's
+    stream is left as it was. Where no accelerator exists invcheck seeds only the CPU generator, without
+    ``torch.manual_seed`` and its cost (made to raise here)."""
     import torch
 
     from invariance.adapters.torch.model import own_model
@@ -126,16 +127,20 @@ def test_a_factory_drawing_from_the_global_generator_gets_the_fits_seed(tmp_path
 
     (tmp_path / "drawn.py").write_text(DRAWN)
     opts = TorchOptions(model=f"{tmp_path / 'drawn.py'}:drawn")
-    torch.manual_seed(123)
-    before = torch.random.get_rng_state()
-    built = [own_model(torch, 4, opts, s).weight.detach() for s in (5, 6, 5)]
-    assert torch.equal(torch.random.get_rng_state(), before)
-    torch.manual_seed(5)
+    dtype = torch.get_default_dtype()
     with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(123)
+        before = torch.random.get_rng_state()
+        with monkeypatch.context() as m:
+            if not torch.accelerator.is_available():
+                m.setattr(torch, "manual_seed", lambda seed: pytest.fail("torch.manual_seed called"))
+            built = [own_model(torch, 4, opts, s).weight.detach() for s in (5, 6, 5)]
+        assert torch.equal(torch.random.get_rng_state(), before)
+        torch.manual_seed(5)
         torch.set_default_dtype(torch.float64)
         try:
             expected = torch.nn.Linear(4, 1, bias=False).weight.detach()
         finally:
-            torch.set_default_dtype(torch.float32)
+            torch.set_default_dtype(dtype)
     assert torch.equal(built[0], expected) and torch.equal(built[0], built[2])
     assert not torch.equal(built[0], built[1])

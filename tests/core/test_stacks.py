@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 import pytest
 
-from invariance import check, learner
+from invariance import check, judge, learner
 from invariance.contract import as_learner
 from invariance.curves.hyperparams import configure
 from invariance.errors import UsageError
@@ -171,62 +171,102 @@ def test_a_nan_on_one_side_is_no_agreement():
 STACKS: list[np.ndarray] = []  # the labels of every stack ties_nn_stacked is given
 
 
-@learner("not-invariant", reason="1-NN by |inner product|, exact ties broken by the first coordinate", batched=True)
-def ties_nn_stacked(X_train, y_train, X_test):
+def _ties_nn(X_train, y_train, X_test, shift_jitter_stacks: float = 0.0):
     """tests/learners/controls.nearest_neighbour_exact_ties on one problem or, looping, on a stack: its ±1
-    twin violations go through the twin controls (a label jitter does not move a tie-break)."""
+    twin violations go through the twin controls (a label jitter does not move a tie-break). With
+    ``shift_jitter_stacks`` a stack of 14 or more problems on at most two training sets (what the label
+    jitters of one twin make) has its predictions moved by that much: a coupling the batching probe, whose
+    stacks hold at most 4 problems, cannot see."""
     from learners.controls import nearest_neighbour_exact_ties
 
     X, y, Xt = (np.asarray(a, dtype=np.float64) for a in (X_train, y_train, X_test))
     if X.ndim == 2:
         return nearest_neighbour_exact_ties(X, y, Xt)
     STACKS.append(y)
-    return np.stack([nearest_neighbour_exact_ties(*p) for p in zip(X, y, Xt, strict=True)])
+    out = np.stack([nearest_neighbour_exact_ties(*p) for p in zip(X, y, Xt, strict=True)])
+    if len(X) >= 14 and len({x.tobytes() for x in X}) <= 2:
+        out = out + shift_jitter_stacks
+    return out
 
 
-def test_the_twin_controls_label_jitters_are_fitted_in_one_batch(monkeypatch):
-    """A twin violation that a label jitter does not excuse tries every jitter draw: the draws after the
-    first are fitted ahead in one stack (labels a rounding-level jitter apart on the same inputs), and the
-    JSON is that of one by one."""
-    STACKS.clear()
-    fast = check(ties_nn_stacked, seed=0, max_examples=30)
-    jittered = [ys for ys in STACKS if len(ys) > 1 and any(
-        not np.array_equal(a, b) and np.allclose(a, b, rtol=1e-10, atol=0) for a, b in itertools.pairwise(ys))]
-    monkeypatch.setenv("INVCHECK_BATCH", "0")
-    slow = check(ties_nn_stacked, seed=0, max_examples=30)
-    assert fast.verdict is not None and fast.verdict.value == "not-invariant", fast.message
-    assert fast.counterexamples["pm1"].family == "gram-twin"
-    assert jittered, "no stack of jittered labels"
-    assert _timeless(fast.to_json()) == _timeless(slow.to_json())
+@learner("not-invariant", reason="1-NN by |inner product|, exact ties broken by the first coordinate", batched=True)
+def ties_nn_stacked(X_train, y_train, X_test):
+    return _ties_nn(X_train, y_train, X_test)
 
 
-def test_the_gaussian_controls_fits_come_from_one_batch(monkeypatch):
-    """A twin's rounding noise is measured on Gaussian problems of its size (three fits per probe): for a
-    batching learner they are fitted ahead together, so that every fit the Gaussian control asks for is
-    served from a batch, and the JSON is that of one by one."""
-    from invariance.probe import call, noise
+@learner("not-invariant", reason="as ties_nn_stacked", batched=True)
+def ties_nn_shifted_jitters(X_train, y_train, X_test):
+    """A false declaration the probe misses: the stack of one twin's label jitters is moved by 1."""
+    return _ties_nn(X_train, y_train, X_test, shift_jitter_stacks=1.0)
 
-    served: list[bool] = []
+
+def _served_in(monkeypatch, method: str) -> list[list[bool]]:
+    """For every call of ``PropertyRun.<method>``, whether each fit it asked for came from a batch."""
+    from invariance.probe import call
+    from invariance.search.run import PropertyRun
+
+    calls: list[list[bool]] = []
     inside = [False]
-    real_noise, real_predict = noise.gaussian_noise, call.Caller.predict
+    real_method, real_predict = getattr(PropertyRun, method), call.Caller.predict
 
-    def gaussian_noise(*a, **k):
+    def wrapped(self, *a, **k):
+        calls.append([])
         inside[0] = True
         try:
-            return real_noise(*a, **k)
+            return real_method(self, *a, **k)
         finally:
             inside[0] = False
 
     def predict(self, *a, **k):
         out = real_predict(self, *a, **k)
         if inside[0]:
-            served.append(self.tally.cached)
+            calls[-1].append(self.tally.cached)
         return out
 
-    monkeypatch.setattr("invariance.search.run.gaussian_noise", gaussian_noise)
+    monkeypatch.setattr(PropertyRun, method, wrapped)
     monkeypatch.setattr(call.Caller, "predict", predict)
+    return calls
+
+
+def test_the_twin_controls_label_jitters_are_fitted_in_one_batch(monkeypatch):
+    """A twin violation that a label jitter does not excuse tries every jitter draw: the draws after the
+    first are fitted ahead in one stack (labels a rounding-level jitter apart on the same inputs) and asked
+    for from it, and the JSON is that of one by one."""
+    STACKS.clear()
+    served = _served_in(monkeypatch, "_permutation_control")
     fast = check(ties_nn_stacked, seed=0, max_examples=30)
-    assert served and all(served), served
+    jittered = [ys for ys in STACKS if len(ys) > 1 and any(
+        not np.array_equal(a, b) and np.allclose(a, b, rtol=1e-10, atol=0) for a, b in itertools.pairwise(ys))]
+    assert fast.verdict is not None and fast.verdict.value == "not-invariant", fast.message
+    assert fast.counterexamples["pm1"].family == "gram-twin"
+    assert jittered, "no stack of jittered labels"
+    # the first draw's two fits run on their own; every later draw's come from the batch
+    assert served and all(len(c) == 2 * judge.JITTER_DRAWS and not any(c[:2]) and all(c[2:]) for c in served), served
+    monkeypatch.setenv("INVCHECK_BATCH", "0")
+    slow = check(ties_nn_stacked, seed=0, max_examples=30)
+    assert _timeless(fast.to_json()) == _timeless(slow.to_json())
+
+
+def test_an_excuse_from_a_batched_jitter_is_rerun_on_its_own(monkeypatch):
+    """Negative control of the safety net: the stacks of a twin's label jitters are moved by 1, which would
+    excuse every twin violation (a jitter "moves" the tie-break). An excuse that rests on batched fits is
+    re-run on their own runs: they differ, batching is turned off for the rest of the check (said in
+    ``fits``), and the violation stands."""
+    lrn = as_learner(ties_nn_shifted_jitters, name="t", target="<test>")
+    assert lrn.batch is not None  # the probe does not see it
+    r = check(ties_nn_shifted_jitters, seed=0, max_examples=30)
+    assert r.verdict is not None and r.verdict.value == "not-invariant", r.message
+    assert "differed from its own run" in (r.fits or ""), r.fits
+
+
+def test_the_gaussian_controls_fits_come_from_one_batch(monkeypatch):
+    """A twin's rounding noise is measured on Gaussian problems of its size (three fits per probe): for a
+    batching learner they are fitted ahead together, so that every fit the Gaussian control asks for is
+    served from a batch, and the JSON is that of one by one."""
+    served = _served_in(monkeypatch, "_gaussian_noise")
+    fast = check(ties_nn_stacked, seed=0, max_examples=30)
+    flat = [s for c in served for s in c]
+    assert flat and all(flat), served
     monkeypatch.setenv("INVCHECK_BATCH", "0")
     slow = check(ties_nn_stacked, seed=0, max_examples=30)
     assert _timeless(fast.to_json()) == _timeless(slow.to_json())

@@ -129,7 +129,9 @@ def _factory_in(spec: str, cwd: str) -> Any:
 def manual_seed(torch: Any, seed: int) -> None:
     """``torch.manual_seed(seed)``. That call also seeds every accelerator's generator, or records a stack
     trace to seed it when it starts (0.2 ms a call, and a check seeds thousands of fits); where no accelerator
-    is available only the CPU generator exists, and it alone is seeded."""
+    is available only the CPU generator exists, and it alone is seeded. (Asking whether one is available
+    starts a CUDA build's driver on a machine with a GPU; seeding there is ``torch.manual_seed`` as before.)"""
+    seed = int(seed)
     if torch.accelerator.is_available():
         torch.manual_seed(seed)
     else:
