@@ -225,16 +225,21 @@ class PropertyRun:
         # twins are exact on both sides and are never perturbed; every other example is probed on both sides,
         # its integer sides too: an exact tie that the rotation broke by rounding (k-NN on integer data) must
         # be met by the probes, or the verdict depends on the seed
-        kind = judge.noise_needed(dev, exact_inputs=case.family == "gram-twin", precision=p, d=d, n=n,
-                                  relative_to_predictions=deviation(case.expected(a), b, np.zeros(0)),
-                                  has_exact=self.exact is not None)
+        need = lambda has_exact: judge.noise_needed(  # noqa: E731
+            dev, exact_inputs=case.family == "gram-twin", precision=p, d=d, n=n,
+            relative_to_predictions=deviation(case.expected(a), b, np.zeros(0)), has_exact=has_exact)
+        kind, exact_noise = need(self.exact is not None), None
+        if kind == "exact":
+            exact_noise = self._exact_noise(case, a, b)
+            if judge.far_from_exact(exact_noise, p, d, n):  # not its twin up to rounding here: probed as one
+                kind, exact_noise = need(False), None       # without a twin is
         if kind is None:
             if dev > judge.FLOOR:
                 self._excuse(Excusal(dev, judge.floor_at(p, d, n), 0.0, ExcusedBy.PRECISION, d, n, case.m, p))
                 if self.allowed is None or dev > self.allowed.deviation:
                     self.allowed = Outcome(case, a, b, dev, 0.0, judge.floor_at(p, d, n))
             return False
-        noise, verdict = self._confirmed(caller, case, a, b, dev, kind)
+        noise, verdict = self._confirmed(caller, case, a, b, dev, kind, exact_noise)
         if not np.isfinite(noise):  # the learner refuses rounding-perturbed inputs: nothing measurable
             self.shapes[-1] = (d, n, case.m, False)
             self.skips += 1
@@ -254,8 +259,9 @@ class PropertyRun:
         return verdict.violation
 
     def _confirmed(self, caller: Caller, case: Case, a: np.ndarray, b: np.ndarray, dev: float,
-                   kind: str) -> tuple[float, judge.ExampleJudgement]:
-        """The noise of ``kind`` and the judgement it gives: a violation must survive every probe (their
+                   kind: str, exact_noise: float | None = None) -> tuple[float, judge.ExampleJudgement]:
+        """The noise of ``kind`` (``exact_noise``, measured already, for ``"exact"``) and the judgement it gives:
+        a violation must survive every probe (their
         problems — the rounding perturbations of the case, or the Gaussian problems of its size and their
         perturbations — fitted ahead in one batch where the learner batches)."""
         noise = 0.0
@@ -271,7 +277,7 @@ class PropertyRun:
         try:
             for probe in range(1 if kind == "exact" else judge.CONFIRM_PROBES):
                 if kind == "exact":
-                    noise = self._exact_noise(case, a, b)
+                    noise = self._exact_noise(case, a, b) if exact_noise is None else exact_noise
                 elif kind == "gaussian":
                     noise = max(noise, self._gaussian_noise(caller, case, probe))
                 else:
@@ -387,8 +393,7 @@ class PropertyRun:
     def _excuse(self, excusal: Excusal) -> None:
         self.excused_count += 1
         by, failure = excusal.by, ExcusedBy.FAILURE_PROBES
-        self.unstable += by == ExcusedBy.PERMUTATION_CONTROL or (
-            by not in (ExcusedBy.PRECISION, ExcusedBy.EXACT_ARITHMETIC) and excusal.noise >= judge.UNSTABLE_NOISE)
+        self.unstable += judge.unstable_excuse(by, excusal.noise)
         if self.excused is None or (excusal.deviation > self.excused.deviation and by != failure) or (
                 self.excused.by == failure and by != failure):
             self.excused = excusal

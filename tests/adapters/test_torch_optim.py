@@ -100,6 +100,51 @@ def test_muon_is_invariant_in_exact_arithmetic_and_as_computed_in_bfloat16():
     assert j["exact_verdict"] == "invariant" and j["computed"]["precision"] == "bfloat16"
 
 
+class FP16ScaledRMS(torch.optim.Optimizer):
+    """Scalar-RMS-normalised SGD computed in float16 with a static loss scale of 256, skipping a step whose
+    scaled squared gradient overflows, as a GradScaler does. Its exact twin (casts to float64) never
+    overflows: g/rms(g) is invariant. As it computes, (256 g_i)² overflows float16 exactly when |g_i| ≳ 1,
+    so whether a step is taken is decided coordinate by coordinate: not invariant; on ±1 data every |g_i|
+    is |r|, so all or none overflow: pm1-invariant."""
+
+    def __init__(self, params, lr=0.05, beta=0.9, loss_scale=256.0, eps=1e-3):
+        super().__init__(params, {"lr": lr, "beta": beta, "loss_scale": loss_scale, "eps": eps})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                gs = (p.grad * group["loss_scale"]).half()
+                sq = (gs * gs).mean()
+                if not torch.isfinite(sq):
+                    continue
+                st = self.state[p]
+                if not st:
+                    st["t"], st["v"] = 0, torch.zeros((), dtype=torch.float16)
+                st["t"] += 1
+                st["v"] = st["v"] * group["beta"] + sq * (1 - group["beta"])
+                vhat = st["v"] / (1 - group["beta"] ** st["t"])
+                p.add_((gs / (vhat.sqrt() + group["eps"])).to(p.dtype), alpha=-group["lr"])
+
+
+def test_a_cast_that_changes_the_algorithm_is_not_excused_as_rounding():
+    """Negative control of the exact-arithmetic rule: two sides that agree exactly differ as computed by at
+    most the sum of their distances from the exact run, so that distance excuses every deviation of an
+    invariant twin, and is rounding only while it is small. Here the float16 overflow puts the computed run
+    O(1) away from its twin; such an example is judged by its own rounding probes, which find the
+    coordinate-wise skip (before: "as computed in float16: invariant")."""
+    import invariance
+
+    result = invariance.check(FP16ScaledRMS, max_examples=40)
+    assert result.verdict.value == "invariant" and result.exact_verdict is result.verdict, result.message
+    computed = result.computed
+    assert computed["precision"] == "float16" and computed["verdict"] == "pm1-invariant", computed
+    assert computed["deviation"]["orthogonal"] > 0.1
+    assert "as computed in float16: pm1-invariant" in result.message
+
+
 def test_muon_violation_is_bfloat16_noise_not_structural():
     """Asked at float64, Newton–Schulz in bfloat16 is a violation of ~1e-3; for a 1×d weight the exact polar
     factor g/‖g‖ is equivariant, so the deviation must not grow like θ (docs/optimizers.md), and the message

@@ -126,3 +126,20 @@ def test_angle_scaling_needs_two_dimensions():
     case = make_case(d=1, U=np.array([[-1.0]]))
     s = angle_scaling(caller(C.least_squares_nudged), case)
     assert not s["applicable"] and "d = 1" in s["diagnosis"]
+
+
+def test_a_distance_from_exact_arithmetic_is_rounding_only_while_small():
+    """judge.far_from_exact: at or above 1e-3 (relative), or the precision's allowance where that is larger
+    (bfloat16 at max(d, n) = 16: 8·2⁻⁸·4 = 0.125), the computed learner is not its exact twin up to rounding."""
+    from invariance import judge
+    from invariance.verdict import ExcusedBy
+
+    assert not judge.far_from_exact(9e-4, "float32", 4, 4) and judge.far_from_exact(1e-3, "float32", 4, 4)
+    assert not judge.far_from_exact(0.1, "bfloat16", 16, 16) and judge.far_from_exact(0.13, "bfloat16", 16, 16)
+    assert judge.far_from_exact(1.2, "float16", 16, 35)
+    # the excusals that make an example unstable (the evidence rule) are unchanged by it
+    assert not judge.unstable_excuse(ExcusedBy.EXACT_ARITHMETIC, 1.0)
+    assert judge.unstable_excuse(ExcusedBy.EXAMPLE_PROBES, 1e-3)
+    assert not judge.unstable_excuse(ExcusedBy.EXAMPLE_PROBES, 9e-4)
+    assert judge.unstable_excuse(ExcusedBy.PERMUTATION_CONTROL, 0.0)
+    assert not judge.unstable_excuse(ExcusedBy.PRECISION, 1.0)
