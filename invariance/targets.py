@@ -306,12 +306,28 @@ def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[
         elif _is_regressor_instance(obj):
             defined.append(_to_learner(obj, name=attr, target=where, options=options))
     if not defined:
+        optimizers = _optimizer_classes(module)
+        every = "" if target.endswith(".py") else f", or all with invcheck atlas {target}"
+        hint = (f"; it defines torch optimizers ({', '.join(optimizers)}): check one as "
+                f"{_display(module, target)}:{optimizers[0]}{every}") if optimizers else ""
         raise UsageError(
             f"{target} registers no learner and defines no function f(X_train, y_train, X_test) nor a "
             "scikit-learn regressor instance; decorate learners with @invariance.learner(...) "
-            "or name one as MODULE:NAME"
+            f"or name one as MODULE:NAME{hint}"
         )
     return defined
+
+
+def _optimizer_classes(module: Any) -> list[str]:
+    """The torch optimizer classes ``module`` defines itself (not imports), sorted; empty where torch was not
+    imported (nothing is imported to find them)."""
+    torch = sys.modules.get("torch")
+    base = getattr(getattr(torch, "optim", None), "Optimizer", None)
+    if base is None:
+        return []
+    return sorted(attr for attr, obj in vars(module).items()
+                  if not attr.startswith("_") and isinstance(obj, type) and issubclass(obj, base) and obj is not base
+                  and getattr(obj, "__module__", None) == module.__name__)
 
 
 def _is_regressor_instance(obj: Any) -> bool:

@@ -144,3 +144,29 @@ def test_a_factory_drawing_from_the_global_generator_gets_the_fits_seed(tmp_path
             torch.set_default_dtype(dtype)
     assert torch.equal(built[0], expected) and torch.equal(built[0], built[2])
     assert not torch.equal(built[0], built[1])
+
+
+OPTIMIZERS = '''
+import torch
+
+class MySGD(torch.optim.SGD):
+    pass
+
+class Other(torch.optim.Optimizer):
+    def step(self, closure=None):
+        pass
+
+from torch.optim import Adam  # imported, not defined here
+'''
+
+
+def test_a_file_of_optimizers_given_alone_says_how_to_name_one(tmp_path, capsys):
+    """``invcheck FILE.py`` loads the learners a file defines; a file of torch optimizer classes gets the usage
+    line, naming the optimizers it defines (not those it imports) and how to check one (exit 2)."""
+    path = tmp_path / "opts.py"
+    path.write_text(OPTIMIZERS)
+    assert main([str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert f"it defines torch optimizers (MySGD, Other): check one as {path}:MySGD" in err, err
+    assert "Adam" not in err.split("torch optimizers")[1]
