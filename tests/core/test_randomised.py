@@ -113,6 +113,15 @@ def test_rademacher_features_are_rejected_on_generic_data():
     assert result.distribution["orthogonal"]["p_value"] < 1e-20, result.message
     assert result.distribution["orthogonal"]["rejected"] and not result.distribution["pm1"]["rejected"]
     assert result.verdict.value == "pm1-invariant", result.message
+    # its counterexample shows the law test's numbers in the law test's words, not a deviation and a rounding
+    # threshold: mean predictions, the KS statistic, the unadjusted p and α
+    from invariance.render.text import counterexample_text
+
+    cx = result.counterexample
+    text = counterexample_text(cx)
+    assert "mean ŷ(x | X, y) over the seeds" in text and f"KS statistic {cx.deviation:.1e}" in text, text
+    assert f"smallest p-value {cx.notes['p_value']:.2g}" in text and "level α = 0.01" in text, text
+    assert "rounding noise measured" not in text and "> threshold" not in text, text
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
