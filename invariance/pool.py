@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from invariance.errors import SURFACE
 
-__all__ = ["InProcessWarning", "fork_hazard", "start_method", "local_pool", "run_processes"]
+__all__ = ["InProcessWarning", "fork_hazard", "start_method", "local_pool", "run_processes", "submit_in_order"]
 
 
 def run_processes(pool, fn, units, with_shared: bool, done: Callable[[int, Any], None], meanwhile,
@@ -30,14 +30,10 @@ def run_processes(pool, fn, units, with_shared: bool, done: Callable[[int, Any],
     from invariance.threads import one_thread_per_worker
 
     with one_thread_per_worker(), pool:  # the processes start on the first submit
-        order = list(range(len(units))) if order is None else list(order)
-        if sorted(order) != list(range(len(units))):
-            raise ValueError(f"run_processes: the order {order} is not one of the {len(units)} units each")
-        futures: list[Any] = [None] * len(units)
+        futures = submit_in_order(
+            lambda u: pool.submit(_shared_call, fn, u) if with_shared else pool.submit(fn, *u), units, order)
+        index = {f: i for i, f in enumerate(futures)}
         try:
-            for i in order:
-                futures[i] = pool.submit(_shared_call, fn, units[i]) if with_shared else pool.submit(fn, *units[i])
-            index = {f: i for i, f in enumerate(futures)}
             if meanwhile is not None:
                 meanwhile()
             for f in as_completed(futures):
@@ -46,9 +42,27 @@ def run_processes(pool, fn, units, with_shared: bool, done: Callable[[int, Any],
             return [f.result() for f in futures]
         except BaseException:
             for f in futures:
-                if f is not None:
-                    f.cancel()
+                f.cancel()
             raise
+
+
+def submit_in_order(submit: Callable[[Any], Any], units: Sequence, order: Sequence[int] | None) -> list:
+    """``submit(unit)`` for every unit, in ``order`` (a permutation of the units' indices; default: unit
+    order), the futures returned in unit order; where a submit raises, those already submitted are cancelled.
+    The one submit loop of a ``-j N`` pool and a Dask cluster."""
+    order = list(range(len(units))) if order is None else list(order)
+    if sorted(order) != list(range(len(units))):
+        raise ValueError(f"the order {order} is not one of the {len(units)} units each")
+    futures: list[Any] = [None] * len(units)
+    try:
+        for i in order:
+            futures[i] = submit(units[i])
+    except BaseException:
+        for f in futures:
+            if f is not None:
+                f.cancel()
+        raise
+    return futures
 
 
 class InProcessWarning(UserWarning):

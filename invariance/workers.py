@@ -44,6 +44,7 @@ from invariance.pool import (  # re-exported: the local pool's names stay import
     local_pool,
     run_processes,
     start_method,
+    submit_in_order,
 )
 
 __all__ = ["Workers", "parse_dask", "run_units", "session", "submission_order", "DASK_FORMS", "DASK_HELP",
@@ -232,9 +233,7 @@ def _run_dask(fn, units, address, done: _Done, meanwhile, held=None, order: Sequ
         from invariance.errors import SURFACE
 
         surface = SURFACE.get()
-        futures: list[Any] = [None] * len(units)
-        for i in order if order is not None else range(len(units)):
-            futures[i] = client.submit(_one_thread_call, fn, units[i], surface, pure=False)
+        futures = submit_in_order(lambda u: client.submit(_one_thread_call, fn, u, surface, pure=False), units, order)
         index = {f.key: i for i, f in enumerate(futures)}
         try:
             if meanwhile is not None:

@@ -132,3 +132,31 @@ def test_the_checkers_own_errors_survive_a_trip_through_a_worker_process():
         back = pickle.loads(pickle.dumps(err))
         assert type(back) is type(err) and str(back) == str(err)
         assert vars(back) == vars(err)
+
+
+def test_a_submit_that_raises_cancels_what_was_submitted_before_it():
+    """pool.submit_in_order, the submit loop of both a -j N pool and a Dask cluster: futures in unit order,
+    and a failed submit cancels the futures already submitted before it raises."""
+    from invariance.pool import submit_in_order
+
+    class Future:
+        def __init__(self, unit):
+            self.unit, self.cancelled = unit, False
+
+        def cancel(self):
+            self.cancelled = True
+
+    made: list[Future] = []
+
+    def submit(unit):
+        if unit == "boom":
+            raise RuntimeError("scheduler gone")
+        made.append(Future(unit))
+        return made[-1]
+
+    assert [f.unit for f in submit_in_order(submit, ["a", "b", "c"], [2, 0, 1])] == ["a", "b", "c"]
+    assert [f.unit for f in made] == ["c", "a", "b"] and not any(f.cancelled for f in made)
+    made.clear()
+    with pytest.raises(RuntimeError, match="scheduler gone"):
+        submit_in_order(submit, ["a", "boom", "c"], [2, 0, 1])
+    assert [f.unit for f in made] == ["c", "a"] and all(f.cancelled for f in made)
