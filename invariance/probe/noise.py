@@ -99,7 +99,13 @@ def probe_noise(caller: Caller, X, y, Xt, ref: np.ndarray, rng: np.random.Genera
     :func:`invariance.judge.sensitivity`. For a learner that rounds its inputs to float32
     (``caller.profile.precision``) the round trip is taken in float32 (~d·2⁻²⁴, what a rotation adds
     for it). Raises :class:`CallError`."""
-    (X_trip, Xt_trip), (X_jit, Xt_jit) = _perturbed(X, Xt, rng, caller.profile.precision)
+    return _moved(caller, y, ref, _perturbed(X, Xt, rng, caller.profile.precision), seed)
+
+
+def _moved(caller: Caller, y, ref: np.ndarray, perturbed: list[tuple[np.ndarray, np.ndarray]],
+           seed: int | None = None) -> float:
+    """:func:`judge.sensitivity` of the predictions on the two perturbations (:func:`_perturbed`) against ``ref``."""
+    (X_trip, Xt_trip), (X_jit, Xt_jit) = perturbed
     p_trip = caller.predict(X_trip, y, Xt_trip, seed=seed)
     p_jit = caller.predict(X_jit, y, Xt_jit, seed=seed)
     return judge.sensitivity(deviation(p_trip, ref, y), deviation(p_jit, ref, y), caller.profile.precision)
@@ -117,14 +123,11 @@ def gaussian_inputs(caller: Caller, y: np.ndarray, n: int, d: int, m: int,
 def gaussian_noise(caller: Caller, y: np.ndarray, n: int, d: int, m: int, seed: int) -> float:
     """The learner's rounding sensitivity (:func:`probe_noise`) on a seeded Gaussian problem of shape
     (n, d, m) — its arithmetic on data without ties; 0 when it refuses such data."""
-    (X, _, Xt), (X_trip, _, Xt_trip), (X_jit, _, Xt_jit) = gaussian_inputs(caller, y, n, d, m, seed)
+    (X, _, Xt), *perturbed = gaussian_inputs(caller, y, n, d, m, seed)
     try:
-        ref = caller.predict(X, y, Xt)
-        trip = deviation(caller.predict(X_trip, y, Xt_trip), ref, y)
-        jit = deviation(caller.predict(X_jit, y, Xt_jit), ref, y)
+        noise = _moved(caller, y, caller.predict(X, y, Xt), [(Xp, Xtp) for Xp, _, Xtp in perturbed])
     except CallError:
         return 0.0  # refuses generic data of this shape: no arithmetic to credit
-    noise = judge.sensitivity(trip, jit, caller.profile.precision)
     return noise if np.isfinite(noise) else 0.0
 
 

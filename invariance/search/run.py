@@ -260,10 +260,10 @@ class PropertyRun:
 
     def _confirmed(self, caller: Caller, case: Case, a: np.ndarray, b: np.ndarray, dev: float,
                    kind: str, exact_noise: float | None = None) -> tuple[float, judge.ExampleJudgement]:
-        """The noise of ``kind`` (``exact_noise``, measured already, for ``"exact"``) and the judgement it gives:
-        a violation must survive every probe (their
-        problems — the rounding perturbations of the case, or the Gaussian problems of its size and their
-        perturbations — fitted ahead in one batch where the learner batches)."""
+        """The noise of ``kind`` (for ``"exact"``, ``exact_noise``, measured already) and the judgement it gives:
+        a violation must survive every probe (their problems — the rounding perturbations of the case, or the
+        Gaussian problems of its size and their perturbations — fitted ahead in one batch where the learner
+        batches)."""
         noise = 0.0
         ahead: list[tuple] = []
         if kind == "gaussian" and caller.batches:  # the probes of Gaussian problems not measured yet
@@ -277,7 +277,8 @@ class PropertyRun:
         try:
             for probe in range(1 if kind == "exact" else judge.CONFIRM_PROBES):
                 if kind == "exact":
-                    noise = self._exact_noise(case, a, b) if exact_noise is None else exact_noise
+                    assert exact_noise is not None  # measured by _judge_answers, which chose this kind from it
+                    noise = exact_noise
                 elif kind == "gaussian":
                     noise = max(noise, self._gaussian_noise(caller, case, probe))
                 else:
@@ -327,10 +328,10 @@ class PropertyRun:
                 p = caller.predict(*draw[0])
                 batched = caller.tally.cached
                 q = caller.predict(*draw[1])
-                if (batched or caller.tally.cached) and judge.permutation_excuses(dev, max(moved, moves(p, q)), 0.0,
-                                                                                  judge.FLOOR):
-                    p, q = self._own_runs(caller, case, p, q, list(draw))  # an excuse rests on a batch: re-run
-                moved = max(moved, moves(p, q))
+                step, batched = moves(p, q), batched or caller.tally.cached
+                if batched and judge.permutation_excuses(dev, max(moved, step), 0.0, judge.FLOOR):
+                    step = moves(*self._own_runs(caller, case, p, q, list(draw)))  # an excuse rests on a batch: re-run
+                moved = max(moved, step)
                 if judge.permutation_excuses(dev, moved, 0.0, judge.FLOOR):
                     break
         except CallError:
