@@ -306,7 +306,7 @@ def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[
         elif _is_regressor_instance(obj):
             defined.append(_to_learner(obj, name=attr, target=where, options=options))
     if not defined:
-        optimizers = _optimizer_classes(module)
+        optimizers = [n for n, o in optimizer_classes(module, import_torch=False) if o.__module__ == module.__name__]
         every = "" if target.endswith(".py") else f", or all with invcheck atlas {target}"
         hint = (f"; it defines torch optimizers ({', '.join(optimizers)}): check one as "
                 f"{_display(module, target)}:{optimizers[0]}{every}") if optimizers else ""
@@ -318,16 +318,17 @@ def _learners_of_module(module: ModuleType, target: str, options: dict) -> list[
     return defined
 
 
-def _optimizer_classes(module: Any) -> list[str]:
-    """The torch optimizer classes ``module`` defines itself (not imports), sorted; empty where torch was not
-    imported (nothing is imported to find them)."""
-    torch = sys.modules.get("torch")
-    base = getattr(getattr(torch, "optim", None), "Optimizer", None)
-    if base is None:
+def optimizer_classes(module: Any, *, import_torch: bool = True) -> list[tuple[str, type]]:
+    """The public ``torch.optim.Optimizer`` subclasses ``module`` exports, by name (the base class itself left
+    out); none where torch is not installed, or, without ``import_torch``, not imported yet (a module that
+    defines one has imported it)."""
+    if "torch" not in sys.modules and (not import_torch or importlib.util.find_spec("torch") is None):
         return []
-    return sorted(attr for attr, obj in vars(module).items()
-                  if not attr.startswith("_") and isinstance(obj, type) and issubclass(obj, base) and obj is not base
-                  and getattr(obj, "__module__", None) == module.__name__)
+    import torch
+
+    return [(n, o) for n in dir(module) if not n.startswith("_")
+            if inspect.isclass(o := getattr(module, n, None)) and issubclass(o, torch.optim.Optimizer)
+            and o is not torch.optim.Optimizer]
 
 
 def _is_regressor_instance(obj: Any) -> bool:

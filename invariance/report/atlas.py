@@ -21,6 +21,8 @@ import inspect
 import re
 from dataclasses import dataclass
 
+from invariance.targets import optimizer_classes
+
 __all__ = ["LIBRARIES", "Library", "CHECK_OPTIONS", "MAX_EXAMPLES", "SAMPLES", "library_for", "library_targets",
            "reason_of", "lookahead_adam", "sam_sgd"]
 
@@ -83,27 +85,13 @@ def library_for(module: str) -> Library:
     top = module.split(".")[0]
     dist = (importlib.metadata.packages_distributions().get(top) or [top])[0]
     key = "atlas-" + module.replace(".", "-").replace("_", "-").lower()
-    if _optimizer_classes(mod):
+    if optimizer_classes(mod):
         return Library(key, module, dist, "torch", "atlas")
     if importlib.util.find_spec("optax") is not None and _optax_factories(mod):
         return Library(key, module, dist, "optax", "optax")
     raise UsageError(f"{module} exports no torch.optim.Optimizer subclass and no optax-style factory "
                      "(a function taking learning_rate that returns a GradientTransformation); "
                      "name the module that exports them, e.g. optax.contrib")
-
-
-def _optimizer_classes(module: object) -> list[tuple[str, type]]:
-    """The public ``torch.optim.Optimizer`` subclasses ``module`` exports, by name (the base class itself
-    left out); none where torch is not installed."""
-    import sys
-
-    if "torch" not in sys.modules and importlib.util.find_spec("torch") is None:
-        return []
-    import torch
-
-    return [(n, o) for n in dir(module) if not n.startswith("_")
-            if inspect.isclass(o := getattr(module, n, None)) and issubclass(o, torch.optim.Optimizer)
-            and o is not torch.optim.Optimizer]
 
 
 def _optax_factories(module: object) -> list[str]:
@@ -133,7 +121,7 @@ def library_targets(lib: Library) -> tuple[str, ...]:
     if lib.kind == "torch":
         from invariance.report import wrapped
 
-        for name, obj in _optimizer_classes(module):
+        for name, obj in optimizer_classes(module):
             if lib.module != "torch.optim" and obj.__module__.startswith("torch.optim"):
                 continue  # a re-export of torch's class: that section's row
             names.append(name)
@@ -151,7 +139,7 @@ def reexports(lib: Library) -> tuple[str, ...]:
     if lib.kind != "torch" or lib.module == "torch.optim":
         return ()
     module = importlib.import_module(lib.module)
-    return tuple(sorted(n for n, o in _optimizer_classes(module) if o.__module__.startswith("torch.optim")))
+    return tuple(sorted(n for n, o in optimizer_classes(module) if o.__module__.startswith("torch.optim")))
 
 
 def reason_of(target: str, message: str | None = None, failed: bool = False) -> tuple[str | None, str | None]:
